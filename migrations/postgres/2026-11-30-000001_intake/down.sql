@@ -1,0 +1,3 @@
+DROP TABLE events;
+DROP TABLE outbox;
+DROP TABLE submissions;

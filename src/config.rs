@@ -1,0 +1,328 @@
+//! Layered settings: base file, environment file, an optional operator file, then `COURRIER__*`
+//! variables. Unknown keys and invalid values stop start-up with a message naming the key.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+
+use crate::domain::{Locale, QueueName, Router, RuleSpec};
+
+const EMBEDDED: [(&str, &str); 4] = [
+    ("base", include_str!("../config/base.toml")),
+    ("local", include_str!("../config/local.toml")),
+    ("test", include_str!("../config/test.toml")),
+    ("production", include_str!("../config/production.toml")),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub queues: BTreeMap<String, QueueSettings>,
+    pub routing: RoutingSettings,
+    pub site: SiteSettings,
+    pub privacy: PrivacySettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub address: String,
+    /// Worker threads of the HTTP server; 0 means one per core.
+    pub workers: usize,
+    /// Time allowed to receive a request body, in milliseconds.
+    pub body_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path` or `postgres://…`; secret because it may carry a password.
+    pub url: SecretString,
+    pub pool_size: u32,
+    pub acquire_timeout_ms: u64,
+    pub sqlite_busy_timeout_ms: u64,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Normal,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    pub file_dir: PathBuf,
+    pub smtp_url: Option<SecretString>,
+    /// Sender of every message, e.g. `Courrier <courrier@example.org>`.
+    pub from: String,
+    /// Language of the team notifications.
+    pub team_locale: Locale,
+    /// Parallel senders (one SMTP connection each).
+    pub concurrency: usize,
+    /// Jobs claimed by one sender at a time.
+    pub batch_size: u32,
+    pub max_attempts: i32,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    pub poll_interval_ms: u64,
+    pub lease_ms: u64,
+    pub smtp_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSettings {
+    pub label: String,
+    /// Team addresses; a list, or one comma-separated string (handy in environment variables).
+    #[serde(deserialize_with = "list_or_csv")]
+    pub notify: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    pub newsroom_queue: String,
+    pub sales_queue: String,
+    pub right_of_reply_deadline_days: u32,
+    #[serde(default)]
+    pub rules: Vec<RoutingRuleSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRuleSettings {
+    pub form: String,
+    pub topic: Option<String>,
+    pub queue: Option<String>,
+    pub priority: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub name: String,
+    pub thank_you_url: String,
+    /// Version of the consent text the forms display; stored with each submission.
+    pub consent_version: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Key of the HMAC that turns client IPs into pseudonymous hashes.
+    pub ip_hash_key: SecretString,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// A `tracing` filter, e.g. `info,courrier=debug`.
+    pub filter: String,
+}
+
+fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::List(v) => v,
+        Raw::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: unknown environment `{0}` in COURRIER_ENV (expected local, test or production)")]
+    UnknownEnvironment(String),
+    #[error("configuration: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+}
+
+/// Where the layers come from; tests pass their own environment map instead of the process's.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    pub environment: Option<String>,
+    pub extra_file: Option<PathBuf>,
+    pub config_dir: Option<PathBuf>,
+    pub env_vars: Option<HashMap<String, String>>,
+}
+
+impl Sources {
+    pub fn from_process(extra_file: Option<PathBuf>) -> Self {
+        Sources {
+            environment: std::env::var("COURRIER_ENV").ok(),
+            extra_file,
+            config_dir: std::env::var_os("COURRIER_CONFIG_DIR").map(PathBuf::from),
+            env_vars: None,
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
+        let env_name = sources.environment.as_deref().unwrap_or("local");
+        if !["local", "test", "production"].contains(&env_name) {
+            return Err(ConfigError::UnknownEnvironment(env_name.to_owned()));
+        }
+        let dir = sources
+            .config_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("config"));
+        let mut builder = Config::builder();
+        for layer in ["base", env_name] {
+            builder = builder.add_source(layer_source(&dir, layer));
+        }
+        if let Some(extra) = &sources.extra_file {
+            builder = builder.add_source(File::from(extra.as_path()).required(true));
+        }
+        let env = Environment::with_prefix("COURRIER")
+            .prefix_separator("__")
+            .separator("__")
+            .source(sources.env_vars.clone().map(|m| m.into_iter().collect()));
+        builder = builder.add_source(env);
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: references between sections and value formats.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if crate::db::Backend::from_url(self.database.url.expose_secret()).is_none() {
+            problems.push(
+                "database.url: must start with sqlite:// or postgres:// (or postgresql://)".into(),
+            );
+        }
+        if self.database.pool_size == 0 {
+            problems.push("database.pool_size: must be at least 1".into());
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            problems.push(format!(
+                "mail.from: `{}` is not a valid mailbox",
+                self.mail.from
+            ));
+        }
+        match (&self.mail.transport, &self.mail.smtp_url) {
+            (MailTransportKind::Smtp, None) => {
+                problems.push("mail.smtp_url: required when mail.transport = \"smtp\"".into())
+            }
+            (MailTransportKind::Smtp, Some(url)) => {
+                if let Err(e) = crate::mail::SmtpTarget::parse(url.expose_secret()) {
+                    problems.push(format!("mail.smtp_url: {e}"));
+                }
+            }
+            _ => {}
+        }
+        if self.mail.concurrency == 0 || self.mail.batch_size == 0 || self.mail.max_attempts < 1 {
+            problems.push(
+                "mail.concurrency, mail.batch_size and mail.max_attempts: must be at least 1"
+                    .into(),
+            );
+        }
+        for (name, queue) in &self.queues {
+            if QueueName::parse(name).is_err() {
+                problems.push(format!(
+                    "queues.{name}: a queue name is 1 to 40 lowercase letters, digits, - or _"
+                ));
+            }
+            if queue.notify.is_empty() {
+                problems.push(format!("queues.{name}.notify: at least one address"));
+            }
+            for addr in &queue.notify {
+                if addr.parse::<lettre::message::Mailbox>().is_err() {
+                    problems.push(format!("queues.{name}.notify: `{addr}` is not an address"));
+                }
+            }
+        }
+        if let Err(e) = self.router_with(&[]) {
+            problems.push(format!("routing: {e}"));
+        }
+        for (i, rule) in self.routing.rules.iter().enumerate() {
+            if let Err(e) = self.router_with(std::slice::from_ref(rule)) {
+                problems.push(format!("routing.rules[{i}]: {e}"));
+            }
+        }
+        if url::Url::parse(&self.site.thank_you_url).is_err()
+            && !self.site.thank_you_url.starts_with('/')
+        {
+            problems.push("site.thank_you_url: an absolute URL or a path starting with /".into());
+        }
+        if self.privacy.ip_hash_key.expose_secret().len() < 16 {
+            problems.push("privacy.ip_hash_key: at least 16 characters".into());
+        }
+        if !["text", "json"].contains(&self.log.format.as_str()) {
+            problems.push("log.format: `text` or `json`".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+}
+
+impl Settings {
+    /// The router the configured rules describe.
+    pub fn router(&self) -> Result<Router, String> {
+        self.router_with(&self.routing.rules)
+    }
+
+    fn router_with(&self, rules: &[RoutingRuleSettings]) -> Result<Router, String> {
+        Router::new(
+            &self.routing.newsroom_queue,
+            &self.routing.sales_queue,
+            self.routing.right_of_reply_deadline_days,
+            rules.iter().map(|r| RuleSpec {
+                form: &r.form,
+                topic: r.topic.as_deref(),
+                queue: r.queue.as_deref(),
+                priority: r.priority.as_deref(),
+            }),
+            |q| self.queues.contains_key(q),
+        )
+    }
+}
+
+/// A layer is read from the config directory when it exists there, else from the copy compiled
+/// into the binary, so the binary runs with its defaults from any directory.
+fn layer_source(dir: &Path, layer: &str) -> File<config::FileSourceString, FileFormat> {
+    let path = dir.join(format!("{layer}.toml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        EMBEDDED
+            .iter()
+            .find(|(name, _)| *name == layer)
+            .map(|(_, text)| (*text).to_owned())
+            .unwrap_or_default()
+    });
+    File::from_str(&text, FileFormat::Toml)
+}

@@ -1,0 +1,276 @@
+//! The only module that names diesel: connections to PostgreSQL or SQLite, the pool, the
+//! blocking-call helper, transactions, migrations and the queries.
+
+pub mod outbox;
+pub mod schema;
+pub mod submissions;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::{DatabaseSettings, SqliteSynchronous};
+use secrecy::ExposeSecret;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Key of the PostgreSQL advisory lock that serialises migrations across instances.
+const MIGRATION_LOCK: i64 = 0x436f_7572_7269_6572; // "Courrier"
+
+/// One connection to whichever database the URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else if url.starts_with("sqlite://") {
+            Some(Backend::Sqlite)
+        } else {
+            None
+        }
+    }
+}
+
+/// What went wrong with the database, sorted by what the caller should do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Unreachable, pool exhausted, locked: try again later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("unique constraint violated: {0}")]
+    UniqueViolation(String),
+    #[error("row not found")]
+    NotFound,
+    #[error("database error")]
+    Query(#[source] DieselError),
+    #[error("blocking database task failed: {0}")]
+    Task(String),
+}
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        match &e {
+            DieselError::NotFound => DbError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::UniqueViolation(
+                    info.constraint_name().unwrap_or(info.message()).to_owned(),
+                )
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            DieselError::DatabaseError(_, info) if is_unavailable(info.message()) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            _ => DbError::Query(e),
+        }
+    }
+}
+
+/// Messages of the errors that mean "not now" rather than "never".
+fn is_unavailable(message: &str) -> bool {
+    const SIGNS: [&str; 8] = [
+        "database is locked",
+        "database is busy",
+        "database table is locked",
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "connection to server",
+        "the database system is",
+    ];
+    SIGNS.iter().any(|s| message.contains(s))
+}
+
+impl From<r2d2::Error> for DbError {
+    fn from(e: r2d2::Error) -> Self {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error(transparent)]
+    Connect(#[from] ConnectionError),
+    #[error(transparent)]
+    Query(#[from] DieselError),
+    #[error("cannot create the SQLite directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens connections for the pool. It picks the backend from the URL itself, so the real
+/// connection error reaches the operator, and sets SQLite's pragmas on every connection.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+    url: String,
+    busy_timeout_ms: u64,
+    synchronous: SqliteSynchronous,
+}
+
+impl Manager {
+    pub fn new(settings: &DatabaseSettings) -> Result<Manager, ManagerError> {
+        let url = settings.url.expose_secret();
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            ManagerError::Connect(ConnectionError::InvalidConnectionUrl(
+                "expected sqlite:// or postgres://".into(),
+            ))
+        })?;
+        Ok(Manager {
+            backend,
+            url: url.to_owned(),
+            busy_timeout_ms: settings.sqlite_busy_timeout_ms,
+            synchronous: settings.sqlite_synchronous,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn sqlite_path(&self) -> &str {
+        self.url.trim_start_matches("sqlite://")
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ManagerError;
+
+    fn connect(&self) -> Result<DbConnection, ManagerError> {
+        match self.backend {
+            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.url)?)),
+            Backend::Sqlite => {
+                let path = self.sqlite_path();
+                if let Some(dir) = Path::new(path)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let mut conn = SqliteConnection::establish(path)?;
+                let sync = match self.synchronous {
+                    SqliteSynchronous::Normal => "NORMAL",
+                    SqliteSynchronous::Full => "FULL",
+                };
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ManagerError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Builds the pool without connecting; start-up connects once itself to report real errors.
+pub fn pool(settings: &DatabaseSettings) -> Result<Pool, ManagerError> {
+    let manager = Manager::new(settings)?;
+    Ok(r2d2::Pool::builder()
+        .max_size(settings.pool_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_millis(settings.acquire_timeout_ms))
+        .error_handler(Box::new(r2d2::NopErrorHandler))
+        .build_unchecked(manager))
+}
+
+/// Runs a database call on the blocking pool, inside the caller's tracing span.
+pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, DbError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| DbError::Task(e.to_string()))?
+}
+
+/// A write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two writers
+/// wait for each other instead of failing at the first write.
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    E: From<DieselError>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+{
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(f),
+        DbConnection::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            let result = f(conn).and_then(|v| {
+                conn.batch_execute("COMMIT")?;
+                Ok(v)
+            });
+            if result.is_err() {
+                // Nothing to do if the rollback fails too: the transaction is already gone.
+                let _ = conn.batch_execute("ROLLBACK");
+            }
+            result
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("migrations failed: {0}")]
+pub struct MigrationError(String);
+
+/// Applies pending migrations; on PostgreSQL under an advisory lock so several instances can
+/// start together.
+pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
+    let err = |e: Box<dyn std::error::Error + Send + Sync>| MigrationError(e.to_string());
+    match conn {
+        DbConnection::Pg(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| MigrationError(e.to_string()))?;
+            let applied = pg.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
+            let unlocked =
+                pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let applied = applied.map_err(err)?;
+            unlocked.map_err(|e| MigrationError(e.to_string()))?;
+            Ok(applied)
+        }
+        DbConnection::Sqlite(sq) => sq
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len())
+            .map_err(err),
+    }
+}
+
+/// The current time as the database stores it: naive UTC, to the microsecond (PostgreSQL's
+/// precision), so a value read back compares equal to the one written.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

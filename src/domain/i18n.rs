@@ -1,0 +1,196 @@
+//! The reader-facing message catalogue, in French and English. Every sentence a reader can see
+//! comes from here, so a translation is one match arm away.
+
+use super::{Locale, Topic};
+
+/// A message a reader may see, with whatever it needs to be written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    Received,
+    ValidationFailed,
+    Required,
+    TooLong { max: usize },
+    LineBreakOrControl,
+    ControlCharacter,
+    InvalidEmail,
+    InvalidUrl,
+    InvalidPhone,
+    ConsentRequired,
+    InvalidChoice,
+    Malformed,
+    TooLarge,
+    UnsupportedMediaType,
+    Unavailable,
+    Internal,
+}
+
+impl Msg {
+    /// The stable code a program can match on.
+    pub fn code(self) -> &'static str {
+        match self {
+            Msg::Received => "received",
+            Msg::ValidationFailed => "validation_failed",
+            Msg::Required => "required",
+            Msg::TooLong { .. } => "too_long",
+            Msg::LineBreakOrControl => "line_break_not_allowed",
+            Msg::ControlCharacter => "control_character",
+            Msg::InvalidEmail => "invalid_email",
+            Msg::InvalidUrl => "invalid_url",
+            Msg::InvalidPhone => "invalid_phone",
+            Msg::ConsentRequired => "consent_required",
+            Msg::InvalidChoice => "invalid_choice",
+            Msg::Malformed => "malformed_request",
+            Msg::TooLarge => "payload_too_large",
+            Msg::UnsupportedMediaType => "unsupported_media_type",
+            Msg::Unavailable => "service_unavailable",
+            Msg::Internal => "internal_error",
+        }
+    }
+
+    pub fn text(self, locale: Locale) -> String {
+        use Locale::*;
+        match (self, locale) {
+            (Msg::Received, Fr) => "Merci, votre message a bien été reçu. Conservez votre référence : elle nous permettra de retrouver votre demande.".into(),
+            (Msg::Received, En) => "Thank you, your message has been received. Keep your reference: it lets us find your request.".into(),
+            (Msg::ValidationFailed, Fr) => "Certains champs sont à corriger.".into(),
+            (Msg::ValidationFailed, En) => "Some fields need correcting.".into(),
+            (Msg::Required, Fr) => "Ce champ est obligatoire.".into(),
+            (Msg::Required, En) => "This field is required.".into(),
+            (Msg::TooLong { max }, Fr) => format!("Ce champ est limité à {max} caractères."),
+            (Msg::TooLong { max }, En) => format!("This field is limited to {max} characters."),
+            (Msg::LineBreakOrControl, Fr) => "Ce champ tient sur une seule ligne, sans caractères de contrôle.".into(),
+            (Msg::LineBreakOrControl, En) => "This field must fit on one line, without control characters.".into(),
+            (Msg::ControlCharacter, Fr) => "Ce texte contient un caractère de contrôle non autorisé.".into(),
+            (Msg::ControlCharacter, En) => "This text contains a control character that is not allowed.".into(),
+            (Msg::InvalidEmail, Fr) => "Cette adresse e-mail n’est pas valide.".into(),
+            (Msg::InvalidEmail, En) => "This e-mail address is not valid.".into(),
+            (Msg::InvalidUrl, Fr) => "Indiquez une adresse web complète commençant par http:// ou https://.".into(),
+            (Msg::InvalidUrl, En) => "Give a full web address starting with http:// or https://.".into(),
+            (Msg::InvalidPhone, Fr) => "Ce numéro de téléphone n’est pas valide.".into(),
+            (Msg::InvalidPhone, En) => "This phone number is not valid.".into(),
+            (Msg::ConsentRequired, Fr) => "Votre accord est nécessaire pour que nous puissions traiter votre demande.".into(),
+            (Msg::ConsentRequired, En) => "We need your consent to handle your request.".into(),
+            (Msg::InvalidChoice, Fr) => "Choisissez une des options proposées.".into(),
+            (Msg::InvalidChoice, En) => "Choose one of the options offered.".into(),
+            (Msg::Malformed, Fr) => "La requête est mal formée.".into(),
+            (Msg::Malformed, En) => "The request is malformed.".into(),
+            (Msg::TooLarge, Fr) => "Le message envoyé est trop volumineux.".into(),
+            (Msg::TooLarge, En) => "The message sent is too large.".into(),
+            (Msg::UnsupportedMediaType, Fr) => "Ce format d’envoi n’est pas accepté.".into(),
+            (Msg::UnsupportedMediaType, En) => "This content type is not accepted.".into(),
+            (Msg::Unavailable, Fr) => "Le service est momentanément indisponible. Votre message n’a pas été enregistré : réessayez dans un instant.".into(),
+            (Msg::Unavailable, En) => "The service is briefly unavailable. Your message was not saved: please try again in a moment.".into(),
+            (Msg::Internal, Fr) => "Une erreur interne est survenue. Votre message n’a pas été enregistré.".into(),
+            (Msg::Internal, En) => "An internal error occurred. Your message was not saved.".into(),
+        }
+    }
+}
+
+/// Labels shown on forms, pages and e-mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    Name,
+    Email,
+    Phone,
+    Organisation,
+    Subject,
+    Message,
+    ArticleUrl,
+    ArticleTitle,
+    Topic,
+    Reference,
+    MarketingOptIn,
+    ConsentBox,
+    FixProblems,
+    GoBack,
+    AckSubject,
+    AckGreeting,
+    AckBody,
+    AckSignoff,
+}
+
+pub fn label(l: Label, locale: Locale) -> &'static str {
+    use Label::*;
+    use Locale::*;
+    match (l, locale) {
+        (Name, Fr) => "Nom",
+        (Name, En) => "Name",
+        (Email, Fr) => "E-mail",
+        (Email, En) => "E-mail",
+        (Phone, Fr) => "Téléphone",
+        (Phone, En) => "Phone",
+        (Organisation, Fr) => "Organisation",
+        (Organisation, En) => "Organisation",
+        (Subject, Fr) => "Objet",
+        (Subject, En) => "Subject",
+        (Message, Fr) => "Message",
+        (Message, En) => "Message",
+        (ArticleUrl, Fr) => "Article",
+        (ArticleUrl, En) => "Article",
+        (ArticleTitle, Fr) => "Titre de l’article",
+        (ArticleTitle, En) => "Article title",
+        (Topic, Fr) => "Sujet",
+        (Topic, En) => "Topic",
+        (Reference, Fr) => "Référence",
+        (Reference, En) => "Reference",
+        (MarketingOptIn, Fr) => "Accepte les offres commerciales",
+        (MarketingOptIn, En) => "Accepts marketing offers",
+        (ConsentBox, Fr) => "Accord pour le traitement de votre demande",
+        (ConsentBox, En) => "Consent to handling your request",
+        (FixProblems, Fr) => "Votre message n’a pas pu être envoyé",
+        (FixProblems, En) => "Your message could not be sent",
+        (GoBack, Fr) => "Revenir au formulaire",
+        (GoBack, En) => "Back to the form",
+        (AckSubject, Fr) => "Nous avons bien reçu votre message",
+        (AckSubject, En) => "We have received your message",
+        (AckGreeting, Fr) => "Bonjour",
+        (AckGreeting, En) => "Hello",
+        (AckBody, Fr) => "Nous avons bien reçu votre message et nous vous répondrons dès que possible. Pour toute question à son sujet, répondez à ce courriel ou rappelez la référence",
+        (AckBody, En) => "We have received your message and will reply as soon as we can. To follow it up, reply to this e-mail or quote the reference",
+        (AckSignoff, Fr) => "Cordialement,",
+        (AckSignoff, En) => "Kind regards,",
+    }
+}
+
+pub fn topic_label(topic: Topic, locale: Locale) -> &'static str {
+    use Locale::*;
+    use Topic::*;
+    match (topic, locale) {
+        (Tip, Fr) => "Information / tuyau",
+        (Tip, En) => "News tip",
+        (Correction, Fr) => "Demande de correction",
+        (Correction, En) => "Correction request",
+        (RightOfReply, Fr) => "Droit de réponse",
+        (RightOfReply, En) => "Right of reply",
+        (Feedback, Fr) => "Remarque sur nos contenus",
+        (Feedback, En) => "Feedback on our journalism",
+        (Advertising, Fr) => "Publicité",
+        (Advertising, En) => "Advertising",
+        (Subscription, Fr) => "Abonnement",
+        (Subscription, En) => "Subscription",
+        (Partnership, Fr) => "Partenariat",
+        (Partnership, En) => "Partnership",
+        (Licensing, Fr) => "Droits et licences",
+        (Licensing, En) => "Licensing and rights",
+        (Other, Fr) => "Autre",
+        (Other, En) => "Other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_and_they_differ() {
+        for msg in [
+            Msg::Required,
+            Msg::InvalidEmail,
+            Msg::ConsentRequired,
+            Msg::Received,
+        ] {
+            assert_ne!(msg.text(Locale::Fr), msg.text(Locale::En));
+        }
+        assert!(Msg::TooLong { max: 200 }.text(Locale::Fr).contains("200"));
+    }
+}

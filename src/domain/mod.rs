@@ -1,0 +1,32 @@
+//! Valid-by-construction types of the newsroom's vocabulary, routing and the reader-facing
+//! message catalogue. Nothing here knows about HTTP or SQL.
+
+mod choices;
+mod fields;
+pub mod i18n;
+mod reference;
+mod routing;
+mod submission;
+
+pub use choices::{FormKind, Locale, Priority, QueueName, Status, Topic};
+pub use fields::{ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail};
+pub use i18n::Msg;
+pub use reference::Reference;
+pub use routing::{Route, Router, RuleSpec};
+pub use submission::{FieldErrors, NewSubmission, RawNewsroom, RawSales};
+
+/// A rule broken by one field: a stable code for programs, a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub code: &'static str,
+    pub msg: Msg,
+}
+
+impl FieldError {
+    pub fn new(msg: Msg) -> Self {
+        FieldError {
+            code: msg.code(),
+            msg,
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! A reader's submission: the raw fields as posted, and the checked value built from them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+use super::{
+    ArticleUrl, FieldError, FormKind, Locale, MessageBody, Msg, OneLine, Phone, ReaderEmail, Topic,
+};
+
+/// Bounds of the one-line fields, in characters.
+const NAME_MAX: usize = 200;
+const SUBJECT_MAX: usize = 200;
+const ORGANISATION_MAX: usize = 200;
+const ARTICLE_TITLE_MAX: usize = 300;
+
+/// The "contact the newsroom" form, as posted (JSON or an HTML form).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNewsroom {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub topic: Option<String>,
+    pub subject: Option<String>,
+    pub message: Option<String>,
+    pub phone: Option<String>,
+    pub article_url: Option<String>,
+    pub article_title: Option<String>,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub consent: Option<bool>,
+    pub locale: Option<String>,
+}
+
+/// The "contact sales" form, as posted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSales {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub organisation: Option<String>,
+    pub topic: Option<String>,
+    pub message: Option<String>,
+    pub phone: Option<String>,
+    pub article_url: Option<String>,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub consent: Option<bool>,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub marketing_opt_in: Option<bool>,
+    pub locale: Option<String>,
+}
+
+/// A checkbox: JSON `true`/`false`, or an HTML form's "on", "true", "1" (absent means false).
+fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bool(bool),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Bool(b)) => Ok(Some(b)),
+        Some(Raw::Text(t)) => match t.as_str() {
+            "on" | "true" | "1" | "yes" => Ok(Some(true)),
+            "off" | "false" | "0" | "no" | "" => Ok(Some(false)),
+            _ => Err(serde::de::Error::custom(
+                "a checkbox is true/false, or \"on\", \"true\" or \"1\"",
+            )),
+        },
+    }
+}
+
+/// Every field's problems at once, keyed by field name.
+pub type FieldErrors = BTreeMap<&'static str, Vec<FieldError>>;
+
+/// A submission whose every field has been checked.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    pub form: FormKind,
+    pub topic: Topic,
+    pub locale: Locale,
+    pub name: OneLine,
+    pub email: ReaderEmail,
+    pub phone: Option<Phone>,
+    pub organisation: Option<OneLine>,
+    pub subject: Option<OneLine>,
+    pub message: MessageBody,
+    pub article_url: Option<ArticleUrl>,
+    pub article_title: Option<OneLine>,
+    pub marketing_opt_in: bool,
+}
+
+/// Collects per-field results so that every problem is reported, not only the first.
+struct Checker {
+    errors: FieldErrors,
+}
+
+impl Checker {
+    fn required<T>(
+        &mut self,
+        field: &'static str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        match raw {
+            None => {
+                self.fail(field, FieldError::new(Msg::Required));
+                None
+            }
+            Some(s) => self.check(field, parse(s)),
+        }
+    }
+
+    /// An optional field: absent or blank means none.
+    fn optional<T>(
+        &mut self,
+        field: &'static str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        match raw {
+            Some(s) if !s.trim().is_empty() => self.check(field, parse(s)),
+            _ => None,
+        }
+    }
+
+    fn check<T>(&mut self, field: &'static str, r: Result<T, FieldError>) -> Option<T> {
+        r.map_err(|e| self.fail(field, e)).ok()
+    }
+
+    fn fail(&mut self, field: &'static str, e: FieldError) {
+        self.errors.entry(field).or_default().push(e);
+    }
+}
+
+fn locale_of(raw: Option<&str>, fallback: Locale, checker: &mut Checker) -> Locale {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => fallback,
+        Some(s) => checker
+            .check(
+                "locale",
+                Locale::parse(s).map_err(|()| FieldError::new(Msg::InvalidChoice)),
+            )
+            .unwrap_or(fallback),
+    }
+}
+
+fn topic_of(form: FormKind, raw: Option<&str>, checker: &mut Checker) -> Option<Topic> {
+    checker.required("topic", raw, |s| {
+        Topic::parse_for(form, s.trim()).map_err(|()| FieldError::new(Msg::InvalidChoice))
+    })
+}
+
+fn consent_of(raw: Option<bool>, checker: &mut Checker) {
+    if raw != Some(true) {
+        checker.fail("consent", FieldError::new(Msg::ConsentRequired));
+    }
+}
+
+type Invalid = (Locale, FieldErrors);
+
+impl NewSubmission {
+    /// Checks the newsroom form. The error carries the locale to answer in.
+    pub fn from_newsroom(raw: RawNewsroom, fallback: Locale) -> Result<NewSubmission, Invalid> {
+        let mut c = Checker {
+            errors: FieldErrors::new(),
+        };
+        let locale = locale_of(raw.locale.as_deref(), fallback, &mut c);
+        let name = c.required("name", raw.name.as_deref(), |s| OneLine::parse(s, NAME_MAX));
+        let email = c.required("email", raw.email.as_deref(), ReaderEmail::parse);
+        let topic = topic_of(FormKind::Newsroom, raw.topic.as_deref(), &mut c);
+        let subject = c.optional("subject", raw.subject.as_deref(), |s| {
+            OneLine::parse(s, SUBJECT_MAX)
+        });
+        let message = c.required("message", raw.message.as_deref(), MessageBody::parse);
+        let phone = c.optional("phone", raw.phone.as_deref(), Phone::parse);
+        let article_url = c.optional("article_url", raw.article_url.as_deref(), ArticleUrl::parse);
+        let article_title = c.optional("article_title", raw.article_title.as_deref(), |s| {
+            OneLine::parse(s, ARTICLE_TITLE_MAX)
+        });
+        consent_of(raw.consent, &mut c);
+        match (name, email, topic, message) {
+            (Some(name), Some(email), Some(topic), Some(message)) if c.errors.is_empty() => {
+                Ok(NewSubmission {
+                    form: FormKind::Newsroom,
+                    topic,
+                    locale,
+                    name,
+                    email,
+                    phone,
+                    organisation: None,
+                    subject,
+                    message,
+                    article_url,
+                    article_title,
+                    marketing_opt_in: false,
+                })
+            }
+            _ => Err((locale, c.errors)),
+        }
+    }
+
+    /// Checks the sales form.
+    pub fn from_sales(raw: RawSales, fallback: Locale) -> Result<NewSubmission, Invalid> {
+        let mut c = Checker {
+            errors: FieldErrors::new(),
+        };
+        let locale = locale_of(raw.locale.as_deref(), fallback, &mut c);
+        let name = c.required("name", raw.name.as_deref(), |s| OneLine::parse(s, NAME_MAX));
+        let email = c.required("email", raw.email.as_deref(), ReaderEmail::parse);
+        let organisation = c.required("organisation", raw.organisation.as_deref(), |s| {
+            OneLine::parse(s, ORGANISATION_MAX)
+        });
+        let topic = topic_of(FormKind::Sales, raw.topic.as_deref(), &mut c);
+        let message = c.required("message", raw.message.as_deref(), MessageBody::parse);
+        let phone = c.optional("phone", raw.phone.as_deref(), Phone::parse);
+        let article_url = c.optional("article_url", raw.article_url.as_deref(), ArticleUrl::parse);
+        consent_of(raw.consent, &mut c);
+        match (name, email, organisation, topic, message) {
+            (Some(name), Some(email), Some(organisation), Some(topic), Some(message))
+                if c.errors.is_empty() =>
+            {
+                Ok(NewSubmission {
+                    form: FormKind::Sales,
+                    topic,
+                    locale,
+                    name,
+                    email,
+                    phone,
+                    organisation: Some(organisation),
+                    subject: None,
+                    message,
+                    article_url,
+                    article_title: None,
+                    marketing_opt_in: raw.marketing_opt_in.unwrap_or(false),
+                })
+            }
+            _ => Err((locale, c.errors)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let raw = RawNewsroom {
+            name: Some("a\nb".into()),
+            email: Some("nope".into()),
+            topic: Some("advertising".into()),
+            message: None,
+            consent: Some(false),
+            phone: Some("x".into()),
+            article_url: Some("ftp://x".into()),
+            locale: Some("en".into()),
+            ..RawNewsroom::default()
+        };
+        let (locale, errors) = NewSubmission::from_newsroom(raw, Locale::Fr).unwrap_err();
+        assert_eq!(locale, Locale::En);
+        let fields: Vec<_> = errors.keys().copied().collect();
+        assert_eq!(
+            fields,
+            [
+                "article_url",
+                "consent",
+                "email",
+                "message",
+                "name",
+                "phone",
+                "topic"
+            ]
+        );
+        assert_eq!(errors["topic"][0].code, "invalid_choice");
+    }
+
+    #[test]
+    fn checkbox_accepts_html_form_values() {
+        let raw: RawSales = serde_urlencoded::from_str("consent=on&marketing_opt_in=1").unwrap();
+        assert_eq!(
+            (raw.consent, raw.marketing_opt_in),
+            (Some(true), Some(true))
+        );
+        let raw: RawSales = serde_json::from_str(r#"{"consent":true}"#).unwrap();
+        assert_eq!(raw.consent, Some(true));
+        assert!(serde_urlencoded::from_str::<RawSales>("consent=maybe").is_err());
+        assert!(serde_json::from_str::<RawSales>(r#"{"subject":"x"}"#).is_err());
+    }
+}

@@ -1,0 +1,188 @@
+//! One error type for every HTTP failure. Which variant to use:
+//! - `Validation`: the body parsed but fields break rules (422, per field, localised);
+//! - `Malformed`: the body cannot be read as the declared format, or has unknown fields (400);
+//! - `TooLarge` (413), `UnsupportedMediaType` (415), `Timeout` (408): transport-level refusals;
+//! - `Unavailable`: the database is unreachable, locked or the pool is exhausted (503, retry);
+//! - `Internal`: anything else; logged with its cause here, and the body says nothing of it.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde_json::{json, Map, Value};
+
+use crate::db::DbError;
+use crate::domain::i18n::{label, Label};
+use crate::domain::{FieldErrors, Locale, Msg};
+
+/// Seconds a client should wait before trying again after a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("request body too large")]
+    TooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("request body not received in time")]
+    Timeout,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unavailable(why) => ApiError::Unavailable(why),
+            other => ApiError::Internal(error_chain(&other)),
+        }
+    }
+}
+
+/// An error and its causes on one line, for the log.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
+#[derive(Template)]
+#[template(path = "pages/form_error.html")]
+struct ErrorPage<'a> {
+    lang: &'a str,
+    title: &'a str,
+    summary: String,
+    problems: Vec<(String, String)>,
+    back: &'a str,
+    back_url: &'a str,
+}
+
+impl ApiError {
+    fn msg(&self) -> Msg {
+        match self {
+            ApiError::Validation(_) => Msg::ValidationFailed,
+            ApiError::Malformed(_) => Msg::Malformed,
+            ApiError::TooLarge => Msg::TooLarge,
+            ApiError::UnsupportedMediaType => Msg::UnsupportedMediaType,
+            ApiError::Timeout => Msg::Malformed,
+            ApiError::Unavailable(_) => Msg::Unavailable,
+            ApiError::Internal(_) => Msg::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Timeout => "request_timeout",
+            other => other.msg().code(),
+        }
+    }
+
+    /// Logs what operators need (never the reader's data), once, where the error is answered.
+    fn log(&self) {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+    }
+
+    /// The answer: JSON for programs, or a small page in the reader's language for HTML forms.
+    /// `html_back` is the page to link back to when answering an HTML form post.
+    pub fn respond(&self, locale: Locale, html_back: Option<&str>) -> HttpResponse {
+        self.log();
+        let mut builder = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unavailable(_)) {
+            builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        if let Some(back_url) = html_back {
+            let problems = match self {
+                ApiError::Validation(fields) => fields
+                    .iter()
+                    .flat_map(|(field, errs)| {
+                        errs.iter()
+                            .map(move |e| (field_label(field, locale), e.msg.text(locale)))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let page = ErrorPage {
+                lang: locale.as_str(),
+                title: label(Label::FixProblems, locale),
+                summary: self.msg().text(locale),
+                problems,
+                back: label(Label::GoBack, locale),
+                back_url,
+            };
+            return match page.render() {
+                Ok(body) => builder.content_type("text/html; charset=utf-8").body(body),
+                Err(e) => {
+                    tracing::error!(error = %e, "error page did not render");
+                    builder.finish()
+                }
+            };
+        }
+        let mut body = Map::new();
+        body.insert("error".into(), json!(self.code()));
+        body.insert("message".into(), json!(self.msg().text(locale)));
+        if let ApiError::Validation(fields) = self {
+            let fields: Map<String, Value> = fields
+                .iter()
+                .map(|(field, errs)| {
+                    let list = errs
+                        .iter()
+                        .map(|e| json!({"code": e.code, "message": e.msg.text(locale)}))
+                        .collect();
+                    ((*field).to_owned(), Value::Array(list))
+                })
+                .collect();
+            body.insert("fields".into(), Value::Object(fields));
+        }
+        builder.json(Value::Object(body))
+    }
+}
+
+fn field_label(field: &str, locale: Locale) -> String {
+    let l = match field {
+        "name" => Label::Name,
+        "email" => Label::Email,
+        "phone" => Label::Phone,
+        "organisation" => Label::Organisation,
+        "subject" => Label::Subject,
+        "message" => Label::Message,
+        "article_url" => Label::ArticleUrl,
+        "article_title" => Label::ArticleTitle,
+        "topic" => Label::Topic,
+        "consent" => Label::ConsentBox,
+        "marketing_opt_in" => Label::MarketingOptIn,
+        other => return other.to_owned(),
+    };
+    label(l, locale).to_owned()
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.respond(Locale::Fr, None)
+    }
+}

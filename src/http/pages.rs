@@ -1,0 +1,72 @@
+//! The demo article page with both forms, and the thank-you page the HTML forms land on.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::i18n::topic_label;
+use crate::domain::{FormKind, Locale, Topic};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "pages/demo.html")]
+struct Demo<'a> {
+    site: &'a str,
+    newsroom_topics: Vec<(&'static str, &'static str)>,
+    sales_topics: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/thank_you.html")]
+struct ThankYou<'a> {
+    site: &'a str,
+    reference: Option<&'a str>,
+}
+
+fn topics(form: FormKind) -> Vec<(&'static str, &'static str)> {
+    Topic::for_form(form)
+        .iter()
+        .map(|t| (t.as_str(), topic_label(*t, Locale::Fr)))
+        .collect()
+}
+
+fn html(rendered: Result<String, askama::Error>) -> HttpResponse {
+    match rendered {
+        Ok(body) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "page did not render");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+pub async fn demo(state: web::Data<AppState>) -> HttpResponse {
+    html(
+        Demo {
+            site: &state.settings.site.name,
+            newsroom_topics: topics(FormKind::Newsroom),
+            sales_topics: topics(FormKind::Sales),
+        }
+        .render(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ThankYouQuery {
+    reference: Option<String>,
+}
+
+pub async fn thank_you(
+    state: web::Data<AppState>,
+    query: web::Query<ThankYouQuery>,
+) -> HttpResponse {
+    html(
+        ThankYou {
+            site: &state.settings.site.name,
+            reference: query.reference.as_deref(),
+        }
+        .render(),
+    )
+}

@@ -1,0 +1,198 @@
+//! The two reader forms: JSON from the site's script, or a plain HTML form post.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::error::{error_chain, ApiError};
+use crate::domain::{FieldErrors, FormKind, Locale, Msg, NewSubmission, RawNewsroom, RawSales};
+use crate::intake::{self, ClientMeta, IntakeError};
+use crate::startup::AppState;
+
+/// Largest body accepted on a public form.
+pub const MAX_BODY: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Json,
+    Form,
+}
+
+pub async fn newsroom(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    submit(FormKind::Newsroom, req, body, state).await
+}
+
+pub async fn sales(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    submit(FormKind::Sales, req, body, state).await
+}
+
+async fn submit(
+    form: FormKind,
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let fallback = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language)
+        .unwrap_or(Locale::Fr);
+    let encoding = encoding(&req);
+    let back = back_link(&req);
+    let html_back = (encoding == Some(Encoding::Form)).then_some(back.as_str());
+    let submission = match extract(form, &req, body, &state, fallback, encoding).await {
+        Ok(s) => s,
+        Err((err, locale)) => return err.respond(locale, html_back),
+    };
+    let locale = submission.locale;
+    let meta = ClientMeta {
+        ip: req.peer_addr().map(|a| a.ip()),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    match intake::submit(&state, submission, meta).await {
+        Ok(reference) if html_back.is_some() => HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                thank_you(&state.settings.site.thank_you_url, reference.as_str()),
+            ))
+            .finish(),
+        Ok(reference) => HttpResponse::Created().json(json!({
+            "reference": reference.as_str(),
+            "status": "received",
+            "message": Msg::Received.text(locale),
+        })),
+        Err(IntakeError::Db(e)) => ApiError::from(e).respond(locale, html_back),
+        Err(e) => ApiError::Internal(error_chain(&e)).respond(locale, html_back),
+    }
+}
+
+/// Reads, decodes and checks the form; the error comes with the language to answer in.
+async fn extract(
+    form: FormKind,
+    req: &HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+    fallback: Locale,
+    encoding: Option<Encoding>,
+) -> Result<NewSubmission, (ApiError, Locale)> {
+    let fail = |e| (e, fallback);
+    let encoding = encoding
+        .ok_or(ApiError::UnsupportedMediaType)
+        .map_err(fail)?;
+    let timeout = Duration::from_millis(state.settings.http.body_timeout_ms);
+    let bytes = read_body(req, body, timeout).await.map_err(fail)?;
+    let checked = match form {
+        FormKind::Newsroom => NewSubmission::from_newsroom(
+            decode::<RawNewsroom>(&bytes, encoding).map_err(fail)?,
+            fallback,
+        ),
+        FormKind::Sales => NewSubmission::from_sales(
+            decode::<RawSales>(&bytes, encoding).map_err(fail)?,
+            fallback,
+        ),
+    };
+    checked
+        .map_err(|(locale, errors): (Locale, FieldErrors)| (ApiError::Validation(errors), locale))
+}
+
+/// The body's format from `Content-Type`; `None` for anything we do not take.
+fn encoding(req: &HttpRequest) -> Option<Encoding> {
+    let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mut parts = value.split(';').map(str::trim);
+    let essence = parts.next()?.to_ascii_lowercase();
+    let charset_ok = parts.all(|p| {
+        p.split_once('=').is_none_or(|(k, v)| {
+            !k.trim().eq_ignore_ascii_case("charset")
+                || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        })
+    });
+    match essence.as_str() {
+        _ if !charset_ok => None,
+        "application/json" => Some(Encoding::Json),
+        "application/x-www-form-urlencoded" => Some(Encoding::Form),
+        _ => None,
+    }
+}
+
+/// Reads at most `MAX_BODY` bytes, within `timeout`, so a slow or endless body cannot hold a
+/// worker.
+async fn read_body(
+    req: &HttpRequest,
+    mut body: web::Payload,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY) {
+        return Err(ApiError::TooLarge);
+    }
+    let read = async {
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| ApiError::Malformed(e.to_string()))?;
+            if buf.len() + chunk.len() > MAX_BODY {
+                return Err(ApiError::TooLarge);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(buf.freeze())
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| ApiError::Timeout)?
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8], encoding: Encoding) -> Result<T, ApiError> {
+    match encoding {
+        Encoding::Json => {
+            serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed(e.to_string()))
+        }
+        Encoding::Form => {
+            // serde_urlencoded would quietly replace invalid UTF-8; refuse it instead.
+            if std::str::from_utf8(bytes).is_err()
+                || percent_encoding::percent_decode(bytes)
+                    .decode_utf8()
+                    .is_err()
+            {
+                return Err(ApiError::Malformed("the form is not valid UTF-8".into()));
+            }
+            serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::Malformed(e.to_string()))
+        }
+    }
+}
+
+/// Where the error page links back to: the page the form was on, when the browser says so.
+fn back_link(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map_or_else(|| "/".to_owned(), String::from)
+}
+
+fn thank_you(base: &str, reference: &str) -> String {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}reference={reference}")
+}

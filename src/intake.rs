@@ -1,0 +1,198 @@
+//! Taking in a reader's submission: route it, render its e-mails and store all of it in one
+//! transaction, then wake the outbox worker.
+
+use std::net::IpAddr;
+
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
+use sha2::Sha256;
+
+use crate::db::submissions::{insert_with_outbox, NewEvent, NewOutboxRow, SubmissionRow};
+use crate::db::{self, DbError};
+use crate::domain::{NewSubmission, Reference, Status};
+use crate::mail::{self, Rendered};
+use crate::startup::AppState;
+
+/// What the request knows about the sender, besides the form.
+#[derive(Debug, Default, Clone)]
+pub struct ClientMeta {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("e-mail template failed")]
+    Render(#[from] askama::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// Stores the submission and its e-mails; returns its public reference once committed.
+pub async fn submit(
+    state: &AppState,
+    submission: NewSubmission,
+    meta: ClientMeta,
+) -> Result<Reference, IntakeError> {
+    const ATTEMPTS: usize = 4;
+    let now = db::now();
+    let route = state.router.route(submission.form, submission.topic, now);
+    let queue = state
+        .settings
+        .queues
+        .get(route.queue.as_str())
+        .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
+    let ip_hash = meta.ip.map(|ip| hash_ip(state, ip));
+    let user_agent = meta
+        .user_agent
+        .map(|ua| ua.chars().filter(|c| !c.is_control()).take(500).collect());
+    for attempt in 1..=ATTEMPTS {
+        let reference = Reference::generate();
+        let id = uuid::Uuid::now_v7().to_string();
+        let row = SubmissionRow {
+            id: id.clone(),
+            reference: reference.as_str().to_owned(),
+            form: submission.form.as_str().to_owned(),
+            topic: submission.topic.as_str().to_owned(),
+            queue: route.queue.as_str().to_owned(),
+            status: Status::New.as_str().to_owned(),
+            priority: route.priority.as_str().to_owned(),
+            name: submission.name.as_str().to_owned(),
+            email: submission.email.as_str().to_owned(),
+            phone: submission.phone.as_ref().map(|p| p.as_str().to_owned()),
+            organisation: submission
+                .organisation
+                .as_ref()
+                .map(|o| o.as_str().to_owned()),
+            subject: submission.subject.as_ref().map(|s| s.as_str().to_owned()),
+            message: submission.message.as_str().to_owned(),
+            article_url: submission
+                .article_url
+                .as_ref()
+                .map(|u| u.as_str().to_owned()),
+            article_title: submission
+                .article_title
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
+            locale: submission.locale.as_str().to_owned(),
+            consent: true,
+            consent_version: state.settings.site.consent_version.clone(),
+            consent_at: now,
+            marketing_opt_in: submission.marketing_opt_in,
+            client_ip_hash: ip_hash.clone(),
+            user_agent: user_agent.clone(),
+            assignee_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            deadline_at: route.deadline,
+        };
+        let team = mail::team_notification(
+            &submission,
+            reference.as_str(),
+            &queue.label,
+            state.settings.mail.team_locale,
+        )?;
+        let ack = mail::reader_ack(&submission, reference.as_str(), &state.settings.site.name)?;
+        let reader = mailbox(submission.name.as_str(), submission.email.as_str());
+        let mails = vec![
+            outbox_row(
+                state,
+                &id,
+                "team_notification",
+                queue.notify.join(", "),
+                Some(reader.clone()),
+                team,
+                now,
+            ),
+            outbox_row(state, &id, "reader_ack", reader, None, ack, now),
+        ];
+        let event = NewEvent {
+            id: uuid::Uuid::now_v7().to_string(),
+            submission_id: Some(id),
+            actor: "reader".into(),
+            kind: "submission_received".into(),
+            detail: serde_json::json!({
+                "queue": route.queue.as_str(),
+                "priority": route.priority.as_str(),
+                "topic": submission.topic.as_str(),
+            })
+            .to_string(),
+            created_at: now,
+        };
+        let stored = db::run(&state.pool, move |conn| {
+            insert_with_outbox(conn, &row, &mails, &event)
+        })
+        .await;
+        match stored {
+            Ok(()) => {
+                state.outbox_wakeup.notify_waiters();
+                return Ok(reference);
+            }
+            Err(DbError::UniqueViolation(what))
+                if what.contains("reference") && attempt < ATTEMPTS =>
+            {
+                tracing::info!("reference collision, drawing another");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(IntakeError::Config("no free reference".into()))
+}
+
+/// `"Name" <address>`, quoted by lettre so any name is safe in a header.
+fn mailbox(name: &str, email: &str) -> String {
+    match email.parse::<lettre::Address>() {
+        Ok(addr) => lettre::message::Mailbox::new(Some(name.to_owned()), addr).to_string(),
+        Err(_) => email.to_owned(),
+    }
+}
+
+fn outbox_row(
+    state: &AppState,
+    submission_id: &str,
+    purpose: &str,
+    recipients: String,
+    reply_to: Option<String>,
+    rendered: Rendered,
+    now: chrono::NaiveDateTime,
+) -> NewOutboxRow {
+    NewOutboxRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: submission_id.to_owned(),
+        purpose: purpose.to_owned(),
+        from_addr: state.settings.mail.from.clone(),
+        recipients,
+        reply_to,
+        subject: rendered.subject,
+        body_text: rendered.text,
+        body_html: rendered.html,
+        message_id: mail::new_message_id(&state.sender),
+        in_reply_to: None,
+        status: db::outbox::PENDING.to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+    }
+}
+
+/// A keyed hash: the same IP gives the same value (for abuse limits), but the IP cannot be
+/// recovered without the key.
+fn hash_ip(state: &AppState, ip: IpAddr) -> String {
+    let key = state
+        .settings
+        .privacy
+        .ip_hash_key
+        .expose_secret()
+        .as_bytes();
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(ip.to_string().as_bytes());
+    let digest = mac.finalize().into_bytes();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}

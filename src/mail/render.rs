@@ -1,0 +1,178 @@
+//! E-mail bodies from templates compiled into the binary. The HTML parts escape every value.
+
+use askama::Template;
+
+use crate::domain::i18n::{label, topic_label, Label};
+use crate::domain::{Locale, NewSubmission};
+
+/// A message ready for the outbox.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/team_notification.txt")]
+struct TeamText<'a> {
+    heading: &'a str,
+    fields: &'a [(&'a str, String)],
+    message_label: &'a str,
+    message: &'a str,
+    article_label: &'a str,
+    article_url: Option<&'a str>,
+    colon: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/team_notification.html")]
+struct TeamHtml<'a> {
+    lang: &'a str,
+    heading: &'a str,
+    fields: &'a [(&'a str, String)],
+    message_label: &'a str,
+    message: &'a str,
+    article_label: &'a str,
+    article_url: Option<&'a str>,
+    colon: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reader_ack.txt")]
+struct AckText<'a> {
+    greeting: &'a str,
+    name: &'a str,
+    body: &'a str,
+    reference: &'a str,
+    signoff: &'a str,
+    site: &'a str,
+    colon: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reader_ack.html")]
+struct AckHtml<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    greeting: &'a str,
+    name: &'a str,
+    body: &'a str,
+    reference: &'a str,
+    signoff: &'a str,
+    site: &'a str,
+    colon: &'a str,
+}
+
+/// French sets a space before the colon.
+fn colon(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Fr => " :",
+        Locale::En => ":",
+    }
+}
+
+/// The queue's notification: every field, the message and the article link.
+pub fn team_notification(
+    s: &NewSubmission,
+    reference: &str,
+    queue_label: &str,
+    locale: Locale,
+) -> Result<Rendered, askama::Error> {
+    let l = |x| label(x, locale);
+    let topic = topic_label(s.topic, locale);
+    let summary = s.subject.as_ref().map_or(s.name.as_str(), |x| x.as_str());
+    let subject = format!("[{reference}] {topic} — {summary}");
+    let heading = format!("{queue_label} · {topic} · {reference}");
+    let mut fields: Vec<(&str, String)> = vec![
+        (l(Label::Reference), reference.to_owned()),
+        (l(Label::Topic), topic.to_owned()),
+        (l(Label::Name), s.name.as_str().to_owned()),
+        (l(Label::Email), s.email.as_str().to_owned()),
+    ];
+    let optional = [
+        (Label::Phone, s.phone.as_ref().map(|p| p.as_str())),
+        (
+            Label::Organisation,
+            s.organisation.as_ref().map(|o| o.as_str()),
+        ),
+        (Label::Subject, s.subject.as_ref().map(|o| o.as_str())),
+        (
+            Label::ArticleTitle,
+            s.article_title.as_ref().map(|o| o.as_str()),
+        ),
+    ];
+    fields.extend(
+        optional
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (l(k), v.to_owned()))),
+    );
+    if s.marketing_opt_in {
+        fields.push((l(Label::MarketingOptIn), "✓".to_owned()));
+    }
+    let article_url = s.article_url.as_ref().map(|u| u.as_str());
+    let text = TeamText {
+        heading: &heading,
+        fields: &fields,
+        message_label: l(Label::Message),
+        message: s.message.as_str(),
+        article_label: l(Label::ArticleUrl),
+        article_url,
+        colon: colon(locale),
+    }
+    .render()?;
+    let html = TeamHtml {
+        lang: locale.as_str(),
+        heading: &heading,
+        fields: &fields,
+        message_label: l(Label::Message),
+        message: s.message.as_str(),
+        article_label: l(Label::ArticleUrl),
+        article_url,
+        colon: colon(locale),
+    }
+    .render()?;
+    Ok(Rendered {
+        subject,
+        text,
+        html,
+    })
+}
+
+/// The reader's acknowledgement, in the reader's language. It repeats none of the message, so
+/// the form cannot be used to send arbitrary text to a third party.
+pub fn reader_ack(
+    s: &NewSubmission,
+    reference: &str,
+    site: &str,
+) -> Result<Rendered, askama::Error> {
+    let locale = s.locale;
+    let subject = format!("{} [{reference}]", label(Label::AckSubject, locale));
+    let text = AckText {
+        greeting: label(Label::AckGreeting, locale),
+        name: s.name.as_str(),
+        body: label(Label::AckBody, locale),
+        reference,
+        signoff: label(Label::AckSignoff, locale),
+        site,
+        colon: colon(locale),
+    }
+    .render()?;
+    let html = AckHtml {
+        lang: locale.as_str(),
+        subject: &subject,
+        greeting: label(Label::AckGreeting, locale),
+        name: s.name.as_str(),
+        body: label(Label::AckBody, locale),
+        reference,
+        signoff: label(Label::AckSignoff, locale),
+        site,
+        colon: colon(locale),
+    }
+    .render()?;
+    Ok(Rendered {
+        subject,
+        text,
+        html,
+    })
+}

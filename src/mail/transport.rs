@@ -1,0 +1,230 @@
+//! Where e-mail goes: `.eml` files (lettre's file transport) or an SMTP relay. SMTP connections
+//! are opened here with TCP_NODELAY: lettre's own leave Nagle's algorithm on, which stalls
+//! every message on the relay's delayed ACK (about 20 messages/s per connection on loopback).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+
+/// How to reach the relay, parsed from lettre's URL form:
+/// `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or `smtps://…`.
+#[derive(Debug, Clone)]
+pub struct SmtpTarget {
+    host: String,
+    port: u16,
+    tls: TlsMode,
+    credentials: Option<(String, SecretString)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsMode {
+    None,
+    StartTlsIfOffered,
+    StartTlsRequired,
+    Implicit,
+}
+
+impl SmtpTarget {
+    pub fn parse(url: &str) -> Result<SmtpTarget, String> {
+        let u = url::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
+        let host = u
+            .host_str()
+            .ok_or("the URL has no host")?
+            .trim_matches(|c| c == '[' || c == ']')
+            .to_owned();
+        let query_tls = u
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.into_owned());
+        let (tls, default_port) = match (u.scheme(), query_tls.as_deref()) {
+            ("smtps", _) => (TlsMode::Implicit, 465),
+            ("smtp", None) => (TlsMode::None, 25),
+            ("smtp", Some("opportunistic")) => (TlsMode::StartTlsIfOffered, 587),
+            ("smtp", Some("required")) => (TlsMode::StartTlsRequired, 587),
+            ("smtp", Some(other)) => {
+                return Err(format!("tls={other}: expected required or opportunistic"))
+            }
+            (other, _) => return Err(format!("scheme {other}: expected smtp or smtps")),
+        };
+        let credentials = (!u.username().is_empty()).then(|| {
+            let decode = |s: &str| percent_decode(s).unwrap_or_else(|| s.to_owned());
+            (
+                decode(u.username()),
+                SecretString::from(decode(u.password().unwrap_or(""))),
+            )
+        });
+        Ok(SmtpTarget {
+            host,
+            port: u.port().unwrap_or(default_port),
+            tls,
+            credentials,
+        })
+    }
+
+    /// Opens an authenticated, ready-to-send connection.
+    pub async fn connect(
+        &self,
+        hello: &ClientId,
+        timeout: Duration,
+    ) -> Result<AsyncSmtpConnection, SendFailure> {
+        let tls_params = || TlsParameters::new(self.host.clone()).map_err(smtp_failure);
+        let mut conn = if self.tls == TlsMode::Implicit {
+            AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                Some(timeout),
+                hello,
+                Some(tls_params()?),
+                None,
+            )
+            .await
+            .map_err(smtp_failure)?
+        } else {
+            let stream = tokio::time::timeout(
+                timeout,
+                tokio::net::TcpStream::connect((self.host.as_str(), self.port)),
+            )
+            .await
+            .map_err(|_| temporary("SMTP connection timed out".into()))?
+            .map_err(|e| temporary(format!("SMTP connection: {e}")))?;
+            stream
+                .set_nodelay(true)
+                .map_err(|e| temporary(format!("SMTP connection: {e}")))?;
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), hello)
+                .await
+                .map_err(smtp_failure)?
+        };
+        match self.tls {
+            TlsMode::StartTlsRequired => conn
+                .starttls(tls_params()?, hello)
+                .await
+                .map_err(smtp_failure)?,
+            TlsMode::StartTlsIfOffered if conn.can_starttls() => conn
+                .starttls(tls_params()?, hello)
+                .await
+                .map_err(smtp_failure)?,
+            _ => {}
+        }
+        if let Some((user, pass)) = &self.credentials {
+            let creds = Credentials::new(user.clone(), pass.expose_secret().to_owned());
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
+                .await
+                .map_err(smtp_failure)?;
+        }
+        Ok(conn)
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn temporary(reason: String) -> SendFailure {
+    SendFailure {
+        permanent: false,
+        reason,
+    }
+}
+
+/// The configured destination of outgoing mail.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    File(PathBuf),
+    Smtp(SmtpTarget),
+}
+
+/// One sender's channel to the destination; an SMTP connection is kept open between messages.
+pub struct Channel {
+    transport: Transport,
+    hello: ClientId,
+    timeout: Duration,
+    smtp: Option<AsyncSmtpConnection>,
+    file: Option<AsyncFileTransport<Tokio1Executor>>,
+}
+
+/// Why a message was not handed over.
+#[derive(Debug)]
+pub struct SendFailure {
+    /// A 5xx reply or an unbuildable message: retrying cannot help.
+    pub permanent: bool,
+    pub reason: String,
+}
+
+impl Channel {
+    pub fn new(transport: Transport, timeout: Duration) -> Channel {
+        let file = match &transport {
+            Transport::File(dir) => Some(AsyncFileTransport::<Tokio1Executor>::new(dir)),
+            Transport::Smtp(_) => None,
+        };
+        Channel {
+            transport,
+            hello: ClientId::default(),
+            timeout,
+            smtp: None,
+            file,
+        }
+    }
+
+    pub async fn send(&mut self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendFailure> {
+        if let Some(file) = &self.file {
+            return file
+                .send_raw(envelope, raw)
+                .await
+                .map(drop)
+                .map_err(|e| temporary(format!("file transport: {e}")));
+        }
+        let Transport::Smtp(target) = &self.transport else {
+            return Ok(());
+        };
+        if self.smtp.as_ref().is_none_or(|c| c.has_broken()) {
+            let conn = target.connect(&self.hello, self.timeout).await?;
+            self.smtp = Some(conn);
+        }
+        let Some(conn) = self.smtp.as_mut() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(self.timeout, conn.send(envelope, raw)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                // After a refusal the session may be mid-transaction: start afresh next time.
+                self.close().await;
+                Err(smtp_failure(e))
+            }
+            Err(_) => {
+                self.smtp = None;
+                Err(temporary("SMTP send timed out".into()))
+            }
+        }
+    }
+
+    pub async fn close(&mut self) {
+        if let Some(mut conn) = self.smtp.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn.quit()).await;
+        }
+    }
+}
+
+fn smtp_failure(e: lettre::transport::smtp::Error) -> SendFailure {
+    SendFailure {
+        permanent: e.is_permanent(),
+        reason: format!("SMTP: {e}"),
+    }
+}
