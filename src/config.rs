@@ -68,6 +68,8 @@ pub enum MailTransportKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
+    /// Run the outbox worker in this instance (any number of instances may run it).
+    pub run_worker: bool,
     pub transport: MailTransportKind,
     pub file_dir: PathBuf,
     pub smtp_url: Option<SecretString>,
@@ -242,6 +244,16 @@ impl Settings {
                 }
             }
             _ => {}
+        }
+        let worst_batch = self
+            .mail
+            .smtp_timeout_ms
+            .saturating_mul(u64::from(self.mail.batch_size));
+        if self.mail.lease_ms <= worst_batch {
+            problems.push(format!(
+                "mail.lease_ms: must exceed mail.batch_size × mail.smtp_timeout_ms ({worst_batch}), \
+                 or a slow relay could let another worker send the same batch again"
+            ));
         }
         if self.mail.concurrency == 0 || self.mail.batch_size == 0 || self.mail.max_attempts < 1 {
             problems.push(

@@ -28,7 +28,7 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
-    worker: WorkerHandle,
+    worker: Option<WorkerHandle>,
     pool: Pool,
 }
 
@@ -63,7 +63,10 @@ impl Application {
             }
         };
         let wakeup = Arc::new(Notify::new());
-        let worker = Worker::start(pool.clone(), transport, &settings.mail, wakeup.clone());
+        let worker = settings
+            .mail
+            .run_worker
+            .then(|| Worker::start(pool.clone(), transport, &settings.mail, wakeup.clone()));
         let listener = TcpListener::bind(&settings.http.address)
             .with_context(|| format!("http.address: cannot listen on {}", settings.http.address))?;
         let port = listener.local_addr()?.port();
@@ -109,7 +112,9 @@ impl Application {
     /// Serves until the server stops (a signal, or its handle), then stops the worker.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let served = self.server.await;
-        self.worker.shutdown().await;
+        if let Some(worker) = self.worker {
+            worker.shutdown().await;
+        }
         served.context("HTTP server")
     }
 }

@@ -67,8 +67,19 @@ impl SmtpTarget {
         })
     }
 
-    /// Opens an authenticated, ready-to-send connection.
+    /// Opens an authenticated, ready-to-send connection, all within `timeout`: a relay that
+    /// accepts the TCP connection but never greets must not hold a sender forever.
     pub async fn connect(
+        &self,
+        hello: &ClientId,
+        timeout: Duration,
+    ) -> Result<AsyncSmtpConnection, SendFailure> {
+        tokio::time::timeout(timeout, self.open(hello, timeout))
+            .await
+            .map_err(|_| temporary("SMTP connection timed out".into()))?
+    }
+
+    async fn open(
         &self,
         hello: &ClientId,
         timeout: Duration,

@@ -108,6 +108,8 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
             }
         };
         if jobs.is_empty() {
+            // Relays drop idle sessions; hang up first rather than fail the next send.
+            channel.close().await;
             tokio::select! {
                 _ = &mut woken => {}
                 _ = tokio::time::sleep(shared.poll_interval) => {}
@@ -158,32 +160,64 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
     }
 }
 
+/// Records outcomes, retrying while the database is briefly unavailable: an outcome lost here
+/// means the job is sent again once its lease expires.
 async fn record(shared: &Shared, owner: &str, outcomes: Vec<Outcome>) {
+    const TRIES: u32 = 5;
+    let outcomes = Arc::new(outcomes);
+    for attempt in 1..=TRIES {
+        match record_once(shared, owner, outcomes.clone()).await {
+            Ok(()) => return,
+            Err(db::DbError::Unavailable(e)) if attempt < TRIES => {
+                tracing::warn!(error = %e, attempt, "outbox outcomes not recorded yet; retrying");
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            Err(e) => {
+                // The lease runs out and the jobs are tried again: a duplicate at worst, never
+                // a loss.
+                tracing::error!(error = %e, "could not record outbox outcomes");
+                return;
+            }
+        }
+    }
+}
+
+async fn record_once(
+    shared: &Shared,
+    owner: &str,
+    outcomes: Arc<Vec<Outcome>>,
+) -> Result<(), db::DbError> {
     let owner = owner.to_owned();
-    let result = db::run(&shared.pool, move |conn| {
+    db::run(&shared.pool, move |conn| {
+        db::write_tx(conn, |conn| record_in(conn, &owner, &outcomes))
+    })
+    .await
+}
+
+fn record_in(
+    conn: &mut db::DbConnection,
+    owner: &str,
+    outcomes: &[Outcome],
+) -> Result<(), db::DbError> {
+    {
         let now = db::now();
         let mut sent = Vec::new();
-        for outcome in outcomes {
+        for outcome in outcomes.iter() {
             match outcome {
-                Outcome::Sent(id) => sent.push(id),
+                Outcome::Sent(id) => sent.push(id.clone()),
                 Outcome::Failed {
                     id,
                     next_attempt_at,
                     reason,
                 } => {
-                    outbox::mark_failed(conn, &owner, &id, next_attempt_at, &reason)?;
+                    outbox::mark_failed(conn, owner, id, *next_attempt_at, reason)?;
                 }
             }
         }
         if !sent.is_empty() {
-            outbox::mark_sent(conn, &owner, &sent, now)?;
+            outbox::mark_sent(conn, owner, &sent, now)?;
         }
         Ok(())
-    })
-    .await;
-    if let Err(e) = result {
-        // The lease runs out and the jobs are tried again: a duplicate at worst, never a loss.
-        tracing::error!(error = %e, "could not record outbox outcomes");
     }
 }
 

@@ -1,1 +1,12 @@
+//! The one integration test binary: the real server on port 0, a fresh database per test
+//! (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and a real SMTP listener.
 
+mod helpers;
+
+mod cli;
+mod config;
+mod delivery;
+mod forms;
+mod resilience;
+mod routing;
+mod schema;

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# Courrier's benchmark: HTTP intake on SQLite and PostgreSQL, a pgbench ceiling for the same
+# transaction, outbox dispatch to a loopback SMTP sink, and lettre's stock SMTP connection
+# against courrier's TCP_NODELAY one. See BENCHMARKS.md.
+#
+# Usage (from anywhere): bench/run.sh [all|smtp|intake|pgbench|dispatch]...
+# Environment knobs (defaults in brackets):
+#   DURATION [10]      seconds measured per HTTP load run (after WARMUP [2] seconds)
+#   CONNECTIONS [32]   HTTP connections of the load generator
+#   DISPATCH_N [20000] outbox messages seeded for each dispatch run
+#   PGHOST [127.0.0.1] PGPORT [5432] PGUSER [postgres]  a server allowing CREATE DATABASE
+#   BACKENDS ["sqlite-full sqlite-normal postgres"]
+#   CARGO_TARGET_DIR   where cargo builds (default: target)
+# Results go to stdout and to $RESULTS [bench-results.txt in a fresh temporary directory].
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+DISPATCH_N=${DISPATCH_N:-20000}
+DISPATCH_TIMEOUT=${DISPATCH_TIMEOUT:-120}
+BACKENDS=${BACKENDS:-"sqlite-full sqlite-normal postgres"}
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/courrier-bench.XXXXXX")
+RESULTS=${RESULTS:-$WORK/bench-results.txt}
+STEPS=${*:-all}
+HTTP_PORT=${HTTP_PORT:-18080}
+SINK_PORT=${SINK_PORT:-12525}
+PIDS=()
+
+log() { echo "$*" | tee -a "$RESULTS"; }
+want() { [[ " $STEPS " == *" all "* || " $STEPS " == *" $1 "* ]]; }
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    # new_db runs in a subshell, so find this run's databases by name.
+    for db in $(psql -Atq -c "SELECT datname FROM pg_database WHERE datname LIKE 'courrier_bench_$$_%'" postgres 2>/dev/null); do
+        dropdb --if-exists "$db" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+
+# --- tools --------------------------------------------------------------------------------------
+need=()
+command -v psql >/dev/null && command -v pgbench >/dev/null || need+=(postgresql-client)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v curl >/dev/null || need+=(curl)
+if ((${#need[@]})); then
+    echo "installing ${need[*]}"
+    apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# --- build --------------------------------------------------------------------------------------
+cargo build --release --bin courrier
+cargo bench --bench load --no-run
+LOAD=$(cargo bench --bench load --no-run --message-format=json 2>/dev/null |
+    grep '"name":"load"' | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
+COURRIER=$TARGET/release/courrier
+[[ -x $COURRIER && -x $LOAD ]] || { echo "build outputs not found" >&2; exit 1; }
+
+# --- machine ------------------------------------------------------------------------------------
+log "== machine"
+log "date: $(date -u +%FT%TZ)  commit: ${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+log "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+log "memory: $(grep MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1048576}')"
+log "kernel: $(uname -sr)"
+log "rustc: $(rustc --version)"
+log "postgresql: $(psql -Atc 'SHOW server_version' postgres)  (fsync=$(psql -Atc 'SHOW fsync' postgres), synchronous_commit=$(psql -Atc 'SHOW synchronous_commit' postgres))"
+log "sqlite (CLI): $(sqlite3 --version | cut -d' ' -f1)"
+
+# --- helpers ------------------------------------------------------------------------------------
+server_env() { # $1 database URL; extra COURRIER__ variables follow
+    echo COURRIER_ENV=local COURRIER__HTTP__ADDRESS=127.0.0.1:$HTTP_PORT \
+        COURRIER__DATABASE__URL="$1" COURRIER__MAIL__TRANSPORT=smtp \
+        COURRIER__MAIL__SMTP_URL=smtp://127.0.0.1:$SINK_PORT COURRIER__LOG__FILTER=warn "${@:2}"
+}
+
+start_server() { # $1 database URL; extra env assignments follow. Sets SERVER_PID, STARTED.
+    STARTED=$(date +%s.%N)
+    env $(server_env "$@") "$COURRIER" serve >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 100); do
+        if curl -fs "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null; then return 0; fi
+        kill -0 "$SERVER_PID" 2>/dev/null || { tail "$WORK/server.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "server not ready" >&2
+    exit 1
+}
+
+stop_server() {
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+}
+
+peak_rss() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+field() { # $1 RESULT line, $2 key
+    tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2
+}
+
+sql() { # $1 database URL, $2 query
+    case $1 in
+    sqlite://*) sqlite3 "${1#sqlite://}" "$2" ;;
+    *) psql -Atq -v ON_ERROR_STOP=1 "$1" -c "$2" ;;
+    esac
+}
+
+new_db() { # $1 backend, $2 name; prints a database URL
+    case $1 in
+    sqlite-*) mkdir -p "$WORK/$2" && echo "sqlite://$WORK/$2/courrier.db" ;;
+    postgres)
+        local db="courrier_bench_$$_$2"
+        dropdb --if-exists "$db" 2>/dev/null && createdb "$db"
+        echo "postgres://$PGUSER@$PGHOST:$PGPORT/$db"
+        ;;
+    esac
+}
+
+sync_env() { # SQLite's synchronous setting for a backend name
+    case $1 in
+    sqlite-normal) echo COURRIER__DATABASE__SQLITE_SYNCHRONOUS=normal ;;
+    *) echo COURRIER__DATABASE__SQLITE_SYNCHRONOUS=full ;;
+    esac
+}
+
+# --- SMTP sink (used by every step that sends mail) ---------------------------------------------
+"$LOAD" smtp-sink --addr "127.0.0.1:$SINK_PORT" --threads 32 >"$WORK/sink.log" 2>&1 &
+PIDS+=($!)
+sleep 0.3
+
+# --- 1. lettre stock vs courrier's nodelay channel ----------------------------------------------
+if want smtp; then
+    log "== smtp: 300 messages sent sequentially to a loopback sink"
+    "$LOAD" smtp-compare --messages 300 --rounds 2 | tee -a "$RESULTS"
+fi
+
+# --- 2. HTTP intake per backend -----------------------------------------------------------------
+PG_LOAD_URL=
+if want intake; then
+    for backend in $BACKENDS; do
+        log "== intake: $backend (courrier serve, $CONNECTIONS connections, ${DURATION}s + ${WARMUP}s warm-up)"
+        url=$(new_db "$backend" intake)
+        [[ $backend == postgres ]] && PG_LOAD_URL=$url
+        start_server "$url" "$(sync_env "$backend")"
+        "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" \
+            --duration "$DURATION" --warmup "$WARMUP" --label "$backend-peak" >"$WORK/peak.txt"
+        log "$(cat "$WORK/peak.txt")"
+        peak=$(grep '^RESULT' "$WORK/peak.txt")
+        rate=$(awk -v r="$(field "$peak" rps)" 'BEGIN {printf "%.0f", r / 2}')
+        "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" --rate "$rate" \
+            --duration "$DURATION" --warmup "$WARMUP" --label "$backend-half" >"$WORK/half.txt"
+        log "$(cat "$WORK/half.txt")"
+        rss=$(peak_rss "$SERVER_PID")
+        sleep 1 # let the worker drain what it can
+        stop_server
+        subs=$(sql "$url" "SELECT count(*) FROM submissions")
+        out=$(sql "$url" "SELECT count(*) FROM outbox")
+        ev=$(sql "$url" "SELECT count(*) FROM events")
+        sent=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'sent'")
+        log "  server peak RSS (VmHWM): $rss MiB"
+        log "  rows: submissions $subs, outbox $out (sent $sent), events $ev; outbox = 2 x submissions: $([[ $out -eq $((2 * subs)) ]] && echo yes || echo NO)"
+        log "RESULT label=$backend-rows submissions=$subs outbox=$out sent=$sent events=$ev rss_mib=$rss"
+    done
+fi
+
+# --- 3. pgbench ceiling ---------------------------------------------------------------------------
+if want pgbench; then
+    log "== pgbench: the same transaction as raw SQL (bench/submission.pgbench)"
+    # Body lengths as courrier wrote them, when the intake step ran; else typical values.
+    lens="msg_len=700 tn_text_len=1100 tn_html_len=1700 ra_text_len=900 ra_html_len=1300"
+    if [[ -n $PG_LOAD_URL ]]; then
+        lens=$(psql -Atq "$PG_LOAD_URL" -F' ' -c "SELECT
+            'msg_len=' || round(avg(length(message))) FROM submissions" \
+            -c "SELECT 'tn_text_len=' || round(avg(length(body_text))), 'tn_html_len=' || round(avg(length(body_html)))
+                FROM outbox WHERE purpose = 'team_notification'" \
+            -c "SELECT 'ra_text_len=' || round(avg(length(body_text))), 'ra_html_len=' || round(avg(length(body_html)))
+                FROM outbox WHERE purpose = 'reader_ack'" | tr '\n' ' ')
+    fi
+    log "  body lengths (chars): $lens"
+    defs=()
+    for l in $lens; do defs+=(-D "$l"); done
+    url=$(new_db postgres pgbench)
+    COURRIER__DATABASE__URL=$url COURRIER__LOG__FILTER=warn "$COURRIER" migrate >/dev/null
+    db=${url##*/}
+    for c in 8 32; do
+        out=$(pgbench -n -M prepared -c "$c" -j 2 -T "$DURATION" -f bench/submission.pgbench \
+            "${defs[@]}" "$db" 2>&1)
+        tps=$(grep -o 'tps = [0-9.]*' <<<"$out" | head -1 | cut -d' ' -f3)
+        lat=$(grep -o 'latency average = [0-9.]* ms' <<<"$out" | grep -o '[0-9.]*')
+        fails=$(grep -o 'number of failed transactions: [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo 0)
+        log "  pgbench -c$c -j2 -T$DURATION: tps $tps, latency average $lat ms, failed $fails"
+        log "RESULT label=pgbench-c$c tps=$tps latency_ms=$lat failed=$fails"
+    done
+    log "  rows: submissions $(sql "$url" 'SELECT count(*) FROM submissions'), outbox $(sql "$url" 'SELECT count(*) FROM outbox')"
+fi
+
+# --- 4. outbox dispatch -------------------------------------------------------------------------
+seed() { # $1 backend, $2 url, $3 number of messages (two per submission)
+    local subs=$(($3 / 2))
+    case $1 in
+    postgres)
+        sql "$2" "
+        INSERT INTO submissions (id, reference, form, topic, queue, status, priority, name, email,
+            subject, message, locale, consent, consent_version, consent_at, marketing_opt_in,
+            version, created_at, updated_at)
+        SELECT 'seed-' || g, 'S-' || g, 'newsroom', 'tip', 'editorial', 'new', 'normal',
+            'Lectrice ' || g, 'lectrice.' || g || '@example.org', 'Dossier ' || g,
+            repeat('Les faits sont les suivants, documents à l''appui. ', 14), 'fr', true,
+            '2026-11', now() AT TIME ZONE 'utc', false, 1, now() AT TIME ZONE 'utc',
+            now() AT TIME ZONE 'utc'
+        FROM generate_series(1, $subs) g;
+        INSERT INTO outbox (id, submission_id, purpose, from_addr, recipients, reply_to, subject,
+            body_text, body_html, message_id, status, attempts, next_attempt_at, created_at)
+        SELECT p || '-' || g, 'seed-' || g,
+            CASE p WHEN 't' THEN 'team_notification' ELSE 'reader_ack' END,
+            'Courrier <courrier@localhost>',
+            CASE p WHEN 't' THEN 'redaction@localhost'
+                ELSE '\"Lectrice ' || g || '\" <lectrice.' || g || '@example.org>' END,
+            CASE p WHEN 't' THEN 'lectrice.' || g || '@example.org' END,
+            '[Rédaction] Nouveau message ' || g,
+            repeat('Une lectrice a écrit à la rédaction, documents à l''appui. ', 20),
+            '<p>' || repeat('Une lectrice a écrit à la rédaction, documents à l''appui. ', 24) || '</p>',
+            '<' || p || '-' || g || '@localhost>', 'pending', 0,
+            now() AT TIME ZONE 'utc' - interval '1 minute', now() AT TIME ZONE 'utc'
+        FROM generate_series(1, $subs) g, (VALUES ('t'), ('a')) v(p);"
+        ;;
+    sqlite-*)
+        sql "$2" "
+        INSERT INTO submissions (id, reference, form, topic, queue, status, priority, name, email,
+            subject, message, locale, consent, consent_version, consent_at, marketing_opt_in,
+            version, created_at, updated_at)
+        WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $subs)
+        SELECT 'seed-' || g, 'S-' || g, 'newsroom', 'tip', 'editorial', 'new', 'normal',
+            'Lectrice ' || g, 'lectrice.' || g || '@example.org', 'Dossier ' || g,
+            replace(hex(zeroblob(14)), '00', 'Les faits sont les suivants, documents à l''appui. '),
+            'fr', 1, '2026-11', strftime('%Y-%m-%d %H:%M:%f', 'now'), 0, 1,
+            strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now')
+        FROM s;
+        INSERT INTO outbox (id, submission_id, purpose, from_addr, recipients, reply_to, subject,
+            body_text, body_html, message_id, status, attempts, next_attempt_at, created_at)
+        WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $subs),
+            v(p) AS (VALUES ('t'), ('a'))
+        SELECT p || '-' || g, 'seed-' || g,
+            CASE p WHEN 't' THEN 'team_notification' ELSE 'reader_ack' END,
+            'Courrier <courrier@localhost>',
+            CASE p WHEN 't' THEN 'redaction@localhost'
+                ELSE '\"Lectrice ' || g || '\" <lectrice.' || g || '@example.org>' END,
+            CASE p WHEN 't' THEN 'lectrice.' || g || '@example.org' END,
+            '[Rédaction] Nouveau message ' || g,
+            replace(hex(zeroblob(20)), '00', 'Une lectrice a écrit à la rédaction, documents à l''appui. '),
+            '<p>' || replace(hex(zeroblob(24)), '00', 'Une lectrice a écrit à la rédaction, documents à l''appui. ') || '</p>',
+            '<' || p || '-' || g || '@localhost>', 'pending', 0,
+            strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 minute'), strftime('%Y-%m-%d %H:%M:%f', 'now')
+        FROM s, v;"
+        ;;
+    esac
+}
+
+if want dispatch; then
+    log "== dispatch: $DISPATCH_N seeded outbox messages to the loopback SMTP sink"
+    for backend in ${DISPATCH_BACKENDS:-postgres sqlite-full}; do
+        for cb in ${DISPATCH_CONFIGS:-4x16 8x16 8x64}; do
+            conc=${cb%x*} batch=${cb#*x}
+            url=$(new_db "$backend" "dispatch_${conc}_$batch")
+            COURRIER__DATABASE__URL=$url COURRIER__LOG__FILTER=warn "$COURRIER" migrate >/dev/null
+            seed "$backend" "$url" "$DISPATCH_N"
+            start_server "$url" "$(sync_env "$backend")" COURRIER__MAIL__CONCURRENCY="$conc" \
+                COURRIER__MAIL__BATCH_SIZE="$batch"
+            # Timed from the server's start: the senders begin before the HTTP listener is up.
+            t0=$STARTED s0=0
+            sent=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'sent'")
+            while ((sent < DISPATCH_N)); do
+                sleep 0.1
+                sent=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'sent'")
+                if awk -v a="$(date +%s.%N)" -v b="$t0" -v l="$DISPATCH_TIMEOUT" 'BEGIN {exit !(a - b > l)}'; then
+                    log "  (timed out after ${DISPATCH_TIMEOUT}s)"
+                    break
+                fi
+            done
+            t1=$(date +%s.%N)
+            rss=$(peak_rss "$SERVER_PID")
+            stop_server
+            rate=$(awk -v n="$((sent - s0))" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n / (b - a)}')
+            dead=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'dead'")
+            log "  $backend concurrency=$conc batch=$batch: $((sent - s0)) messages in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s = $rate msgs/s (sent total $sent, dead $dead, peak RSS $rss MiB)"
+            log "RESULT label=dispatch-$backend-c$conc-b$batch sent=$sent msgs_per_s=$rate rss_mib=$rss"
+        done
+    done
+    log "  sink: $(tail -1 "$WORK/sink.log")"
+fi
+
+log "== done; results in $RESULTS"

@@ -1,0 +1,153 @@
+//! Configuration layering and the start-up errors that name the offending key.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use courrier::config::{Settings, Sources};
+
+fn load(env: &[(&str, &str)], extra: Option<&str>) -> Result<Settings, String> {
+    let file = extra.map(|text| {
+        let f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    });
+    Settings::load(&Sources {
+        environment: Some("local".into()),
+        extra_file: file.as_ref().map(|f| f.path().to_owned()),
+        config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")),
+        env_vars: Some(
+            env.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<HashMap<_, _>>(),
+        ),
+    })
+    .map_err(|e| e.to_string())
+}
+
+#[test]
+fn defaults_are_sqlite_and_mail_to_files() {
+    let s = load(&[], None).unwrap();
+    assert_eq!(s.http.address, "127.0.0.1:8080");
+    assert_eq!(
+        secrecy::ExposeSecret::expose_secret(&s.database.url),
+        "sqlite://var/courrier.db"
+    );
+    assert_eq!(s.mail.transport, courrier::config::MailTransportKind::File);
+    assert_eq!(s.mail.file_dir, PathBuf::from("var/mail"));
+}
+
+#[test]
+fn environment_variables_override_files() {
+    let s = load(
+        &[
+            ("COURRIER__HTTP__ADDRESS", "0.0.0.0:9000"),
+            ("COURRIER__DATABASE__POOL_SIZE", "3"),
+            (
+                "COURRIER__QUEUES__EDITORIAL__NOTIFY",
+                "a@journal.example, b@journal.example",
+            ),
+        ],
+        Some("[mail]\nfrom = \"Journal <contact@journal.example>\"\n"),
+    )
+    .unwrap();
+    assert_eq!(s.http.address, "0.0.0.0:9000");
+    assert_eq!(s.database.pool_size, 3);
+    assert_eq!(
+        s.queues["editorial"].notify,
+        ["a@journal.example", "b@journal.example"]
+    );
+    assert_eq!(s.mail.from, "Journal <contact@journal.example>");
+}
+
+#[test]
+fn unknown_keys_are_refused_by_name() {
+    let err = load(&[], Some("[http]\nadress = \"127.0.0.1:1\"\n")).unwrap_err();
+    assert!(err.contains("adress"), "{err}");
+    let err = load(&[("COURRIER__MAIL__SMTP_HOST", "x")], None).unwrap_err();
+    assert!(err.contains("smtp_host"), "{err}");
+}
+
+#[test]
+fn invalid_values_are_refused_by_key() {
+    let err = load(&[("COURRIER__DATABASE__POOL_SIZE", "many")], None).unwrap_err();
+    assert!(err.contains("pool_size"), "{err}");
+    let err = load(&[("COURRIER__DATABASE__URL", "mysql://x")], None).unwrap_err();
+    assert!(err.contains("database.url"), "{err}");
+    let err = load(&[("COURRIER__MAIL__FROM", "not an address")], None).unwrap_err();
+    assert!(err.contains("mail.from"), "{err}");
+    let err = load(&[("COURRIER__MAIL__TRANSPORT", "smtp")], None).unwrap_err();
+    assert!(err.contains("mail.smtp_url"), "{err}");
+    let err = load(
+        &[
+            ("COURRIER__MAIL__TRANSPORT", "smtp"),
+            ("COURRIER__MAIL__SMTP_URL", "http://x"),
+        ],
+        None,
+    )
+    .unwrap_err();
+    assert!(err.contains("mail.smtp_url"), "{err}");
+}
+
+#[test]
+fn a_rule_naming_an_unknown_queue_stops_start_up() {
+    let err = load(
+        &[],
+        Some("[[routing.rules]]\nform = \"sales\"\ntopic = \"licensing\"\nqueue = \"legal\"\n"),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("routing.rules[0]") && err.contains("legal"),
+        "{err}"
+    );
+    let err = load(&[("COURRIER__ROUTING__NEWSROOM_QUEUE", "ghost")], None).unwrap_err();
+    assert!(err.contains("ghost"), "{err}");
+    let err = load(
+        &[],
+        Some("[[routing.rules]]\nform = \"sales\"\ntopic = \"tip\"\n"),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("tip"),
+        "a newsroom topic on the sales form: {err}"
+    );
+}
+
+#[test]
+fn an_operator_rule_list_replaces_the_default_one() {
+    let s = load(
+        &[],
+        Some("[[routing.rules]]\nform = \"sales\"\ntopic = \"licensing\"\npriority = \"high\"\n"),
+    )
+    .unwrap();
+    assert_eq!(s.routing.rules.len(), 1);
+    assert_eq!(s.routing.rules[0].priority.as_deref(), Some("high"));
+    assert_eq!(s.routing.rules[0].queue, None);
+}
+
+#[test]
+fn unknown_environment_is_refused() {
+    let err = Settings::load(&Sources {
+        environment: Some("staging".into()),
+        env_vars: Some(HashMap::new()),
+        ..Sources::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("COURRIER_ENV") && err.contains("staging"),
+        "{err}"
+    );
+}
+
+#[test]
+fn production_requires_an_smtp_relay() {
+    let err = Settings::load(&Sources {
+        environment: Some("production".into()),
+        config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")),
+        env_vars: Some(HashMap::new()),
+        ..Sources::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("mail.smtp_url"), "{err}");
+}
