@@ -2,6 +2,11 @@
 
 use std::fmt;
 
+/// A text that is not one of the values a closed set allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{0}`")]
+pub struct UnknownValue(pub String);
+
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -16,8 +21,8 @@ macro_rules! text_enum {
                 match self { $($name::$variant => $text),+ }
             }
 
-            pub fn parse(s: &str) -> Result<Self, ()> {
-                match s { $($text => Ok($name::$variant),)+ _ => Err(()) }
+            pub fn parse(s: &str) -> Result<Self, UnknownValue> {
+                match s { $($text => Ok($name::$variant),)+ _ => Err(UnknownValue(s.to_owned())) }
             }
         }
 
@@ -67,12 +72,12 @@ impl Topic {
     }
 
     /// Parses a topic only if the given form offers it.
-    pub fn parse_for(form: FormKind, s: &str) -> Result<Topic, ()> {
+    pub fn parse_for(form: FormKind, s: &str) -> Result<Topic, UnknownValue> {
         let topic = Topic::parse(s)?;
         if Topic::for_form(form).contains(&topic) {
             Ok(topic)
         } else {
-            Err(())
+            Err(UnknownValue(s.to_owned()))
         }
     }
 }
@@ -107,7 +112,7 @@ impl Locale {
 pub struct QueueName(String);
 
 impl QueueName {
-    pub fn parse(s: &str) -> Result<QueueName, ()> {
+    pub fn parse(s: &str) -> Result<QueueName, UnknownValue> {
         let ok = !s.is_empty()
             && s.len() <= 40
             && s.bytes()
@@ -115,7 +120,7 @@ impl QueueName {
         if ok {
             Ok(QueueName(s.to_owned()))
         } else {
-            Err(())
+            Err(UnknownValue(s.to_owned()))
         }
     }
 

@@ -8,7 +8,7 @@ mod reference;
 mod routing;
 mod submission;
 
-pub use choices::{FormKind, Locale, Priority, QueueName, Status, Topic};
+pub use choices::{FormKind, Locale, Priority, QueueName, Status, Topic, UnknownValue};
 pub use fields::{ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail};
 pub use i18n::Msg;
 pub use reference::Reference;

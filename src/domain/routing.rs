@@ -51,19 +51,19 @@ impl Router {
             if !known_queue(name) {
                 return Err(format!("unknown queue `{name}`"));
             }
-            QueueName::parse(name).map_err(|()| format!("invalid queue name `{name}`"))
+            QueueName::parse(name).map_err(|_| format!("invalid queue name `{name}`"))
         };
         let mut parsed = Vec::new();
         for spec in rules {
             let form =
-                FormKind::parse(spec.form).map_err(|()| format!("unknown form `{}`", spec.form))?;
+                FormKind::parse(spec.form).map_err(|_| format!("unknown form `{}`", spec.form))?;
             let topic = spec
                 .topic
-                .map(|t| Topic::parse_for(form, t).map_err(|()| format!("unknown topic `{t}`")))
+                .map(|t| Topic::parse_for(form, t).map_err(|_| format!("unknown topic `{t}`")))
                 .transpose()?;
             let priority = spec
                 .priority
-                .map(|p| Priority::parse(p).map_err(|()| format!("unknown priority `{p}`")))
+                .map(|p| Priority::parse(p).map_err(|_| format!("unknown priority `{p}`")))
                 .transpose()?;
             parsed.push(Rule {
                 form,

@@ -139,7 +139,7 @@ fn locale_of(raw: Option<&str>, fallback: Locale, checker: &mut Checker) -> Loca
         Some(s) => checker
             .check(
                 "locale",
-                Locale::parse(s).map_err(|()| FieldError::new(Msg::InvalidChoice)),
+                Locale::parse(s).map_err(|_| FieldError::new(Msg::InvalidChoice)),
             )
             .unwrap_or(fallback),
     }
@@ -147,7 +147,7 @@ fn locale_of(raw: Option<&str>, fallback: Locale, checker: &mut Checker) -> Loca
 
 fn topic_of(form: FormKind, raw: Option<&str>, checker: &mut Checker) -> Option<Topic> {
     checker.required("topic", raw, |s| {
-        Topic::parse_for(form, s.trim()).map_err(|()| FieldError::new(Msg::InvalidChoice))
+        Topic::parse_for(form, s.trim()).map_err(|_| FieldError::new(Msg::InvalidChoice))
     })
 }
 

@@ -136,7 +136,6 @@ pub struct TestApp {
     pub pool: Pool,
     pub client: reqwest::Client,
     pub db: Arc<TestDb>,
-    handle: actix_web::dev::ServerHandle,
 }
 
 impl TestApp {
@@ -194,16 +193,11 @@ impl TestApp {
                     message_id,
                     last_error,
                     lease_owner,
-                    recipients,
                 ))
                 .order(created_at.asc())
                 .load::<OutboxState>(c)
                 .unwrap()
         })
-    }
-
-    pub async fn stop(&self) {
-        self.handle.stop(true).await;
     }
 }
 
@@ -215,7 +209,6 @@ pub struct OutboxState {
     pub message_id: String,
     pub last_error: Option<String>,
     pub lease_owner: Option<String>,
-    pub recipients: String,
 }
 
 /// Starts the application on a fresh database with mail going to `smtp_port`.
@@ -238,7 +231,6 @@ pub async fn spawn_app_with(
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
-    let handle = app.server_handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -248,7 +240,6 @@ pub async fn spawn_app_with(
             .build()
             .unwrap(),
         db,
-        handle,
     }
 }
 
@@ -416,7 +407,6 @@ impl mailin_embedded::Handler for SinkHandler {
 #[derive(Clone)]
 pub struct MailSink {
     pub port: u16,
-    mode: Arc<Mutex<SinkMode>>,
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
 }
 
@@ -435,7 +425,7 @@ impl MailSink {
         let mode = Arc::new(Mutex::new(mode));
         let mails = Arc::new(Mutex::new(Vec::new()));
         let handler = SinkHandler {
-            mode: mode.clone(),
+            mode,
             mails: mails.clone(),
             current: None,
         };
@@ -447,11 +437,7 @@ impl MailSink {
         std::thread::spawn(move || {
             let _ = server.serve();
         });
-        MailSink { port, mode, mails }
-    }
-
-    pub fn set_mode(&self, mode: SinkMode) {
-        *self.mode.lock().unwrap() = mode;
+        MailSink { port, mails }
     }
 
     /// Every DATA received, accepted or not.
