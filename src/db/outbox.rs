@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::outbox;
-use super::{DbConnection, DbError};
+use super::{write_tx, DbConnection, DbError};
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
@@ -41,7 +41,7 @@ pub struct OutboxJob {
 }
 
 /// Leases up to `limit` due jobs to `owner` and counts the attempt. PostgreSQL skips rows other
-/// workers hold; SQLite's single writer makes the statement atomic on its own.
+/// workers hold; SQLite takes its write lock first (an immediate transaction).
 pub fn claim(
     conn: &mut DbConnection,
     owner: &str,
@@ -57,12 +57,17 @@ pub fn claim(
             .bind::<Timestamp, _>(now)
             .bind::<BigInt, _>(limit)
             .load(pg)?,
-        DbConnection::Sqlite(sq) => diesel::sql_query(CLAIM_SQLITE)
-            .bind::<Text, _>(owner)
-            .bind::<Timestamp, _>(lease_until)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(sq)?,
+        DbConnection::Sqlite(_) => write_tx(conn, |conn| {
+            let DbConnection::Sqlite(sq) = conn else {
+                return Ok(Vec::new());
+            };
+            diesel::sql_query(CLAIM_SQLITE)
+                .bind::<Text, _>(owner)
+                .bind::<Timestamp, _>(lease_until)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load(sq)
+        })?,
     };
     Ok(jobs)
 }

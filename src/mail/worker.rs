@@ -137,7 +137,7 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
                         attempt,
                         permanent = failure.permanent,
                         dead = give_up,
-                        reason = %failure.reason,
+                        reason = %redact_addresses(&failure.reason),
                         "e-mail not delivered"
                     );
                     Outcome::Failed {
@@ -233,4 +233,25 @@ fn backoff(shared: &Shared, attempt: i32) -> Duration {
         .min(shared.retry_max);
     let half = full / 2;
     half + rand::thread_rng().gen_range(Duration::ZERO..=half)
+}
+
+/// Relays quote recipients in their replies; logs must not carry readers' addresses.
+fn redact_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| if word.contains('@') { "<address>" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_redacted_from_relay_replies() {
+        assert_eq!(
+            redact_addresses("permanent error (550): 5.1.1 <zoe@example.fr>: unknown"),
+            "permanent error (550): 5.1.1 <address> unknown"
+        );
+    }
 }

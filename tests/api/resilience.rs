@@ -126,7 +126,53 @@ async fn html_form_gets_a_localised_503_page(b: Backend) {
     other.batch_execute("ROLLBACK").unwrap();
 }
 
+async fn exhausted_pool_answers_503_and_stores_nothing(b: Backend) {
+    let app = crate::helpers::spawn_app_with(
+        std::sync::Arc::new(crate::helpers::TestDb::new(b)),
+        free_port(),
+        |s| {
+            s.database.pool_size = 1;
+            s.database.acquire_timeout_ms = 300;
+            s.mail.run_worker = false;
+        },
+    )
+    .await;
+    let held = app.pool.get().unwrap();
+    let resp = app.post_json("newsroom", &newsroom_body()).await;
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.headers()["retry-after"], "5");
+    drop(held);
+    assert_eq!(app.count("submissions"), 0);
+    assert_eq!(app.post_json("newsroom", &newsroom_body()).await.status(), 201);
+}
+
+async fn a_body_that_never_ends_is_cut_off(b: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app_with(
+        std::sync::Arc::new(crate::helpers::TestDb::new(b)),
+        free_port(),
+        |s| s.http.body_timeout_ms = 300,
+    )
+    .await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"POST /v1/forms/newsroom HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"name\":")
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("the server answers without waiting for the rest")
+        .unwrap();
+    let head = String::from_utf8_lossy(&answer[..n]);
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert_eq!(app.count("submissions"), 0);
+}
+
 crate::on_both_backends!(
+    exhausted_pool_answers_503_and_stores_nothing,
+    a_body_that_never_ends_is_cut_off,
     submission_and_its_emails_are_written_together_or_not_at_all,
     unreachable_database_answers_503_with_retry_after,
     html_form_gets_a_localised_503_page,
