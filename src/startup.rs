@@ -124,7 +124,8 @@ impl Application {
 pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
     let manager = Manager::new(&settings.database)?;
     let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-        let mut conn = r2d2::ManageConnection::connect(&manager)
+        let mut conn = manager
+            .establish()
             .context("database.url: cannot connect to the database")?;
         Ok(db::migrate(&mut conn)?)
     })

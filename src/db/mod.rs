@@ -149,11 +149,65 @@ impl Manager {
     }
 }
 
+/// A pooled connection, and whether a failure showed it is no longer usable.
+pub struct PooledConn {
+    conn: DbConnection,
+    broken: bool,
+}
+
+impl PooledConn {
+    /// After an "unavailable" error: true when the server side is gone (PostgreSQL), false when
+    /// the database was only busy (SQLite's lock), so a busy connection is kept.
+    fn backend_gone(&mut self) -> bool {
+        match &mut self.conn {
+            DbConnection::Sqlite(_) => false,
+            DbConnection::Pg(pg) => pg.batch_execute("SELECT 1").is_err(),
+        }
+    }
+}
+
+impl std::ops::Deref for PooledConn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = PooledConn;
     type Error = ManagerError;
 
-    fn connect(&self) -> Result<DbConnection, ManagerError> {
+    fn connect(&self) -> Result<PooledConn, ManagerError> {
+        Ok(PooledConn {
+            conn: self.establish()?,
+            broken: false,
+        })
+    }
+
+    /// Not called on check-out (that would cost a round trip per request): a connection is
+    /// dropped instead when a query on it fails for want of a database.
+    fn is_valid(&self, conn: &mut PooledConn) -> Result<(), ManagerError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut PooledConn) -> bool {
+        use diesel::connection::TransactionManager;
+        conn.broken
+            || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(
+                &mut conn.conn,
+            )
+    }
+}
+
+impl Manager {
+    /// Opens one connection, outside any pool.
+    pub fn establish(&self) -> Result<DbConnection, ManagerError> {
         match self.backend {
             Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.url)?)),
             Backend::Sqlite => {
@@ -178,14 +232,6 @@ impl r2d2::ManageConnection for Manager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ManagerError> {
-        Ok(conn.batch_execute("SELECT 1")?)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
-    }
 }
 
 pub type Pool = r2d2::Pool<Manager>;
@@ -196,6 +242,7 @@ pub fn pool(settings: &DatabaseSettings) -> Result<Pool, ManagerError> {
     Ok(r2d2::Pool::builder()
         .max_size(settings.pool_size)
         .min_idle(Some(0))
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_millis(settings.acquire_timeout_ms))
         .error_handler(Box::new(r2d2::NopErrorHandler))
         .build_unchecked(manager))
@@ -212,7 +259,11 @@ where
     tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let mut conn = pool.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        if matches!(result, Err(DbError::Unavailable(_))) && conn.backend_gone() {
+            conn.broken = true;
+        }
+        result
     })
     .await
     .map_err(|e| DbError::Task(e.to_string()))?

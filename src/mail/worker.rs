@@ -238,7 +238,13 @@ fn backoff(shared: &Shared, attempt: i32) -> Duration {
 /// Relays quote recipients in their replies; logs must not carry readers' addresses.
 fn redact_addresses(text: &str) -> String {
     text.split(' ')
-        .map(|word| if word.contains('@') { "<address>" } else { word })
+        .map(|word| {
+            if word.contains('@') {
+                "<address>"
+            } else {
+                word
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -143,7 +143,10 @@ async fn exhausted_pool_answers_503_and_stores_nothing(b: Backend) {
     assert_eq!(resp.headers()["retry-after"], "5");
     drop(held);
     assert_eq!(app.count("submissions"), 0);
-    assert_eq!(app.post_json("newsroom", &newsroom_body()).await.status(), 201);
+    assert_eq!(
+        app.post_json("newsroom", &newsroom_body()).await.status(),
+        201
+    );
 }
 
 async fn a_body_that_never_ends_is_cut_off(b: Backend) {

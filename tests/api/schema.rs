@@ -29,7 +29,7 @@ fn normalise(t: &str) -> String {
 fn columns(db: &TestDb) -> BTreeSet<(String, String, String, bool)> {
     let settings = crate::helpers::test_settings(&db.url, 25);
     let manager = courrier::db::Manager::new(&settings.database).unwrap();
-    let mut conn = r2d2::ManageConnection::connect(&manager).unwrap();
+    let mut conn = manager.establish().unwrap();
     courrier::db::migrate(&mut conn).unwrap();
     let sql = match db.backend() {
         Backend::Postgres => {
