@@ -13,21 +13,8 @@ pub struct Rendered {
     pub html: String,
 }
 
-#[derive(Template)]
-#[template(path = "mail/team_notification.txt")]
-struct TeamText<'a> {
-    heading: &'a str,
-    fields: &'a [(&'a str, String)],
-    message_label: &'a str,
-    message: &'a str,
-    article_label: &'a str,
-    article_url: Option<&'a str>,
-    colon: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/team_notification.html")]
-struct TeamHtml<'a> {
+/// What the team notification shows; the text and HTML templates render the same view.
+struct TeamView<'a> {
     lang: &'a str,
     heading: &'a str,
     fields: &'a [(&'a str, String)],
@@ -39,20 +26,19 @@ struct TeamHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "mail/reader_ack.txt")]
-struct AckText<'a> {
-    greeting: &'a str,
-    name: &'a str,
-    body: &'a str,
-    reference: &'a str,
-    signoff: &'a str,
-    site: &'a str,
-    colon: &'a str,
+#[template(path = "mail/team_notification.txt")]
+struct TeamText<'a> {
+    v: &'a TeamView<'a>,
 }
 
 #[derive(Template)]
-#[template(path = "mail/reader_ack.html")]
-struct AckHtml<'a> {
+#[template(path = "mail/team_notification.html")]
+struct TeamHtml<'a> {
+    v: &'a TeamView<'a>,
+}
+
+/// What the reader's acknowledgement shows.
+struct AckView<'a> {
     lang: &'a str,
     subject: &'a str,
     greeting: &'a str,
@@ -62,6 +48,18 @@ struct AckHtml<'a> {
     signoff: &'a str,
     site: &'a str,
     colon: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reader_ack.txt")]
+struct AckText<'a> {
+    v: &'a AckView<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reader_ack.html")]
+struct AckHtml<'a> {
+    v: &'a AckView<'a>,
 }
 
 /// French sets a space before the colon.
@@ -110,28 +108,18 @@ pub fn team_notification(
     if s.marketing_opt_in {
         fields.push((l(Label::MarketingOptIn), "✓".to_owned()));
     }
-    let article_url = s.article_url.as_ref().map(|u| u.as_str());
-    let text = TeamText {
-        heading: &heading,
-        fields: &fields,
-        message_label: l(Label::Message),
-        message: s.message.as_str(),
-        article_label: l(Label::ArticleUrl),
-        article_url,
-        colon: colon(locale),
-    }
-    .render()?;
-    let html = TeamHtml {
+    let view = TeamView {
         lang: locale.as_str(),
         heading: &heading,
         fields: &fields,
         message_label: l(Label::Message),
         message: s.message.as_str(),
         article_label: l(Label::ArticleUrl),
-        article_url,
+        article_url: s.article_url.as_ref().map(|u| u.as_str()),
         colon: colon(locale),
-    }
-    .render()?;
+    };
+    let text = TeamText { v: &view }.render()?;
+    let html = TeamHtml { v: &view }.render()?;
     Ok(Rendered {
         subject,
         text,
@@ -148,17 +136,7 @@ pub fn reader_ack(
 ) -> Result<Rendered, askama::Error> {
     let locale = s.locale;
     let subject = format!("{} [{reference}]", label(Label::AckSubject, locale));
-    let text = AckText {
-        greeting: label(Label::AckGreeting, locale),
-        name: s.name.as_str(),
-        body: label(Label::AckBody, locale),
-        reference,
-        signoff: label(Label::AckSignoff, locale),
-        site,
-        colon: colon(locale),
-    }
-    .render()?;
-    let html = AckHtml {
+    let view = AckView {
         lang: locale.as_str(),
         subject: &subject,
         greeting: label(Label::AckGreeting, locale),
@@ -168,8 +146,9 @@ pub fn reader_ack(
         signoff: label(Label::AckSignoff, locale),
         site,
         colon: colon(locale),
-    }
-    .render()?;
+    };
+    let text = AckText { v: &view }.render()?;
+    let html = AckHtml { v: &view }.render()?;
     Ok(Rendered {
         subject,
         text,
