@@ -144,7 +144,7 @@ PG_LOAD_URL=
 if want intake; then
     for backend in $BACKENDS; do
         log "== intake: $backend (courrier serve, $CONNECTIONS connections, ${DURATION}s + ${WARMUP}s warm-up)"
-        url=$(new_db "$backend" intake)
+        url=$(new_db "$backend" "intake_${backend/-/_}")
         [[ $backend == postgres ]] && PG_LOAD_URL=$url
         start_server "$url" "$(sync_env "$backend")"
         "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" \
@@ -266,7 +266,7 @@ if want dispatch; then
     for backend in ${DISPATCH_BACKENDS:-postgres sqlite-full}; do
         for cb in ${DISPATCH_CONFIGS:-4x16 8x16 8x64}; do
             conc=${cb%x*} batch=${cb#*x}
-            url=$(new_db "$backend" "dispatch_${conc}_$batch")
+            url=$(new_db "$backend" "dispatch_${backend/-/_}_${conc}_$batch")
             COURRIER__DATABASE__URL=$url COURRIER__LOG__FILTER=warn "$COURRIER" migrate >/dev/null
             seed "$backend" "$url" "$DISPATCH_N"
             start_server "$url" "$(sync_env "$backend")" COURRIER__MAIL__CONCURRENCY="$conc" \

@@ -134,7 +134,7 @@ fn submission_body(n: u64) -> String {
         "subject": format!("Information sur le dossier {n}"),
         "message": message,
         "consent": true,
-        "locale": if n % 3 == 0 { "en" } else { "fr" },
+        "locale": if n.is_multiple_of(3) { "en" } else { "fr" },
     })
     .to_string()
 }
