@@ -8,7 +8,7 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::{Locale, QueueName, Router, RuleSpec};
+use crate::domain::{Desk, FormKind, Locale, QueueName, Router, RuleSpec};
 
 const EMBEDDED: [(&str, &str); 4] = [
     ("base", include_str!("../config/base.toml")),
@@ -27,7 +27,26 @@ pub struct Settings {
     pub routing: RoutingSettings,
     pub site: SiteSettings,
     pub privacy: PrivacySettings,
+    pub auth: AuthSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// A session ends after this long without use…
+    pub idle_timeout_minutes: u32,
+    /// …and after this long in any case.
+    pub absolute_timeout_minutes: u32,
+    /// Password hashes computed at once (each takes ~19 MiB and a core for ~15 ms).
+    pub max_concurrent_hashes: usize,
+    /// Failed sign-ins to one address before it is locked…
+    pub lockout_threshold: i32,
+    /// …for this long, doubling with each further failure, up to the maximum.
+    pub lockout_base_seconds: u32,
+    pub lockout_max_seconds: u32,
+    /// Sign-in attempts allowed per client IP and minute.
+    pub login_per_ip_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,6 +112,10 @@ pub struct MailSettings {
 #[serde(deny_unknown_fields)]
 pub struct QueueSettings {
     pub label: String,
+    /// `editorial` or `commercial`: which staff may see the queue.
+    pub desk: Desk,
+    /// Sender of staff replies from this queue; `mail.from` when unset.
+    pub address: Option<String>,
     /// Team addresses; a list, or one comma-separated string (handy in environment variables).
     #[serde(deserialize_with = "list_or_csv")]
     pub notify: Vec<String>,
@@ -270,6 +293,11 @@ impl Settings {
             if queue.notify.is_empty() {
                 problems.push(format!("queues.{name}.notify: at least one address"));
             }
+            if let Some(addr) = &queue.address {
+                if addr.parse::<lettre::message::Mailbox>().is_err() {
+                    problems.push(format!("queues.{name}.address: `{addr}` is not a mailbox"));
+                }
+            }
             for addr in &queue.notify {
                 if addr.parse::<lettre::message::Mailbox>().is_err() {
                     problems.push(format!("queues.{name}.notify: `{addr}` is not an address"));
@@ -283,6 +311,31 @@ impl Settings {
             if let Err(e) = self.router_with(std::slice::from_ref(rule)) {
                 problems.push(format!("routing.rules[{i}]: {e}"));
             }
+        }
+        if let Ok(router) = self.router() {
+            // Source protection: what readers send the newsroom stays on the editorial desk.
+            for (form, desk) in [
+                (FormKind::Newsroom, Desk::Editorial),
+                (FormKind::Sales, Desk::Commercial),
+            ] {
+                for queue in router.queues_for(form) {
+                    if self
+                        .queues
+                        .get(queue.as_str())
+                        .is_some_and(|q| q.desk != desk)
+                    {
+                        problems.push(format!(
+                            "queues.{queue}.desk: the {} form routes here, so it must be `{desk}`",
+                            form.as_str()
+                        ));
+                    }
+                }
+            }
+        }
+        if self.auth.max_concurrent_hashes == 0 || self.auth.login_per_ip_per_minute == 0 {
+            problems.push(
+                "auth.max_concurrent_hashes and auth.login_per_ip_per_minute: at least 1".into(),
+            );
         }
         if url::Url::parse(&self.site.thank_you_url).is_err()
             && !self.site.thank_you_url.starts_with('/')

@@ -1,10 +1,14 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod accounts;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
 pub mod intake;
 pub mod mail;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod triage;

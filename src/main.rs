@@ -5,7 +5,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+
+use courrier::accounts::{self, AccountChange, NewAccount};
+use courrier::auth::Hasher;
 use courrier::config::{Settings, Sources};
+use courrier::db::{self, Pool};
+use courrier::domain::{Locale, Role};
+use courrier::http::ApiError;
 use courrier::startup::{self, Application};
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
@@ -29,6 +36,42 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage staff accounts (the first admin is created here).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Insert plausible fake submissions, for benchmarks and demonstrations. Not for production.
+    Seed {
+        /// How many submissions to insert.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is asked on the terminal, or read from the first line
+    /// of standard input when that is not a terminal (12 to 128 characters).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin (everything), editor (editorial queues) or sales (commercial queues).
+        #[arg(long)]
+        role: Role,
+    },
+    /// Set a new password (asked as for `add`); ends the account's sessions.
+    Passwd {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable an account; ends its sessions. Its history stays.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// List the accounts.
+    List,
 }
 
 #[tokio::main]
@@ -47,6 +90,8 @@ async fn main() -> ExitCode {
         Command::Migrate => startup::migrate(&settings).await.map(|n| {
             println!("{n} migration(s) applied");
         }),
+        Command::User(cmd) => user(&settings, cmd).await,
+        Command::Seed { count } => seed(&settings, count).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,6 +100,122 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A migrated pool and a password hasher, for the commands that work on accounts.
+async fn tools(settings: &Settings) -> anyhow::Result<(Pool, Hasher)> {
+    startup::migrate(settings).await?;
+    Ok((db::pool(&settings.database)?, Hasher::new(1)?))
+}
+
+async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
+    let (pool, hasher) = tools(settings).await?;
+    let by_email = |email: String| {
+        let pool = pool.clone();
+        async move {
+            let wanted = email.trim().to_lowercase();
+            db::run(&pool, move |conn| db::staff::user_by_email(conn, &wanted))
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no account with the e-mail address {email}"))
+        }
+    };
+    match cmd {
+        UserCommand::Add { email, name, role } => {
+            let password = read_password()?;
+            let account = NewAccount {
+                email,
+                name,
+                role,
+                password,
+            };
+            let user = accounts::create(&pool, &hasher, account, "cli")
+                .await
+                .map_err(explain)?;
+            println!("created {} ({}, {})", user.email, user.role, user.id);
+        }
+        UserCommand::Passwd { email } => {
+            let user = by_email(email).await?;
+            let password = read_password()?;
+            let change = AccountChange {
+                password: Some(password),
+                ..AccountChange::default()
+            };
+            accounts::change(&pool, &hasher, &user.id, change, "cli")
+                .await
+                .map_err(explain)?;
+            println!(
+                "password changed for {}; its sessions are ended",
+                user.email
+            );
+        }
+        UserCommand::Disable { email } => {
+            let user = by_email(email).await?;
+            let change = AccountChange {
+                active: Some(false),
+                ..AccountChange::default()
+            };
+            accounts::change(&pool, &hasher, &user.id, change, "cli")
+                .await
+                .map_err(explain)?;
+            println!("disabled {}; its sessions are ended", user.email);
+        }
+        UserCommand::List => {
+            let users = db::run(&pool, db::staff::list_users).await?;
+            for u in users {
+                let state = if u.active { "active" } else { "disabled" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.email, u.display_name, u.role, state, u.id
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The password, from the terminal (asked twice) or from the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (12 to 128 characters): ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+/// Turns an API error into words for the terminal.
+fn explain(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Validation(fields) => {
+            let problems: Vec<String> = fields
+                .iter()
+                .flat_map(|(field, errs)| {
+                    errs.iter()
+                        .map(move |e| format!("{field}: {}", e.msg.text(Locale::En)))
+                })
+                .collect();
+            anyhow::anyhow!(problems.join("; "))
+        }
+        ApiError::Conflict { code, .. } => anyhow::anyhow!(code.text(Locale::En)),
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn seed(settings: &Settings, count: usize) -> anyhow::Result<()> {
+    startup::migrate(settings).await?;
+    let pool = db::pool(&settings.database)?;
+    let queues = (
+        settings.routing.newsroom_queue.as_str(),
+        settings.routing.sales_queue.as_str(),
+    );
+    let started = std::time::Instant::now();
+    let n = courrier::seed::seed(&pool, count, queues).await?;
+    println!("{n} submissions inserted in {:.1?}", started.elapsed());
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ use lettre::message::Mailbox;
 use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
+use crate::auth::Auth;
 use crate::config::{MailTransportKind, Settings};
 use crate::db::{self, Manager, Pool};
 use crate::domain::Router;
@@ -23,6 +24,7 @@ pub struct AppState {
     pub sender: Mailbox,
     /// Notified after each committed submission so the worker sends at once.
     pub outbox_wakeup: Arc<Notify>,
+    pub auth: Auth,
 }
 
 pub struct Application {
@@ -71,7 +73,9 @@ impl Application {
             .with_context(|| format!("http.address: cannot listen on {}", settings.http.address))?;
         let port = listener.local_addr()?.port();
         let workers = settings.http.workers;
+        let auth = Auth::new(settings.auth.clone())?;
         let state = web::Data::new(AppState {
+            auth,
             pool: pool.clone(),
             settings: Arc::new(settings),
             router,

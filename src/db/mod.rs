@@ -3,7 +3,9 @@
 
 pub mod outbox;
 pub mod schema;
+pub mod staff;
 pub mod submissions;
+pub mod triage;
 
 use std::path::Path;
 use std::time::Duration;

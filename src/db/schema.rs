@@ -71,4 +71,75 @@ diesel::table! {
 
 diesel::joinable!(outbox -> submissions (submission_id));
 diesel::joinable!(events -> submissions (submission_id));
-diesel::allow_tables_to_appear_in_same_query!(submissions, outbox, events);
+
+diesel::table! {
+    staff_users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        active -> Bool,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_throttle (email) {
+        email -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        submission_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        submission_id -> Text,
+        direction -> Text,
+        author_id -> Nullable<Text>,
+        outbox_id -> Nullable<Text>,
+        message_id -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(staff_sessions -> staff_users (user_id));
+diesel::joinable!(notes -> submissions (submission_id));
+diesel::joinable!(notes -> staff_users (author_id));
+diesel::joinable!(messages -> submissions (submission_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    submissions,
+    staff_users,
+    staff_sessions,
+    notes,
+    messages,
+    outbox,
+    events,
+);

@@ -104,3 +104,18 @@ pub fn by_reference(conn: &mut DbConnection, reference: &str) -> Result<Submissi
         .select(SubmissionRow::as_select())
         .first(conn)?)
 }
+
+/// Inserts many rows at once (seeding); one multi-row statement per call.
+pub fn insert_many(conn: &mut DbConnection, rows: &[SubmissionRow]) -> Result<usize, DbError> {
+    // Multi-row inserts do not pass through the multi-backend connection: use the inner one.
+    write_tx(conn, |conn| {
+        Ok(match conn {
+            DbConnection::Pg(pg) => diesel::insert_into(submissions::table)
+                .values(rows)
+                .execute(pg)?,
+            DbConnection::Sqlite(sq) => diesel::insert_into(submissions::table)
+                .values(rows)
+                .execute(sq)?,
+        })
+    })
+}

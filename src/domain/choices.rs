@@ -7,6 +7,7 @@ use std::fmt;
 #[error("unknown value `{0}`")]
 pub struct UnknownValue(pub String);
 
+/// A closed set of values stored and exchanged as text.
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -21,13 +22,20 @@ macro_rules! text_enum {
                 match self { $($name::$variant => $text),+ }
             }
 
-            pub fn parse(s: &str) -> Result<Self, UnknownValue> {
-                match s { $($text => Ok($name::$variant),)+ _ => Err(UnknownValue(s.to_owned())) }
+            pub fn parse(s: &str) -> Result<Self, $crate::domain::UnknownValue> {
+                match s { $($text => Ok($name::$variant),)+ _ => Err($crate::domain::UnknownValue(s.to_owned())) }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }

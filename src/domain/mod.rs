@@ -1,11 +1,13 @@
 //! Valid-by-construction types of the newsroom's vocabulary, routing and the reader-facing
 //! message catalogue. Nothing here knows about HTTP or SQL.
 
+#[macro_use]
 mod choices;
 mod fields;
 pub mod i18n;
 mod reference;
 mod routing;
+mod staff;
 mod submission;
 
 pub use choices::{FormKind, Locale, Priority, QueueName, Status, Topic, UnknownValue};
@@ -13,6 +15,7 @@ pub use fields::{ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEm
 pub use i18n::Msg;
 pub use reference::Reference;
 pub use routing::{Route, Router, RuleSpec};
+pub use staff::{Desk, Password, PasswordError, Role};
 pub use submission::{FieldErrors, NewSubmission, RawNewsroom, RawSales};
 
 /// A rule broken by one field: a stable code for programs, a message for people.

@@ -100,11 +100,20 @@ impl Router {
         }
     }
 
-    /// Every queue a rule or a default can send to.
-    pub fn queues(&self) -> impl Iterator<Item = &QueueName> {
-        [&self.newsroom_queue, &self.sales_queue]
-            .into_iter()
-            .chain(self.rules.iter().filter_map(|r| r.queue.as_ref()))
+    /// Every queue a form's submissions can be routed to.
+    pub fn queues_for(&self, form: FormKind) -> Vec<&QueueName> {
+        let default = match form {
+            FormKind::Newsroom => &self.newsroom_queue,
+            FormKind::Sales => &self.sales_queue,
+        };
+        std::iter::once(default)
+            .chain(
+                self.rules
+                    .iter()
+                    .filter(|r| r.form == form)
+                    .filter_map(|r| r.queue.as_ref()),
+            )
+            .collect()
     }
 }
 

@@ -3,6 +3,10 @@
 //! - `Malformed`: the body cannot be read as the declared format, or has unknown fields (400);
 //! - `TooLarge` (413), `UnsupportedMediaType` (415), `Timeout` (408): transport-level refusals;
 //! - `Unavailable`: the database is unreachable, locked or the pool is exhausted (503, retry);
+//! - `Unauthorized` (401, no or dead session), `InvalidCredentials` (401, failed sign-in, the
+//!   same answer for an unknown account), `Forbidden` (403, the role does not allow it),
+//!   `NotFound` (404, also for what the caller may not see), `Conflict` (409),
+//!   `PreconditionFailed` (412, stale `If-Match`), `TooManyRequests` (429, with `Retry-After`);
 //! - `Internal`: anything else; logged with its cause here, and the body says nothing of it.
 
 use actix_web::http::{header, StatusCode};
@@ -33,12 +37,28 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// 409, with a code and whatever helps the client (e.g. the allowed moves).
+    #[error("conflict: {}", .code.code())]
+    Conflict { code: Msg, detail: Option<Value> },
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
 }
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Unavailable(why) => ApiError::Unavailable(why),
+            DbError::NotFound => ApiError::NotFound,
             other => ApiError::Internal(error_chain(&other)),
         }
     }
@@ -77,6 +97,13 @@ impl ApiError {
             ApiError::Timeout => Msg::Malformed,
             ApiError::Unavailable(_) => Msg::Unavailable,
             ApiError::Internal(_) => Msg::Internal,
+            ApiError::Unauthorized => Msg::Unauthorized,
+            ApiError::InvalidCredentials => Msg::InvalidCredentials,
+            ApiError::Forbidden => Msg::Forbidden,
+            ApiError::NotFound => Msg::NotFound,
+            ApiError::Conflict { code, .. } => *code,
+            ApiError::PreconditionFailed => Msg::PreconditionFailed,
+            ApiError::TooManyRequests { .. } => Msg::TooManyRequests,
         }
     }
 
@@ -101,8 +128,17 @@ impl ApiError {
     pub fn respond(&self, locale: Locale, html_back: Option<&str>) -> HttpResponse {
         self.log();
         let mut builder = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unavailable(_)) {
-            builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        match self {
+            ApiError::Unavailable(_) => {
+                builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unauthorized | ApiError::InvalidCredentials => {
+                builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
         }
         if let Some(back_url) = html_back {
             let problems = match self {
@@ -147,6 +183,13 @@ impl ApiError {
                 .collect();
             body.insert("fields".into(), Value::Object(fields));
         }
+        if let ApiError::Conflict {
+            detail: Some(Value::Object(extra)),
+            ..
+        } = self
+        {
+            body.extend(extra.clone());
+        }
         builder.json(Value::Object(body))
     }
 }
@@ -179,6 +222,12 @@ impl ResponseError for ApiError {
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 

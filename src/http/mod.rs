@@ -4,6 +4,7 @@ pub mod error;
 mod ops;
 mod pages;
 pub mod public;
+mod staff;
 
 use actix_web::web;
 
@@ -15,5 +16,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/v1/forms/newsroom", web::post().to(public::newsroom))
         .route("/v1/forms/sales", web::post().to(public::sales))
         .route("/health/live", web::get().to(ops::live))
-        .route("/health/ready", web::get().to(ops::ready));
+        .route("/health/ready", web::get().to(ops::ready))
+        .app_data(staff::json_config())
+        .app_data(staff::query_config())
+        .app_data(staff::path_config())
+        .configure(staff::routes);
 }

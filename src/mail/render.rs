@@ -155,3 +155,26 @@ pub fn reader_ack(
         html,
     })
 }
+
+#[derive(Template)]
+#[template(path = "mail/staff_reply.html")]
+struct ReplyHtml<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    paragraphs: Vec<&'a str>,
+}
+
+/// A staff member's reply: the text as written, and an HTML part with every character escaped.
+pub fn staff_reply(body: &str, subject: &str, locale: Locale) -> Result<Rendered, askama::Error> {
+    let html = ReplyHtml {
+        lang: locale.as_str(),
+        subject,
+        paragraphs: body.split("\n\n").collect(),
+    }
+    .render()?;
+    Ok(Rendered {
+        subject: subject.to_owned(),
+        text: body.to_owned(),
+        html,
+    })
+}

@@ -1,0 +1,165 @@
+//! Staff accounts: creation and changes, from the admin API and the command line alike.
+
+use serde_json::json;
+
+use crate::auth::Hasher;
+use crate::db::staff::{self as store, UserChanges, UserRow};
+use crate::db::submissions::NewEvent;
+use crate::db::{self, DbError, Pool};
+use crate::domain::{
+    FieldError, FieldErrors, Msg, OneLine, Password, PasswordError, ReaderEmail, Role,
+};
+use crate::http::ApiError;
+
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(Debug, Default)]
+pub struct AccountChange {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+fn password_error(e: PasswordError) -> FieldError {
+    FieldError::new(match e {
+        PasswordError::TooShort => Msg::PasswordTooShort,
+        PasswordError::TooLong => Msg::PasswordTooLong,
+    })
+}
+
+fn audit(actor: &str, kind: &str, detail: serde_json::Value) -> NewEvent {
+    NewEvent {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: None,
+        actor: actor.to_owned(),
+        kind: kind.to_owned(),
+        detail: detail.to_string(),
+        created_at: db::now(),
+    }
+}
+
+/// Creates an account; e-mail addresses are unique whatever their case.
+pub async fn create(
+    pool: &Pool,
+    hasher: &Hasher,
+    new: NewAccount,
+    actor: &str,
+) -> Result<UserRow, ApiError> {
+    let mut errors = FieldErrors::new();
+    let email = ReaderEmail::parse(&new.email)
+        .map(|e| e.as_str().to_lowercase())
+        .map_err(|e| errors.entry("email").or_default().push(e))
+        .ok();
+    let name = OneLine::parse(&new.name, 200)
+        .map_err(|e| errors.entry("name").or_default().push(e))
+        .ok();
+    let password = Password::parse(new.password)
+        .map_err(|e| {
+            errors
+                .entry("password")
+                .or_default()
+                .push(password_error(e))
+        })
+        .ok();
+    let (Some(email), Some(name), Some(password)) = (email, name, password) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let hash = hasher.hash(&password).await.map_err(hash_error)?;
+    let now = db::now();
+    let user = UserRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        email,
+        display_name: name.into_inner(),
+        role: new.role.as_str().to_owned(),
+        active: true,
+        password_hash: hash,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = audit(
+        actor,
+        "user_created",
+        json!({"user": user.id, "role": user.role}),
+    );
+    let stored = user.clone();
+    match db::run(pool, move |conn| store::insert_user(conn, &stored, &event)).await {
+        Ok(()) => Ok(user),
+        Err(DbError::UniqueViolation(_)) => Err(ApiError::Conflict {
+            code: Msg::EmailTaken,
+            detail: None,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes an account. A new password, a new role or a disabled account ends all of its
+/// sessions.
+pub async fn change(
+    pool: &Pool,
+    hasher: &Hasher,
+    id: &str,
+    change: AccountChange,
+    actor: &str,
+) -> Result<UserRow, ApiError> {
+    let mut errors = FieldErrors::new();
+    let name = change
+        .name
+        .map(|n| OneLine::parse(&n, 200).map(OneLine::into_inner))
+        .transpose()
+        .map_err(|e| errors.entry("name").or_default().push(e))
+        .ok()
+        .flatten();
+    let password = change
+        .password
+        .map(Password::parse)
+        .transpose()
+        .map_err(|e| {
+            errors
+                .entry("password")
+                .or_default()
+                .push(password_error(e))
+        })
+        .ok()
+        .flatten();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let hash = match &password {
+        Some(p) => Some(hasher.hash(p).await.map_err(hash_error)?),
+        None => None,
+    };
+    let revoke = hash.is_some() || change.role.is_some() || change.active == Some(false);
+    let detail = json!({
+        "user": id,
+        "name": name.is_some(),
+        "role": change.role.map(Role::as_str),
+        "active": change.active,
+        "password": hash.is_some(),
+    });
+    let changes = UserChanges {
+        display_name: name,
+        role: change.role.map(|r| r.as_str().to_owned()),
+        active: change.active,
+        password_hash: hash,
+        updated_at: Some(db::now()),
+    };
+    let event = audit(actor, "user_changed", detail);
+    let id = id.to_owned();
+    Ok(db::run(pool, move |conn| {
+        store::update_user(conn, &id, &changes, revoke, &event)
+    })
+    .await?)
+}
+
+fn hash_error(e: crate::auth::HashError) -> ApiError {
+    match e {
+        crate::auth::HashError::Busy => ApiError::Unavailable("password hashing busy".into()),
+        crate::auth::HashError::Failed(why) => ApiError::Internal(why),
+    }
+}

@@ -1,0 +1,357 @@
+//! Staff work on submissions: the filtered list, the full record, changes, notes and replies.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
+
+use super::schema::{events, messages, notes, outbox, staff_users, submissions};
+use super::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
+use super::{write_tx, DbConnection, DbError};
+
+diesel::define_sql_function!(fn lower(x: Text) -> Text);
+diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
+
+/// One line of the staff list.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = submissions)]
+pub struct SubmissionSummary {
+    pub id: String,
+    pub reference: String,
+    pub form: String,
+    pub topic: String,
+    pub queue: String,
+    pub status: String,
+    pub priority: String,
+    pub name: String,
+    pub email: String,
+    pub subject: Option<String>,
+    pub assignee_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deadline_at: Option<NaiveDateTime>,
+}
+
+/// Who a list is filtered on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    User(String),
+    Nobody,
+}
+
+/// The list's filters, already restricted to the queues the caller may see.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub queues: Vec<String>,
+    pub status: Option<String>,
+    pub topic: Option<String>,
+    pub form: Option<String>,
+    pub assignee: Option<AssigneeFilter>,
+    pub overdue: Option<bool>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub q: Option<String>,
+    /// Keyset: rows strictly older than this (created_at, id).
+    pub before: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+    pub now: NaiveDateTime,
+}
+
+/// Newest first, by (created_at, id), so pages never repeat or skip a row while others arrive.
+pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSummary>, DbError> {
+    use submissions::dsl as s;
+    let mut query = s::submissions
+        .select(SubmissionSummary::as_select())
+        .filter(s::queue.eq_any(&f.queues))
+        .into_boxed();
+    if let Some(v) = &f.status {
+        query = query.filter(s::status.eq(v.clone()));
+    }
+    if let Some(v) = &f.topic {
+        query = query.filter(s::topic.eq(v.clone()));
+    }
+    if let Some(v) = &f.form {
+        query = query.filter(s::form.eq(v.clone()));
+    }
+    match &f.assignee {
+        Some(AssigneeFilter::User(id)) => query = query.filter(s::assignee_id.eq(id.clone())),
+        Some(AssigneeFilter::Nobody) => query = query.filter(s::assignee_id.is_null()),
+        None => {}
+    }
+    let closed = ["resolved", "spam"];
+    match f.overdue {
+        Some(true) => {
+            query = query
+                .filter(s::deadline_at.lt(f.now))
+                .filter(s::status.ne_all(closed))
+        }
+        Some(false) => {
+            query = query.filter(
+                s::deadline_at
+                    .is_null()
+                    .or(s::deadline_at.ge(f.now))
+                    .or(s::status.eq_any(closed)),
+            )
+        }
+        None => {}
+    }
+    if let Some(from) = f.from {
+        query = query.filter(s::created_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        query = query.filter(s::created_at.lt(to));
+    }
+    if let Some(q) = &f.q {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        query = query.filter(
+            lower(s::reference)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(s::name).like(pattern.clone()).escape('\\'))
+                .or(lower(s::email).like(pattern.clone()).escape('\\'))
+                .or(lower(coalesce(s::subject, ""))
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(lower(s::message).like(pattern).escape('\\')),
+        );
+    }
+    if let Some((created, id)) = &f.before {
+        query = query.filter(
+            s::created_at
+                .lt(*created)
+                .or(s::created_at.eq(*created).and(s::id.lt(id.clone()))),
+        );
+    }
+    Ok(query
+        .order((s::created_at.desc(), s::id.desc()))
+        .limit(f.limit)
+        .load(conn)?)
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A submission by id or by public reference.
+pub fn find(conn: &mut DbConnection, key: &str) -> Result<Option<SubmissionRow>, DbError> {
+    Ok(submissions::table
+        .filter(submissions::id.eq(key).or(submissions::reference.eq(key)))
+        .select(SubmissionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notes)]
+pub struct NoteRow {
+    pub id: String,
+    pub submission_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = messages)]
+pub struct MessageRow {
+    pub id: String,
+    pub submission_id: String,
+    pub direction: String,
+    pub author_id: Option<String>,
+    pub outbox_id: Option<String>,
+    pub message_id: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: String,
+    pub actor: String,
+    pub kind: String,
+    pub detail: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Delivery {
+    pub id: String,
+    pub purpose: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub message_id: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Everything staff see about one submission.
+pub struct Record {
+    pub submission: SubmissionRow,
+    pub notes: Vec<NoteRow>,
+    pub replies: Vec<MessageRow>,
+    pub events: Vec<EventRow>,
+    pub deliveries: Vec<Delivery>,
+}
+
+pub fn record(conn: &mut DbConnection, submission: SubmissionRow) -> Result<Record, DbError> {
+    let id = submission.id.clone();
+    Ok(Record {
+        notes: notes::table
+            .filter(notes::submission_id.eq(&id))
+            .order((notes::created_at.asc(), notes::id.asc()))
+            .select(NoteRow::as_select())
+            .load(conn)?,
+        replies: messages::table
+            .filter(messages::submission_id.eq(&id))
+            .order((messages::created_at.asc(), messages::id.asc()))
+            .select(MessageRow::as_select())
+            .load(conn)?,
+        events: events::table
+            .filter(events::submission_id.eq(&id))
+            .order((events::created_at.asc(), events::id.asc()))
+            .select(EventRow::as_select())
+            .load(conn)?,
+        deliveries: outbox::table
+            .filter(outbox::submission_id.eq(&id))
+            .order((outbox::created_at.asc(), outbox::id.asc()))
+            .select(Delivery::as_select())
+            .load(conn)?,
+        submission,
+    })
+}
+
+/// Changes to a submission; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = submissions)]
+pub struct SubmissionChanges {
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub queue: Option<String>,
+    pub assignee_id: Option<Option<String>>,
+    pub resolved_at: Option<Option<NaiveDateTime>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Applies changes if the submission is still at `version`; `None` when someone else changed
+/// it first.
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    changes: &SubmissionChanges,
+    audit: &[NewEvent],
+) -> Result<Option<SubmissionRow>, DbError> {
+    write_tx(conn, |conn| {
+        let updated = diesel::update(
+            submissions::table
+                .filter(submissions::id.eq(id))
+                .filter(submissions::version.eq(version)),
+        )
+        .set((changes, submissions::version.eq(version + 1)))
+        .execute(conn)?;
+        if updated == 0 {
+            return Ok(None);
+        }
+        for event in audit {
+            diesel::insert_into(events::table)
+                .values(event)
+                .execute(conn)?;
+        }
+        Ok(Some(
+            submissions::table
+                .find(id)
+                .select(SubmissionRow::as_select())
+                .first(conn)?,
+        ))
+    })
+}
+
+pub fn add_note(conn: &mut DbConnection, note: &NoteRow, event: &NewEvent) -> Result<(), DbError> {
+    write_tx(conn, |conn| {
+        diesel::insert_into(notes::table)
+            .values(note)
+            .execute(conn)?;
+        diesel::insert_into(events::table)
+            .values(event)
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The Message-ID of the reader's acknowledgement, which replies thread under.
+pub fn acknowledgement_id(
+    conn: &mut DbConnection,
+    submission_id: &str,
+) -> Result<Option<String>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::submission_id.eq(submission_id))
+        .filter(outbox::purpose.eq("reader_ack"))
+        .select(outbox::message_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Queues the reply's e-mail, keeps the reply, and sets the first-response time if unset.
+pub fn add_reply(
+    conn: &mut DbConnection,
+    mail: &NewOutboxRow,
+    reply: &MessageRow,
+    event: &NewEvent,
+) -> Result<(), DbError> {
+    write_tx(conn, |conn| {
+        diesel::insert_into(outbox::table)
+            .values(mail)
+            .execute(conn)?;
+        diesel::insert_into(messages::table)
+            .values(reply)
+            .execute(conn)?;
+        diesel::update(
+            submissions::table
+                .find(&reply.submission_id)
+                .filter(submissions::first_response_at.is_null()),
+        )
+        .set(submissions::first_response_at.eq(reply.created_at))
+        .execute(conn)?;
+        diesel::insert_into(events::table)
+            .values(event)
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Counts by queue and status, and overdue counts by queue.
+pub fn queue_counts(
+    conn: &mut DbConnection,
+    queues: &[String],
+    now: NaiveDateTime,
+) -> Result<(Vec<(String, String, i64)>, Vec<(String, i64)>), DbError> {
+    use submissions::dsl as s;
+    let by_status = s::submissions
+        .filter(s::queue.eq_any(queues))
+        .group_by((s::queue, s::status))
+        .select((s::queue, s::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let overdue = s::submissions
+        .filter(s::queue.eq_any(queues))
+        .filter(s::deadline_at.lt(now))
+        .filter(s::status.ne_all(["resolved", "spam"]))
+        .group_by(s::queue)
+        .select((s::queue, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok((by_status, overdue))
+}
+
+/// An active account's role, for checking an assignee.
+pub fn active_role(conn: &mut DbConnection, user_id: &str) -> Result<Option<String>, DbError> {
+    Ok(staff_users::table
+        .find(user_id)
+        .filter(staff_users::active.eq(true))
+        .select(staff_users::role)
+        .first(conn)
+        .optional()?)
+}
