@@ -270,7 +270,8 @@ if want dispatch; then
             COURRIER__DATABASE__URL=$url COURRIER__LOG__FILTER=warn "$COURRIER" migrate >/dev/null
             seed "$backend" "$url" "$DISPATCH_N"
             start_server "$url" "$(sync_env "$backend")" COURRIER__MAIL__CONCURRENCY="$conc" \
-                COURRIER__MAIL__BATCH_SIZE="$batch"
+                COURRIER__MAIL__BATCH_SIZE="$batch" \
+                COURRIER__MAIL__LEASE_MS=$((batch * 30000 + 60000)) # must exceed batch x smtp_timeout
             # Timed from the server's start: the senders begin before the HTTP listener is up.
             t0=$STARTED s0=0
             sent=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'sent'")
