@@ -211,6 +211,87 @@ pub struct OutboxState {
     pub lease_owner: Option<String>,
 }
 
+/// A staff member signed in through the API.
+pub struct Staff {
+    pub id: String,
+    pub token: String,
+    pub email: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Creates an account directly (as the CLI does) and signs it in through the API.
+    pub async fn staff(&self, role: &str) -> Staff {
+        let email = format!("{role}.{}@journal.example", uuid::Uuid::new_v4().simple());
+        let hasher = courrier::auth::Hasher::new(1).unwrap();
+        let user = courrier::accounts::create(
+            &self.pool,
+            &hasher,
+            courrier::accounts::NewAccount {
+                email: email.clone(),
+                name: format!("Test {role}"),
+                role: role.parse().unwrap(),
+                password: PASSWORD.into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let token = self.login(&email, PASSWORD).await;
+        Staff {
+            id: user.id,
+            token,
+            email,
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let resp = self.try_login(email, password).await;
+        assert_eq!(resp.status(), 200);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn try_login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn get_as(&self, who: &Staff, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(&who.token)
+    }
+
+    pub fn patch_as(&self, who: &Staff, path: &str) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).bearer_auth(&who.token)
+    }
+
+    pub fn post_as(&self, who: &Staff, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(&who.token)
+    }
+
+    /// Posts a valid submission of the given form and returns its reference and id.
+    pub async fn submit(&self, form: &str) -> (String, String) {
+        let body = if form == "newsroom" {
+            newsroom_body()
+        } else {
+            sales_body()
+        };
+        let resp: serde_json::Value = self.post_json(form, &body).await.json().await.unwrap();
+        let reference = resp["reference"].as_str().unwrap().to_owned();
+        let id = self.with_conn(|c| {
+            courrier::db::submissions::by_reference(c, &reference)
+                .unwrap()
+                .id
+        });
+        (reference, id)
+    }
+}
+
 /// Starts the application on a fresh database with mail going to `smtp_port`.
 pub async fn spawn_app(backend: Backend, smtp_port: u16) -> TestApp {
     spawn_app_with(Arc::new(TestDb::new(backend)), smtp_port, |_| {}).await

@@ -10,3 +10,4 @@ mod forms;
 mod resilience;
 mod routing;
 mod schema;
+mod staff;

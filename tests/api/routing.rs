@@ -63,6 +63,8 @@ async fn configured_rules_route_topics_to_their_queue(b: Backend) {
             "licensing".into(),
             QueueSettings {
                 label: "Droits".into(),
+                desk: courrier::domain::Desk::Commercial,
+                address: None,
                 notify: vec![
                     "droits@journal.example".into(),
                     "juridique@journal.example".into(),
