@@ -373,7 +373,7 @@ pub async fn queues(state: &AppState, who: &StaffUser) -> Result<Vec<QueueView>,
     let names = visible_queues(state, who.role);
     let now = db::now();
     let query_names = names.clone();
-    let (by_status, overdue) = db::run(&state.pool, move |conn| {
+    let counts = db::run(&state.pool, move |conn| {
         store::queue_counts(conn, &query_names, now)
     })
     .await?;
@@ -381,17 +381,19 @@ pub async fn queues(state: &AppState, who: &StaffUser) -> Result<Vec<QueueView>,
         .into_iter()
         .filter_map(|name| {
             let q = state.settings.queues.get(&name)?;
-            let counts = Status::ALL
+            let by_status = Status::ALL
                 .iter()
                 .map(|s| {
-                    let n = by_status
+                    let n = counts
+                        .by_status
                         .iter()
                         .find(|(queue, status, _)| *queue == name && status == s.as_str())
                         .map_or(0, |(_, _, n)| *n);
                     (s.as_str().to_owned(), n)
                 })
                 .collect();
-            let overdue = overdue
+            let overdue = counts
+                .overdue
                 .iter()
                 .find(|(queue, _)| *queue == name)
                 .map_or(0, |(_, n)| *n);
@@ -399,7 +401,7 @@ pub async fn queues(state: &AppState, who: &StaffUser) -> Result<Vec<QueueView>,
                 label: q.label.clone(),
                 desk: q.desk.as_str(),
                 name,
-                counts,
+                counts: by_status,
                 overdue,
             })
         })

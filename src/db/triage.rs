@@ -324,12 +324,18 @@ pub fn add_reply(
     })
 }
 
+/// Per queue: (queue, status, count) rows, and (queue, overdue count) rows.
+pub struct QueueCounts {
+    pub by_status: Vec<(String, String, i64)>,
+    pub overdue: Vec<(String, i64)>,
+}
+
 /// Counts by queue and status, and overdue counts by queue.
 pub fn queue_counts(
     conn: &mut DbConnection,
     queues: &[String],
     now: NaiveDateTime,
-) -> Result<(Vec<(String, String, i64)>, Vec<(String, i64)>), DbError> {
+) -> Result<QueueCounts, DbError> {
     use submissions::dsl as s;
     let by_status = s::submissions
         .filter(s::queue.eq_any(queues))
@@ -343,7 +349,7 @@ pub fn queue_counts(
         .group_by(s::queue)
         .select((s::queue, diesel::dsl::count_star()))
         .load(conn)?;
-    Ok((by_status, overdue))
+    Ok(QueueCounts { by_status, overdue })
 }
 
 /// An active account's role, for checking an assignee.
