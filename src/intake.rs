@@ -130,7 +130,7 @@ pub async fn submit(
         .await;
         match stored {
             Ok(()) => {
-                state.outbox_wakeup.notify_waiters();
+                state.outbox_wakeup.notify_one();
                 return Ok(reference);
             }
             Err(DbError::UniqueViolation(what))

@@ -352,7 +352,7 @@ pub async fn reply(
         store::add_reply(conn, &mail_row, &stored, &audit)
     })
     .await?;
-    state.outbox_wakeup.notify_waiters();
+    state.outbox_wakeup.notify_one();
     Ok(reply)
 }
 

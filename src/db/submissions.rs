@@ -6,6 +6,24 @@ use diesel::prelude::*;
 use super::schema::{events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
 
+/// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
+/// through the multi-backend connection, and SQLite's own opens a transaction of its own, so
+/// SQLite gets one statement per row (cheap inside the caller's transaction).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Pg(pg) => diesel::insert_into($table).values($rows).execute(pg)?,
+            DbConnection::Sqlite(sq) => {
+                let mut n = 0;
+                for row in $rows {
+                    n += diesel::insert_into($table).values(row).execute(sq)?;
+                }
+                n
+            }
+        }
+    };
+}
+
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = submissions)]
 pub struct SubmissionRow {
@@ -83,13 +101,7 @@ pub fn insert_with_outbox(
         diesel::insert_into(submissions::table)
             .values(submission)
             .execute(conn)?;
-        // One statement per row: multi-row inserts do not pass through the multi-backend
-        // connection on SQLite.
-        for mail in mails {
-            diesel::insert_into(outbox::table)
-                .values(mail)
-                .execute(conn)?;
-        }
+        insert_rows!(conn, outbox::table, mails);
         diesel::insert_into(events::table)
             .values(event)
             .execute(conn)?;
@@ -105,17 +117,9 @@ pub fn by_reference(conn: &mut DbConnection, reference: &str) -> Result<Submissi
         .first(conn)?)
 }
 
-/// Inserts many rows at once (seeding); one multi-row statement per call.
+/// Inserts many rows at once (seeding).
 pub fn insert_many(conn: &mut DbConnection, rows: &[SubmissionRow]) -> Result<usize, DbError> {
-    // Multi-row inserts do not pass through the multi-backend connection: use the inner one.
     write_tx(conn, |conn| {
-        Ok(match conn {
-            DbConnection::Pg(pg) => diesel::insert_into(submissions::table)
-                .values(rows)
-                .execute(pg)?,
-            DbConnection::Sqlite(sq) => diesel::insert_into(submissions::table)
-                .values(rows)
-                .execute(sq)?,
-        })
+        Ok(insert_rows!(conn, submissions::table, rows))
     })
 }
