@@ -97,6 +97,10 @@ pub fn insert_with_outbox(
     mails: &[NewOutboxRow],
     event: &NewEvent,
 ) -> Result<(), DbError> {
+    if let DbConnection::Pg(pg) = conn {
+        pg_insert_with_outbox(pg, submission, mails, event)?;
+        return Ok(());
+    }
     write_tx(conn, |conn| {
         diesel::insert_into(submissions::table)
             .values(submission)
@@ -107,6 +111,97 @@ pub fn insert_with_outbox(
             .execute(conn)?;
         Ok(())
     })
+}
+
+/// PostgreSQL: the same rows in a single statement (data-modifying CTEs), atomic on its own, so
+/// one round trip instead of five (BEGIN, three INSERTs, COMMIT).
+fn pg_insert_with_outbox(
+    pg: &mut diesel::PgConnection,
+    s: &SubmissionRow,
+    mails: &[NewOutboxRow],
+    e: &NewEvent,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
+    const SUBMISSION: &str = "id, reference, form, topic, queue, status, priority, name, email, \
+        phone, organisation, subject, message, article_url, article_title, locale, consent, \
+        consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
+        version, created_at, updated_at, first_response_at, resolved_at, deadline_at";
+    const OUTBOX: &str = "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
+        body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
+    const EVENT: &str = "id, submission_id, actor, kind, detail, created_at";
+    let mut n = 0;
+    let mut tuple = |count: usize| {
+        let params: Vec<String> = (0..count)
+            .map(|_| {
+                n += 1;
+                format!("${n}")
+            })
+            .collect();
+        format!("({})", params.join(", "))
+    };
+    let mut sql = format!("WITH s AS (INSERT INTO submissions ({SUBMISSION}) VALUES {})", tuple(29));
+    if !mails.is_empty() {
+        let rows: Vec<String> = mails.iter().map(|_| tuple(15)).collect();
+        sql.push_str(&format!(", o AS (INSERT INTO outbox ({OUTBOX}) VALUES {})", rows.join(", ")));
+    }
+    sql.push_str(&format!(" INSERT INTO events ({EVENT}) VALUES {}", tuple(6)));
+
+    let mut q = diesel::sql_query(sql)
+        .into_boxed::<diesel::pg::Pg>()
+        .bind::<Text, _>(&s.id)
+        .bind::<Text, _>(&s.reference)
+        .bind::<Text, _>(&s.form)
+        .bind::<Text, _>(&s.topic)
+        .bind::<Text, _>(&s.queue)
+        .bind::<Text, _>(&s.status)
+        .bind::<Text, _>(&s.priority)
+        .bind::<Text, _>(&s.name)
+        .bind::<Text, _>(&s.email)
+        .bind::<Nullable<Text>, _>(&s.phone)
+        .bind::<Nullable<Text>, _>(&s.organisation)
+        .bind::<Nullable<Text>, _>(&s.subject)
+        .bind::<Text, _>(&s.message)
+        .bind::<Nullable<Text>, _>(&s.article_url)
+        .bind::<Nullable<Text>, _>(&s.article_title)
+        .bind::<Text, _>(&s.locale)
+        .bind::<Bool, _>(s.consent)
+        .bind::<Text, _>(&s.consent_version)
+        .bind::<Timestamp, _>(s.consent_at)
+        .bind::<Bool, _>(s.marketing_opt_in)
+        .bind::<Nullable<Text>, _>(&s.client_ip_hash)
+        .bind::<Nullable<Text>, _>(&s.user_agent)
+        .bind::<Nullable<Text>, _>(&s.assignee_id)
+        .bind::<Integer, _>(s.version)
+        .bind::<Timestamp, _>(s.created_at)
+        .bind::<Timestamp, _>(s.updated_at)
+        .bind::<Nullable<Timestamp>, _>(s.first_response_at)
+        .bind::<Nullable<Timestamp>, _>(s.resolved_at)
+        .bind::<Nullable<Timestamp>, _>(s.deadline_at);
+    for m in mails {
+        q = q
+            .bind::<Text, _>(&m.id)
+            .bind::<Text, _>(&m.submission_id)
+            .bind::<Text, _>(&m.purpose)
+            .bind::<Text, _>(&m.from_addr)
+            .bind::<Text, _>(&m.recipients)
+            .bind::<Nullable<Text>, _>(&m.reply_to)
+            .bind::<Text, _>(&m.subject)
+            .bind::<Text, _>(&m.body_text)
+            .bind::<Text, _>(&m.body_html)
+            .bind::<Text, _>(&m.message_id)
+            .bind::<Nullable<Text>, _>(&m.in_reply_to)
+            .bind::<Text, _>(&m.status)
+            .bind::<Integer, _>(m.attempts)
+            .bind::<Timestamp, _>(m.next_attempt_at)
+            .bind::<Timestamp, _>(m.created_at);
+    }
+    q.bind::<Text, _>(&e.id)
+        .bind::<Nullable<Text>, _>(&e.submission_id)
+        .bind::<Text, _>(&e.actor)
+        .bind::<Text, _>(&e.kind)
+        .bind::<Text, _>(&e.detail)
+        .bind::<Timestamp, _>(e.created_at)
+        .execute(pg)
 }
 
 /// A submission by its public reference.
