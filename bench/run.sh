@@ -10,6 +10,8 @@
 #   DISPATCH_N [20000] outbox messages seeded for each dispatch run
 #   PGHOST [127.0.0.1] PGPORT [5432] PGUSER [postgres]  a server allowing CREATE DATABASE
 #   BACKENDS ["sqlite-full sqlite-normal postgres"]
+#   MODES ["worker intake-only"]  intake with the outbox worker sending, and with it off
+#                                 (the rows, outbox included, are written either way)
 #   CARGO_TARGET_DIR   where cargo builds (default: target)
 # Results go to stdout and to $RESULTS [bench-results.txt in a fresh temporary directory].
 set -euo pipefail
@@ -22,6 +24,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 DISPATCH_N=${DISPATCH_N:-20000}
 DISPATCH_TIMEOUT=${DISPATCH_TIMEOUT:-120}
 BACKENDS=${BACKENDS:-"sqlite-full sqlite-normal postgres"}
+MODES=${MODES:-"worker intake-only"}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/courrier-bench.XXXXXX")
@@ -143,17 +146,21 @@ fi
 PG_LOAD_URL=
 if want intake; then
     for backend in $BACKENDS; do
-        log "== intake: $backend (courrier serve, $CONNECTIONS connections, ${DURATION}s + ${WARMUP}s warm-up)"
-        url=$(new_db "$backend" "intake_${backend/-/_}")
+      for mode in $MODES; do
+        label=$backend-$mode
+        log "== intake: $backend, $mode (courrier serve, $CONNECTIONS connections, ${DURATION}s + ${WARMUP}s warm-up)"
+        url=$(new_db "$backend" "intake_${backend/-/_}_${mode/-/_}")
         [[ $backend == postgres ]] && PG_LOAD_URL=$url
-        start_server "$url" "$(sync_env "$backend")"
+        worker=COURRIER__MAIL__RUN_WORKER=true
+        [[ $mode == intake-only ]] && worker=COURRIER__MAIL__RUN_WORKER=false
+        start_server "$url" "$(sync_env "$backend")" "$worker"
         "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" \
-            --duration "$DURATION" --warmup "$WARMUP" --label "$backend-peak" >"$WORK/peak.txt"
+            --duration "$DURATION" --warmup "$WARMUP" --label "$label-peak" >"$WORK/peak.txt"
         log "$(cat "$WORK/peak.txt")"
         peak=$(grep '^RESULT' "$WORK/peak.txt")
         rate=$(awk -v r="$(field "$peak" rps)" 'BEGIN {printf "%.0f", r / 2}')
         "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" --rate "$rate" \
-            --duration "$DURATION" --warmup "$WARMUP" --label "$backend-half" >"$WORK/half.txt"
+            --duration "$DURATION" --warmup "$WARMUP" --label "$label-half" >"$WORK/half.txt"
         log "$(cat "$WORK/half.txt")"
         rss=$(peak_rss "$SERVER_PID")
         sleep 1 # let the worker drain what it can
@@ -164,7 +171,8 @@ if want intake; then
         sent=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'sent'")
         log "  server peak RSS (VmHWM): $rss MiB"
         log "  rows: submissions $subs, outbox $out (sent $sent), events $ev; outbox = 2 x submissions: $([[ $out -eq $((2 * subs)) ]] && echo yes || echo NO)"
-        log "RESULT label=$backend-rows submissions=$subs outbox=$out sent=$sent events=$ev rss_mib=$rss"
+        log "RESULT label=$label-rows submissions=$subs outbox=$out sent=$sent events=$ev rss_mib=$rss"
+      done
     done
 fi
 
