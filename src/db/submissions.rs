@@ -139,12 +139,21 @@ fn pg_insert_with_outbox(
             .collect();
         format!("({})", params.join(", "))
     };
-    let mut sql = format!("WITH s AS (INSERT INTO submissions ({SUBMISSION}) VALUES {})", tuple(29));
+    let mut sql = format!(
+        "WITH s AS (INSERT INTO submissions ({SUBMISSION}) VALUES {})",
+        tuple(29)
+    );
     if !mails.is_empty() {
         let rows: Vec<String> = mails.iter().map(|_| tuple(15)).collect();
-        sql.push_str(&format!(", o AS (INSERT INTO outbox ({OUTBOX}) VALUES {})", rows.join(", ")));
+        sql.push_str(&format!(
+            ", o AS (INSERT INTO outbox ({OUTBOX}) VALUES {})",
+            rows.join(", ")
+        ));
     }
-    sql.push_str(&format!(" INSERT INTO events ({EVENT}) VALUES {}", tuple(6)));
+    sql.push_str(&format!(
+        " INSERT INTO events ({EVENT}) VALUES {}",
+        tuple(6)
+    ));
 
     let mut q = diesel::sql_query(sql)
         .into_boxed::<diesel::pg::Pg>()

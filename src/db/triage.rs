@@ -115,11 +115,10 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSum
         );
     }
     if let Some((created, id)) = &f.before {
-        query = query.filter(
-            s::created_at
-                .lt(*created)
-                .or(s::created_at.eq(*created).and(s::id.lt(id.clone()))),
-        );
+        // The first condition alone bounds the index range; the second settles equal times.
+        query = query
+            .filter(s::created_at.le(*created))
+            .filter(s::created_at.lt(*created).or(s::id.lt(id.clone())));
     }
     Ok(query
         .order((s::created_at.desc(), s::id.desc()))
