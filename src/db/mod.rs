@@ -8,6 +8,7 @@ pub mod submissions;
 pub mod triage;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -120,6 +121,7 @@ pub enum ManagerError {
 /// connection error reaches the operator, and sets SQLite's pragmas on every connection.
 #[derive(Debug, Clone)]
 pub struct Manager {
+    write_lock: WriteLock,
     backend: Backend,
     url: String,
     busy_timeout_ms: u64,
@@ -135,6 +137,7 @@ impl Manager {
             ))
         })?;
         Ok(Manager {
+            write_lock: WriteLock::default(),
             backend,
             url: url.to_owned(),
             busy_timeout_ms: settings.sqlite_busy_timeout_ms,
@@ -155,6 +158,7 @@ impl Manager {
 pub struct PooledConn {
     conn: DbConnection,
     broken: bool,
+    write_lock: WriteLock,
 }
 
 impl PooledConn {
@@ -189,6 +193,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(PooledConn {
             conn: self.establish()?,
             broken: false,
+            write_lock: self.write_lock.clone(),
         })
     }
 
@@ -261,7 +266,9 @@ where
     tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let mut conn = pool.get()?;
+        WRITE_LOCK.with(|l| *l.borrow_mut() = Some(conn.write_lock.clone()));
         let result = f(&mut conn);
+        WRITE_LOCK.with(|l| *l.borrow_mut() = None);
         if matches!(result, Err(DbError::Unavailable(_))) && conn.backend_gone() {
             conn.broken = true;
         }
@@ -271,9 +278,14 @@ where
     .map_err(|e| DbError::Task(e.to_string()))?
 }
 
-/// Serialises this process's SQLite writers. Waiting here queues them fairly; waiting in
-/// SQLite's busy handler instead sleeps in growing steps and gave 100 ms+ tails under load.
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+thread_local! {
+    /// The write lock of the pool whose connection this blocking thread is using (see `run`).
+    static WRITE_LOCK: std::cell::RefCell<Option<WriteLock>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Serialises one pool's SQLite writers. Waiting here queues them fairly; waiting in SQLite's
+/// busy handler instead sleeps in growing steps and gave 100 ms+ tails under load.
+type WriteLock = Arc<std::sync::Mutex<()>>;
 
 /// A write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so two writers
 /// wait for each other instead of failing at the first write.
@@ -285,10 +297,11 @@ where
     match conn {
         DbConnection::Pg(_) => conn.transaction(f),
         DbConnection::Sqlite(_) => {
+            let lock = WRITE_LOCK.with(|l| l.borrow().clone());
             // A poisoned lock only means another writer panicked; the database is still sound.
-            let _writer = SQLITE_WRITER
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _writer = lock
+                .as_ref()
+                .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
             conn.batch_execute("BEGIN IMMEDIATE")?;
             let result = f(conn).and_then(|v| {
                 conn.batch_execute("COMMIT")?;

@@ -38,6 +38,16 @@ pub enum AssigneeFilter {
     Nobody,
 }
 
+/// The list's order. Each has its own keyset, so pages never repeat or skip a row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first, by (created_at, id).
+    #[default]
+    Newest,
+    /// Submissions with a deadline only, the most urgent first, by (deadline_at, id).
+    Deadline,
+}
+
 /// The list's filters, already restricted to the queues the caller may see.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -50,13 +60,14 @@ pub struct ListFilter {
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub q: Option<String>,
-    /// Keyset: rows strictly older than this (created_at, id).
-    pub before: Option<(NaiveDateTime, String)>,
+    pub sort: Sort,
+    /// Keyset: rows strictly after this (time, id) in the sort order.
+    pub after: Option<(NaiveDateTime, String)>,
     pub limit: i64,
     pub now: NaiveDateTime,
 }
 
-/// Newest first, by (created_at, id), so pages never repeat or skip a row while others arrive.
+/// One page of the list, in the requested order.
 pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSummary>, DbError> {
     use submissions::dsl as s;
     let mut query = s::submissions
@@ -114,16 +125,27 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSum
                 .or(lower(s::message).like(pattern).escape('\\')),
         );
     }
-    if let Some((created, id)) = &f.before {
-        // The first condition alone bounds the index range; the second settles equal times.
-        query = query
-            .filter(s::created_at.le(*created))
-            .filter(s::created_at.lt(*created).or(s::id.lt(id.clone())));
+    match (f.sort, &f.after) {
+        (Sort::Newest, after) => {
+            if let Some((created, id)) = after {
+                // The first condition alone bounds the index range; the second settles ties.
+                query = query
+                    .filter(s::created_at.le(*created))
+                    .filter(s::created_at.lt(*created).or(s::id.lt(id.clone())));
+            }
+            query = query.order((s::created_at.desc(), s::id.desc()));
+        }
+        (Sort::Deadline, after) => {
+            query = query.filter(s::deadline_at.is_not_null());
+            if let Some((due, id)) = after {
+                query = query
+                    .filter(s::deadline_at.ge(*due))
+                    .filter(s::deadline_at.gt(*due).or(s::id.gt(id.clone())));
+            }
+            query = query.order((s::deadline_at.asc(), s::id.asc()));
+        }
     }
-    Ok(query
-        .order((s::created_at.desc(), s::id.desc()))
-        .limit(f.limit)
-        .load(conn)?)
+    Ok(query.limit(f.limit).load(conn)?)
 }
 
 fn escape_like(s: &str) -> String {

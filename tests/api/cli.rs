@@ -81,3 +81,132 @@ fn unreachable_database_is_reported_with_its_real_cause() {
         "{err}"
     );
 }
+
+fn with_stdin(mut cmd: Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn user_commands_add_list_change_and_disable_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let run = |args: &[&str], input: &str| {
+        let mut cmd = courrier();
+        cmd.args(args).env("COURRIER__DATABASE__URL", &url);
+        with_stdin(cmd, input)
+    };
+    let add = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "Chef@Journal.example",
+            "--name",
+            "Chef",
+            "--role",
+            "admin",
+        ],
+        "a long enough password\n",
+    );
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let short = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@journal.example",
+            "--name",
+            "X",
+            "--role",
+            "editor",
+        ],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
+    let dup = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "chef@journal.example",
+            "--name",
+            "C",
+            "--role",
+            "editor",
+        ],
+        "a long enough password\n",
+    );
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already uses this address"));
+    let bad_role = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "y@journal.example",
+            "--name",
+            "Y",
+            "--role",
+            "chief",
+        ],
+        "",
+    );
+    assert_eq!(
+        bad_role.status.code(),
+        Some(2),
+        "clap refuses an unknown role"
+    );
+    let list = String::from_utf8(run(&["user", "list"], "").stdout).unwrap();
+    assert!(
+        list.contains("chef@journal.example\tChef\tadmin\tactive"),
+        "{list}"
+    );
+    assert!(run(
+        &["user", "passwd", "--email", "chef@journal.example"],
+        "another long password\n"
+    )
+    .status
+    .success());
+    assert!(
+        run(&["user", "disable", "--email", "CHEF@journal.example"], "")
+            .status
+            .success()
+    );
+    let list = String::from_utf8(run(&["user", "list"], "").stdout).unwrap();
+    assert!(list.contains("\tdisabled\t"), "{list}");
+    let missing = run(
+        &["user", "disable", "--email", "nobody@journal.example"],
+        "",
+    );
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no account"));
+    let help = String::from_utf8(
+        courrier()
+            .args(["user", "add", "--help"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        help.contains("standard input") && help.contains("--role"),
+        "{help}"
+    );
+}

@@ -828,6 +828,68 @@ async fn pages_have_no_duplicates_or_gaps_while_rows_arrive(b: Backend) {
     assert_eq!(created, sorted, "newest first");
 }
 
+async fn deadline_order_pages_most_urgent_first(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let editor = app.staff("editor").await;
+    let mut body = crate::helpers::newsroom_body();
+    body["topic"] = json!("right_of_reply");
+    for _ in 0..7 {
+        app.post_json("newsroom", &body).await;
+    }
+    app.submit("newsroom").await;
+    // Spread the deadlines, two of them equal, in an order unrelated to creation.
+    app.with_conn(|c| {
+        use courrier::db::schema::submissions::dsl::*;
+        let ids: Vec<String> = submissions
+            .filter(deadline_at.is_not_null())
+            .order(id.asc())
+            .select(id)
+            .load(c)
+            .unwrap();
+        for (i, sid) in ids.iter().enumerate() {
+            let hours = [5, 1, 3, 3, 7, 2, 6][i];
+            diesel::update(submissions.find(sid))
+                .set(deadline_at.eq(courrier::db::now() + chrono::Duration::hours(hours)))
+                .execute(c)
+                .unwrap();
+        }
+    });
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/submissions?sort=deadline&limit=2&cursor={c}"),
+            None => "/v1/submissions?sort=deadline&limit=2".to_owned(),
+        };
+        let page = json_of(app.get_as(&editor, &path)).await;
+        for item in page["items"].as_array().unwrap() {
+            seen.push((
+                item["deadline_at"].as_str().unwrap().to_owned(),
+                item["id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7, "every submission with a deadline, once");
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "most urgent first");
+    let newest = json_of(app.get_as(&editor, "/v1/submissions?limit=2")).await;
+    let cursor = newest["next"].as_str().unwrap();
+    assert_eq!(
+        status_of(app.get_as(
+            &editor,
+            &format!("/v1/submissions?sort=deadline&cursor={cursor}")
+        ))
+        .await,
+        400,
+        "a cursor belongs to its sort"
+    );
+}
+
 async fn staff_routes_need_a_session(b: Backend) {
     let app = spawn_app(b, free_port()).await;
     let (_, id) = app.submit("newsroom").await;
@@ -869,5 +931,6 @@ crate::on_both_backends!(
     replies_are_threaded_under_the_acknowledgement,
     filters_narrow_the_list,
     pages_have_no_duplicates_or_gaps_while_rows_arrive,
+    deadline_order_pages_most_urgent_first,
     staff_routes_need_a_session,
 );

@@ -11,7 +11,7 @@ use super::ts;
 use crate::auth::StaffUser;
 use crate::db;
 use crate::db::submissions::SubmissionRow;
-use crate::db::triage::{AssigneeFilter, ListFilter, Record, SubmissionSummary};
+use crate::db::triage::{AssigneeFilter, ListFilter, Record, Sort, SubmissionSummary};
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
 use crate::http::ApiError;
 use crate::startup::AppState;
@@ -33,6 +33,8 @@ pub struct ListQuery {
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
+    /// `newest` (default) or `deadline` (those with a deadline, most urgent first).
+    sort: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -163,17 +165,27 @@ fn instant(field: &str, raw: &str) -> Result<NaiveDateTime, ApiError> {
         })
 }
 
-fn encode_cursor(s: &SubmissionSummary) -> String {
-    let raw = format!("{}|{}", s.created_at.and_utc().timestamp_micros(), s.id);
+/// A cursor names the sort it belongs to, the sort key and the id of the last row shown.
+fn encode_cursor(sort: Sort, s: &SubmissionSummary) -> String {
+    let (tag, at) = match sort {
+        Sort::Newest => ("n", s.created_at),
+        Sort::Deadline => ("d", s.deadline_at.unwrap_or(s.created_at)),
+    };
+    let raw = format!("{tag}|{}|{}", at.and_utc().timestamp_micros(), s.id);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
-fn decode_cursor(c: &str) -> Result<(NaiveDateTime, String), ApiError> {
-    let bad = || ApiError::Malformed("cursor: not one this API issued".into());
+fn decode_cursor(sort: Sort, c: &str) -> Result<(NaiveDateTime, String), ApiError> {
+    let bad = || ApiError::Malformed("cursor: not one this API issued for this sort".into());
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c)
         .map_err(|_| bad())?;
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let tag = match sort {
+        Sort::Newest => "n|",
+        Sort::Deadline => "d|",
+    };
+    let raw = raw.strip_prefix(tag).ok_or_else(bad)?;
     let (micros, id) = raw.split_once('|').ok_or_else(bad)?;
     let micros: i64 = micros.parse().map_err(|_| bad())?;
     let at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
@@ -194,6 +206,11 @@ pub async fn list(
     if let Some(wanted) = &q.queue {
         queues.retain(|name| name == wanted);
     }
+    let sort = match q.sort.as_deref() {
+        None | Some("newest") => Sort::Newest,
+        Some("deadline") => Sort::Deadline,
+        Some(_) => return Err(ApiError::Malformed("sort: newest or deadline".into())),
+    };
     let now = db::now();
     let filter = ListFilter {
         queues,
@@ -211,7 +228,12 @@ pub async fn list(
         q: q.q
             .filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_owned()),
-        before: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        sort,
+        after: q
+            .cursor
+            .as_deref()
+            .map(|c| decode_cursor(sort, c))
+            .transpose()?,
         // One more than asked, to know whether there is a next page.
         limit: limit + 1,
         now,
@@ -220,7 +242,7 @@ pub async fn list(
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next = if more {
-        rows.last().map(encode_cursor)
+        rows.last().map(|r| encode_cursor(sort, r))
     } else {
         None
     };
