@@ -37,13 +37,28 @@ pub async fn seed(pool: &Pool, count: usize, queues: (&str, &str)) -> Result<usi
     let mut done = 0;
     while done < count {
         let n = BATCH.min(count - done);
-        let rows: Vec<SubmissionRow> = {
+        let mut rows: Vec<SubmissionRow> = {
             let mut rng = rand::thread_rng();
             (0..n)
                 .map(|_| fake(&mut rng, now, &editorial, &commercial))
                 .collect()
         };
-        done += db::run(pool, move |conn| insert_many(conn, &rows)).await?;
+        // 40-bit references collide about once in a million rows: draw new ones and retry.
+        loop {
+            let batch = rows.clone();
+            match db::run(pool, move |conn| insert_many(conn, &batch)).await {
+                Ok(inserted) => {
+                    done += inserted;
+                    break;
+                }
+                Err(db::DbError::UniqueViolation(what)) if what.contains("reference") => {
+                    for row in &mut rows {
+                        row.reference = Reference::generate().as_str().to_owned();
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
     Ok(done)
 }
