@@ -134,14 +134,32 @@ pub async fn change(
         Some(p) => Some(hasher.hash(p).await.map_err(hash_error)?),
         None => None,
     };
-    let revoke = hash.is_some() || change.role.is_some() || change.active == Some(false);
-    let detail = json!({
-        "user": id,
-        "name": name.is_some(),
-        "role": change.role.map(Role::as_str),
-        "active": change.active,
-        "password": hash.is_some(),
-    });
+    let wanted = id.to_owned();
+    let before = db::run(pool, move |conn| store::user_by_id(conn, &wanted))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let revoke = hash.is_some()
+        || change.role.is_some_and(|r| r.as_str() != before.role)
+        || change.active == Some(false);
+    // Before → after for each field that changes; a password is only said to have changed.
+    let mut detail = serde_json::Map::new();
+    detail.insert("user".into(), json!(id));
+    if let Some(n) = name.as_ref().filter(|n| **n != before.display_name) {
+        detail.insert("name".into(), json!({"from": before.display_name, "to": n}));
+    }
+    if let Some(r) = change.role.filter(|r| r.as_str() != before.role) {
+        detail.insert(
+            "role".into(),
+            json!({"from": before.role, "to": r.as_str()}),
+        );
+    }
+    if let Some(a) = change.active.filter(|a| *a != before.active) {
+        detail.insert("active".into(), json!({"from": before.active, "to": a}));
+    }
+    if hash.is_some() {
+        detail.insert("password".into(), json!("changed"));
+    }
+    let detail = serde_json::Value::Object(detail);
     let changes = UserChanges {
         display_name: name,
         role: change.role.map(|r| r.as_str().to_owned()),
