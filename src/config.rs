@@ -57,6 +57,11 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Time allowed to receive a request body, in milliseconds.
     pub body_timeout_ms: u64,
+    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish.
+    pub shutdown_grace_seconds: u64,
+    /// On SIGTERM or SIGINT, how long to keep serving with readiness at 503 first, so a load
+    /// balancer stops sending traffic before the listener closes.
+    pub shutdown_drain_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

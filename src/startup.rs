@@ -1,6 +1,7 @@
 //! Building the application: pool, migrations, the outbox worker and the HTTP server.
 
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -25,9 +26,13 @@ pub struct AppState {
     /// Notified after each committed submission so the worker sends at once.
     pub outbox_wakeup: Arc<Notify>,
     pub auth: Auth,
+    /// Set when a stop signal arrives: readiness answers 503 from then on.
+    pub shutting_down: Arc<AtomicBool>,
 }
 
 pub struct Application {
+    shutting_down: Arc<AtomicBool>,
+    drain: std::time::Duration,
     port: u16,
     server: Server,
     worker: Option<WorkerHandle>,
@@ -74,7 +79,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.http.workers;
         let auth = Auth::new(settings.auth.clone())?;
+        let shutting_down = Arc::new(AtomicBool::new(false));
+        let grace = settings.http.shutdown_grace_seconds;
+        let state_drain_ms = settings.http.shutdown_drain_ms;
         let state = web::Data::new(AppState {
+            shutting_down: shutting_down.clone(),
             auth,
             pool: pool.clone(),
             settings: Arc::new(settings),
@@ -86,7 +95,13 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(crate::http::routes)
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::request_log::log_requests,
+                ))
         })
+        .shutdown_timeout(grace)
+        // Signals are handled here, so readiness can turn 503 before the server stops.
+        .disable_signals()
         .listen(listener)?;
         if workers > 0 {
             server = server.workers(workers);
@@ -94,6 +109,8 @@ impl Application {
         let server = server.run();
         tracing::info!(port, "listening");
         Ok(Application {
+            drain: std::time::Duration::from_millis(state_drain_ms),
+            shutting_down,
             port,
             server,
             worker,
@@ -113,14 +130,40 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server stops (a signal, or its handle), then stops the worker.
+    /// Serves until SIGTERM or SIGINT (or the server handle) stops it: readiness turns 503,
+    /// in-flight requests finish within `http.shutdown_grace_seconds`, then the outbox worker
+    /// finishes its sends and gives back its leases.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let flag = self.shutting_down.clone();
+        let drain = self.drain;
+        tokio::spawn(async move {
+            if stop_signal().await.is_ok() {
+                flag.store(true, Ordering::Relaxed);
+                tracing::info!("stop signal received; readiness now 503");
+                tokio::time::sleep(drain).await;
+                tracing::info!("finishing in-flight requests");
+                handle.stop(true).await;
+            }
+        });
         let served = self.server.await;
         if let Some(worker) = self.worker {
             worker.shutdown().await;
         }
         served.context("HTTP server")
     }
+}
+
+/// Waits for SIGTERM or SIGINT.
+async fn stop_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
 }
 
 /// Connects once outside the pool, so the operator sees the real connection error, and

@@ -4,6 +4,7 @@ pub mod error;
 mod ops;
 mod pages;
 pub mod public;
+pub mod request_log;
 mod staff;
 
 use actix_web::web;

@@ -10,4 +10,5 @@ mod forms;
 mod resilience;
 mod routing;
 mod schema;
+mod shutdown;
 mod staff;
