@@ -279,7 +279,7 @@ if want dispatch; then
             seed "$backend" "$url" "$DISPATCH_N"
             start_server "$url" "$(sync_env "$backend")" COURRIER__MAIL__CONCURRENCY="$conc" \
                 COURRIER__MAIL__BATCH_SIZE="$batch" \
-                COURRIER__MAIL__LEASE_MS=$((batch * 30000 + 60000)) # must exceed batch x smtp_timeout
+                COURRIER__MAIL__LEASE_MS=$((batch * 62000 + 60000)) # must exceed batch x (2 x smtp_timeout + 2 s)
             # Timed from the server's start: the senders begin before the HTTP listener is up.
             t0=$STARTED s0=0
             sent=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'sent'")

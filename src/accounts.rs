@@ -134,6 +134,9 @@ pub async fn change(
         Some(p) => Some(hasher.hash(p).await.map_err(hash_error)?),
         None => None,
     };
+    if id.chars().any(char::is_control) {
+        return Err(ApiError::NotFound);
+    }
     let wanted = id.to_owned();
     let before = db::run(pool, move |conn| store::user_by_id(conn, &wanted))
         .await?
@@ -160,6 +163,7 @@ pub async fn change(
         detail.insert("password".into(), json!("changed"));
     }
     let detail = serde_json::Value::Object(detail);
+    let new_password = hash.is_some();
     let changes = UserChanges {
         display_name: name,
         role: change.role.map(|r| r.as_str().to_owned()),
@@ -168,9 +172,15 @@ pub async fn change(
         updated_at: Some(db::now()),
     };
     let event = audit(actor, "user_changed", detail);
+    let email = before.email.clone();
     let id = id.to_owned();
     Ok(db::run(pool, move |conn| {
-        store::update_user(conn, &id, &changes, revoke, &event)
+        let user = store::update_user(conn, &id, &changes, revoke, &event)?;
+        if new_password {
+            // A new password is the way out of a lockout.
+            store::clear_failures(conn, &email)?;
+        }
+        Ok(user)
     })
     .await?)
 }

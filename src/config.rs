@@ -29,6 +29,9 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    /// `local`, `test` or `production`, from `COURRIER_ENV`.
+    #[serde(skip)]
+    pub environment: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,7 +243,8 @@ impl Settings {
             .separator("__")
             .source(sources.env_vars.clone().map(|m| m.into_iter().collect()));
         builder = builder.add_source(env);
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.environment = env_name.to_owned();
         settings.validate()?;
         Ok(settings)
     }
@@ -273,15 +277,53 @@ impl Settings {
             }
             _ => {}
         }
-        let worst_batch = self
+        // Per job at worst: a connection timeout, a send timeout and 2 s to hang up.
+        let worst_job = self
             .mail
             .smtp_timeout_ms
-            .saturating_mul(u64::from(self.mail.batch_size));
+            .saturating_mul(2)
+            .saturating_add(2_000);
+        let worst_batch = worst_job.saturating_mul(u64::from(self.mail.batch_size));
         if self.mail.lease_ms <= worst_batch {
             problems.push(format!(
-                "mail.lease_ms: must exceed mail.batch_size × mail.smtp_timeout_ms ({worst_batch}), \
-                 or a slow relay could let another worker send the same batch again"
+                "mail.lease_ms: must exceed mail.batch_size × (2 × mail.smtp_timeout_ms + 2000) \
+                 ({worst_batch}), or a slow relay could let another worker send the same batch again"
             ));
+        }
+        for (key, value, min) in [
+            ("mail.poll_interval_ms", self.mail.poll_interval_ms, 10),
+            ("mail.smtp_timeout_ms", self.mail.smtp_timeout_ms, 100),
+            ("mail.retry_base_ms", self.mail.retry_base_ms, 1),
+            (
+                "auth.idle_timeout_minutes",
+                u64::from(self.auth.idle_timeout_minutes),
+                1,
+            ),
+            (
+                "auth.absolute_timeout_minutes",
+                u64::from(self.auth.absolute_timeout_minutes),
+                1,
+            ),
+            (
+                "auth.lockout_base_seconds",
+                u64::from(self.auth.lockout_base_seconds),
+                1,
+            ),
+            (
+                "auth.lockout_max_seconds",
+                u64::from(self.auth.lockout_max_seconds),
+                1,
+            ),
+        ] {
+            if value < min {
+                problems.push(format!("{key}: at least {min}"));
+            }
+        }
+        if self.auth.lockout_threshold < 1 {
+            problems.push("auth.lockout_threshold: at least 1".into());
+        }
+        if self.environment == "production" {
+            problems.extend(self.production_problems());
         }
         if self.mail.concurrency == 0 || self.mail.batch_size == 0 || self.mail.max_attempts < 1 {
             problems.push(
@@ -361,7 +403,34 @@ impl Settings {
     }
 }
 
+/// The IP-hash key shipped in `config/base.toml`; public, so never good enough in production.
+const SHIPPED_IP_HASH_KEY: &str = "change-me-local-only-key";
+
 impl Settings {
+    /// Defaults that are fine on a laptop and wrong in production.
+    fn production_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.privacy.ip_hash_key.expose_secret() == SHIPPED_IP_HASH_KEY {
+            problems.push(
+                "privacy.ip_hash_key: the shipped key is public; set your own \
+                 (COURRIER__PRIVACY__IP_HASH_KEY)"
+                    .into(),
+            );
+        }
+        let local = |addr: &str| addr.trim_end_matches('>').ends_with("@localhost");
+        if local(&self.mail.from) {
+            problems.push("mail.from: a real address, not @localhost".into());
+        }
+        for (name, queue) in &self.queues {
+            if queue.notify.iter().any(|a| local(a)) {
+                problems.push(format!(
+                    "queues.{name}.notify: real addresses, not @localhost"
+                ));
+            }
+        }
+        problems
+    }
+
     /// The router the configured rules describe.
     pub fn router(&self) -> Result<Router, String> {
         self.router_with(&self.routing.rules)

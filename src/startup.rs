@@ -137,9 +137,15 @@ impl Application {
         let handle = self.server.handle();
         let flag = self.shutting_down.clone();
         let drain = self.drain;
+        let stop_worker = self.worker.as_ref().map(WorkerHandle::stopper);
         tokio::spawn(async move {
             if stop_signal().await.is_ok() {
                 flag.store(true, Ordering::Relaxed);
+                // The worker stops at once: what it has sent is recorded, the rest of its batch
+                // goes back to the outbox for whichever instance runs on.
+                if let Some(stop) = &stop_worker {
+                    stop();
+                }
                 tracing::info!("stop signal received; readiness now 503");
                 tokio::time::sleep(drain).await;
                 tracing::info!("finishing in-flight requests");

@@ -9,7 +9,7 @@ use crate::db::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
 use crate::db::triage::{
     self as store, ListFilter, MessageRow, NoteRow, Record, SubmissionChanges, SubmissionSummary,
 };
-use crate::domain::{Msg, OneLine, Priority, QueueName, Role, Status};
+use crate::domain::{Desk, FormKind, Msg, OneLine, Priority, QueueName, Role, Status};
 use crate::http::ApiError;
 use crate::mail;
 use crate::startup::AppState;
@@ -63,6 +63,9 @@ pub async fn list(
 /// A submission the caller may see, by id or reference; any other answers "not found", exactly
 /// as a missing one does.
 pub async fn get(state: &AppState, who: &StaffUser, key: &str) -> Result<SubmissionRow, ApiError> {
+    if key.chars().any(char::is_control) {
+        return Err(ApiError::NotFound);
+    }
     let key = key.to_owned();
     let row = db::run(&state.pool, move |conn| store::find(conn, &key)).await?;
     row.filter(|r| may_see(state, who.role, &r.queue))
@@ -151,7 +154,14 @@ pub async fn patch(
     if let Some(to) = patch.queue {
         if to.as_str() != current.queue {
             // Moving needs access to both queues; an unknown queue is as good as invisible.
-            if !may_see(state, who.role, to.as_str()) {
+            // And a submission stays on its form's desk: a tip never lands where sales can
+            // read it, whoever moves it.
+            let desk = match FormKind::parse(&current.form) {
+                Ok(FormKind::Newsroom) => Desk::Editorial,
+                _ => Desk::Commercial,
+            };
+            let target = state.settings.queues.get(to.as_str());
+            if !may_see(state, who.role, to.as_str()) || target.is_none_or(|q| q.desk != desk) {
                 return Err(ApiError::Forbidden);
             }
             queue = to.as_str().to_owned();
@@ -163,8 +173,11 @@ pub async fn patch(
         if to != current.assignee_id {
             if let Some(user_id) = &to {
                 let user_id = user_id.clone();
-                let role =
-                    db::run(&state.pool, move |conn| store::active_role(conn, &user_id)).await?;
+                let role = if user_id.chars().any(char::is_control) {
+                    None
+                } else {
+                    db::run(&state.pool, move |conn| store::active_role(conn, &user_id)).await?
+                };
                 let allowed = role
                     .and_then(|r| Role::parse(&r).ok())
                     .is_some_and(|r| may_see(state, r, &queue));
@@ -200,12 +213,16 @@ pub async fn patch(
     }
     let (id, version) = (current.id.clone(), current.version);
     let updated = db::run(&state.pool, move |conn| {
-        store::update(conn, &id, version, &changes, &audit)
+        Ok(match store::update(conn, &id, version, &changes, &audit)? {
+            Some(row) => Ok(row),
+            // Someone else won: report the version there is now.
+            None => Err(store::find(conn, &id)?.map_or(version, |r| r.version)),
+        })
     })
     .await?;
-    updated.ok_or_else(|| match expected {
+    updated.map_err(|now_at| match expected {
         Expected::IfMatch(_) => ApiError::PreconditionFailed,
-        _ => version_conflict(version + 1),
+        _ => version_conflict(now_at),
     })
 }
 

@@ -103,7 +103,9 @@ impl Auth {
         }
         let email = email.trim().to_lowercase();
         let now = db::now();
-        let (locked, user) = {
+        let (locked, user) = if email.chars().any(char::is_control) {
+            (None, None)
+        } else {
             let email = email.clone();
             db::run(pool, move |conn| {
                 Ok((
@@ -131,9 +133,17 @@ impl Auth {
         match user {
             Some(user) if matches => self.open_session(pool, &email, user).await,
             _ => {
+                if email.chars().any(char::is_control) {
+                    // Not an address anyone has; nothing to count it against.
+                    return Err(AuthError::InvalidCredentials);
+                }
                 let settings = self.settings.clone();
+                let forget_before =
+                    now - Duration::seconds(i64::from(settings.lockout_max_seconds));
                 db::run(pool, move |conn| {
-                    store::record_failure(conn, &email, now, |n| lock_for(&settings, n))
+                    store::record_failure(conn, &email, now, forget_before, |n| {
+                        lock_for(&settings, n)
+                    })
                 })
                 .await?;
                 Err(AuthError::InvalidCredentials)
@@ -192,7 +202,10 @@ impl Auth {
             // Recording every request would make each read a write; a minute's precision is
             // plenty for a two-hour idle timeout.
             if now - session.last_seen_at > Duration::seconds(60) {
-                store::touch_session(conn, &session.id, now)?;
+                // Best effort: a busy database must not sign anyone out.
+                if let Err(e) = store::touch_session(conn, &session.id, now) {
+                    tracing::warn!(error = %e, "session last-seen time not updated");
+                }
             }
             Ok(Some((session, user)))
         })

@@ -120,13 +120,16 @@ pub fn mark_failed(
     })
 }
 
-/// Gives back every lease an owner holds, so a stopping worker's jobs are due at once elsewhere.
+/// Gives back every lease an owner still holds, so a stopping worker's jobs are due at once
+/// elsewhere. Those jobs were never tried (tried ones had their lease cleared with their
+/// outcome), so the attempt their claim counted is given back too.
 pub fn release_all(conn: &mut DbConnection, owner: &str) -> Result<usize, DbError> {
     Ok(
         diesel::update(outbox::table.filter(outbox::lease_owner.eq(owner)))
             .set((
                 outbox::lease_owner.eq(None::<String>),
                 outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::attempts.eq(outbox::attempts - 1),
             ))
             .execute(conn)?,
     )

@@ -186,40 +186,51 @@ pub fn locked_until(
     Ok(until.flatten().filter(|t| *t > now))
 }
 
-/// Counts a failed sign-in; `lock_for(failures)` says how long to lock after this many.
+/// Counts a failed sign-in and returns the count; `lock_for(failures)` says how long to lock
+/// after this many. Failures older than `forget_before` are forgotten first, so a lock does not
+/// last for ever. Concurrent failures each count (the row is updated in place, under its lock).
 pub fn record_failure(
     conn: &mut DbConnection,
     email: &str,
     now: NaiveDateTime,
+    forget_before: NaiveDateTime,
     lock_for: impl Fn(i32) -> Option<chrono::Duration>,
-) -> Result<(), DbError> {
+) -> Result<i32, DbError> {
     write_tx(conn, |conn| {
-        let failures: Option<i32> = login_throttle::table
-            .find(email)
-            .select(login_throttle::failures)
-            .first(conn)
-            .optional()?;
-        let failures = failures.unwrap_or(0) + 1;
-        let locked = lock_for(failures).map(|d| now + d);
-        if failures == 1 {
-            diesel::insert_into(login_throttle::table)
-                .values((
-                    login_throttle::email.eq(email),
-                    login_throttle::failures.eq(failures),
-                    login_throttle::locked_until.eq(locked),
-                    login_throttle::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        } else {
-            diesel::update(login_throttle::table.find(email))
-                .set((
-                    login_throttle::failures.eq(failures),
-                    login_throttle::locked_until.eq(locked),
-                    login_throttle::updated_at.eq(now),
-                ))
+        let fresh = (
+            login_throttle::email.eq(email),
+            login_throttle::failures.eq(0),
+            login_throttle::locked_until.eq(None::<NaiveDateTime>),
+            login_throttle::updated_at.eq(now),
+        );
+        // ON CONFLICT does not pass through the multi-backend connection.
+        match conn {
+            DbConnection::Pg(pg) => diesel::insert_into(login_throttle::table)
+                .values(fresh)
+                .on_conflict_do_nothing()
+                .execute(pg)?,
+            DbConnection::Sqlite(sq) => diesel::insert_into(login_throttle::table)
+                .values(fresh)
+                .on_conflict_do_nothing()
+                .execute(sq)?,
+        };
+        let row = login_throttle::table.find(email);
+        diesel::update(row.filter(login_throttle::updated_at.lt(forget_before)))
+            .set(login_throttle::failures.eq(0))
+            .execute(conn)?;
+        let failures: i32 = diesel::update(row)
+            .set((
+                login_throttle::failures.eq(login_throttle::failures + 1),
+                login_throttle::updated_at.eq(now),
+            ))
+            .returning(login_throttle::failures)
+            .get_result(conn)?;
+        if let Some(d) = lock_for(failures) {
+            diesel::update(row)
+                .set(login_throttle::locked_until.eq(now + d))
                 .execute(conn)?;
         }
-        Ok(())
+        Ok(failures)
     })
 }
 

@@ -22,6 +22,18 @@ impl Reference {
         Reference(s)
     }
 
+    /// `XXXX-XXXX` in our alphabet.
+    pub fn is_well_formed(s: &str) -> bool {
+        s.len() == 9
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 {
+                    b == b'-'
+                } else {
+                    ALPHABET.contains(&b)
+                }
+            })
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -43,5 +55,15 @@ mod tests {
         let distinct: std::collections::HashSet<_> =
             (0..1000).map(|_| Reference::generate().0).collect();
         assert_eq!(distinct.len(), 1000);
+        assert!(Reference::is_well_formed(a.as_str()));
+        for bad in [
+            "K7QM3XZD",
+            "k7qm-3xzd",
+            "K7QM-3XZI",
+            "Appelez le 0800",
+            "K7QM-3XZD-",
+        ] {
+            assert!(!Reference::is_well_formed(bad), "{bad}");
+        }
     }
 }

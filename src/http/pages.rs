@@ -65,7 +65,11 @@ pub async fn thank_you(
     html(
         ThankYou {
             site: &state.settings.site.name,
-            reference: query.reference.as_deref(),
+            // Only something shaped like a reference: the page is the site's, not a billboard.
+            reference: query
+                .reference
+                .as_deref()
+                .filter(|r| crate::domain::Reference::is_well_formed(r)),
         }
         .render(),
     )

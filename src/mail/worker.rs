@@ -32,11 +32,19 @@ pub struct Worker;
 
 /// Stops the senders: each finishes the batch in hand, gives back its leases and exits.
 pub struct WorkerHandle {
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     tasks: JoinSet<()>,
 }
 
 impl WorkerHandle {
+    /// Something that tells the senders to stop, usable while the handle is held elsewhere.
+    pub fn stopper(&self) -> impl Fn() + Send + Sync + 'static {
+        let stop = self.stop.clone();
+        move || {
+            let _ = stop.send(true);
+        }
+    }
+
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
@@ -79,7 +87,10 @@ impl Worker {
         for n in 0..settings.concurrency {
             tasks.spawn(sender(shared.clone(), n, stopped.clone()));
         }
-        WorkerHandle { stop, tasks }
+        WorkerHandle {
+            stop: Arc::new(stop),
+            tasks,
+        }
     }
 }
 
@@ -119,6 +130,10 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
         }
         let mut outcomes = Vec::with_capacity(jobs.len());
         for job in jobs {
+            // On a stop, what is left of the batch goes back untried (see release_all).
+            if *stopped.borrow() {
+                break;
+            }
             let attempt = job.attempts;
             let result = match build_message(&job) {
                 Ok((envelope, raw)) => channel.send(&envelope, &raw).await,

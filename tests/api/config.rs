@@ -151,3 +151,55 @@ fn production_requires_an_smtp_relay() {
     .to_string();
     assert!(err.contains("mail.smtp_url"), "{err}");
 }
+
+#[test]
+fn production_refuses_the_shipped_defaults() {
+    let err = Settings::load(&Sources {
+        environment: Some("production".into()),
+        config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")),
+        env_vars: Some(
+            [(
+                "COURRIER__MAIL__SMTP_URL",
+                "smtp://relay.journal.example:587?tls=required",
+            )]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ),
+        ..Sources::default()
+    })
+    .unwrap_err()
+    .to_string();
+    for key in [
+        "privacy.ip_hash_key",
+        "mail.from",
+        "queues.editorial.notify",
+    ] {
+        assert!(err.contains(key), "{key}: {err}");
+    }
+}
+
+#[test]
+fn nonsense_ranges_are_refused() {
+    for (key, value, named) in [
+        (
+            "COURRIER__MAIL__POLL_INTERVAL_MS",
+            "0",
+            "mail.poll_interval_ms",
+        ),
+        (
+            "COURRIER__AUTH__IDLE_TIMEOUT_MINUTES",
+            "0",
+            "auth.idle_timeout_minutes",
+        ),
+        (
+            "COURRIER__AUTH__LOCKOUT_THRESHOLD",
+            "0",
+            "auth.lockout_threshold",
+        ),
+        ("COURRIER__MAIL__LEASE_MS", "1000", "mail.lease_ms"),
+    ] {
+        let err = load(&[(key, value)], None).unwrap_err();
+        assert!(err.contains(named), "{key}: {err}");
+    }
+}

@@ -301,6 +301,16 @@ async fn html_form_post_redirects_to_the_thank_you_page(b: Backend) {
     let page = app.client.get(app.url(&location)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains(reference));
+    let billboard = app
+        .client
+        .get(app.url("/merci?reference=Appelez%20le%200800%20000%20000"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !billboard.text().await.unwrap().contains("Appelez"),
+        "only references are shown"
+    );
     for value in ["true", "1"] {
         let body = format!("name=A&email=a%40example.fr&topic=tip&message=m&consent={value}");
         assert_eq!(

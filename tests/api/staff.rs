@@ -539,7 +539,18 @@ async fn concurrent_edits_do_not_overwrite_each_other(b: Backend) {
 }
 
 async fn assignees_and_queue_moves_respect_desks(b: Backend) {
-    let app = spawn_app(b, free_port()).await;
+    let app = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+        s.queues.insert(
+            "readers-editor".into(),
+            courrier::config::QueueSettings {
+                label: "Médiatrice".into(),
+                desk: courrier::domain::Desk::Editorial,
+                notify: vec!["mediatrice@journal.example".into()],
+                address: None,
+            },
+        );
+    })
+    .await;
     let admin = app.staff("admin").await;
     let editor = app.staff("editor").await;
     let other_editor = app.staff("editor").await;
@@ -591,39 +602,40 @@ async fn assignees_and_queue_moves_respect_desks(b: Backend) {
         assign(&admin, json!(editor.id)).await.unwrap().status(),
         422
     );
-    // Moving to another desk needs access to both.
+    // A submission moves between its own desk's queues only: a tip never reaches sales,
+    // whoever asks.
     let other = app.staff("editor").await;
-    assert_eq!(
-        status_of(
-            app.patch_as(&other, &path)
-                .json(&json!({"queue": "commercial"}))
-        )
-        .await,
-        403
-    );
+    for who in [&other, &admin] {
+        let cross = app
+            .patch_as(who, &path)
+            .json(&json!({"queue": "commercial"}));
+        assert_eq!(status_of(cross).await, 403);
+    }
+    assert_eq!(status_of(app.get_as(&sales, &path)).await, 404);
     let moved = app
-        .patch_as(&admin, &path)
-        .json(&json!({"queue": "commercial"}))
+        .patch_as(&other, &path)
+        .json(&json!({"queue": "readers-editor"}))
         .send()
         .await
         .unwrap();
     assert_eq!(moved.status(), 200);
     let body: Value = moved.json().await.unwrap();
-    assert_eq!(body["queue"], "commercial");
-    assert!(
-        body["assignee_id"].is_null(),
-        "an editor cannot keep a commercial submission"
-    );
-    assert_eq!(status_of(app.get_as(&other, &path)).await, 404);
-    assert_eq!(status_of(app.get_as(&sales, &path)).await, 200);
+    assert_eq!(body["queue"], "readers-editor");
     assert_eq!(
-        status_of(
-            app.patch_as(&admin, &path)
-                .json(&json!({"queue": "nowhere"}))
-        )
-        .await,
-        403
+        body["assignee_id"],
+        other_editor.id.as_str(),
+        "same desk: kept"
     );
+    let nowhere = app
+        .patch_as(&admin, &path)
+        .json(&json!({"queue": "nowhere"}));
+    assert_eq!(status_of(nowhere).await, 403);
+    // A lead cannot be moved to the editorial desk either.
+    let (_, lead) = app.submit("sales").await;
+    let to_editorial = app
+        .patch_as(&admin, &format!("/v1/submissions/{lead}"))
+        .json(&json!({"queue": "editorial"}));
+    assert_eq!(status_of(to_editorial).await, 403);
 }
 
 async fn notes_stay_internal(b: Backend) {
@@ -906,6 +918,97 @@ async fn deadline_order_pages_most_urgent_first(b: Backend) {
     );
 }
 
+async fn control_characters_in_staff_input_are_refused_cleanly(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let admin = app.staff("admin").await;
+    let nul = app.try_login("admin\u{0}@journal.example", PASSWORD).await;
+    assert_eq!(nul.status(), 401);
+    assert_eq!(
+        status_of(app.get_as(&admin, "/v1/submissions/%00")).await,
+        404
+    );
+    assert_eq!(
+        status_of(app.get_as(&admin, "/v1/submissions?q=%00")).await,
+        400
+    );
+    assert_eq!(
+        status_of(app.get_as(&admin, "/v1/submissions?assignee=%00")).await,
+        400
+    );
+    let user = app
+        .patch_as(&admin, "/v1/users/%00")
+        .json(&json!({"name": "x"}));
+    assert_eq!(status_of(user).await, 404);
+    let (_, id) = app.submit("newsroom").await;
+    let assign = app
+        .patch_as(&admin, &format!("/v1/submissions/{id}"))
+        .json(&json!({"assignee": "a\u{0}b"}));
+    assert_eq!(status_of(assign).await, 422);
+}
+
+async fn lockouts_end_with_a_new_password_or_with_time(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let admin = app.staff("admin").await;
+    let who = app.staff("editor").await;
+    for _ in 0..5 {
+        app.try_login(&who.email, "wrong password again").await;
+    }
+    assert_eq!(app.try_login(&who.email, PASSWORD).await.status(), 429);
+    let reset = app
+        .patch_as(&admin, &format!("/v1/users/{}", who.id))
+        .json(&json!({"password": "a fresh new password"}));
+    assert_eq!(status_of(reset).await, 200);
+    assert_eq!(
+        app.try_login(&who.email, "a fresh new password")
+            .await
+            .status(),
+        200
+    );
+    // Old failures are forgotten: four now plus four long ago do not lock.
+    for _ in 0..4 {
+        app.try_login(&who.email, "wrong password again").await;
+    }
+    app.with_conn(|c| {
+        use courrier::db::schema::login_throttle::dsl::*;
+        diesel::update(login_throttle.filter(email.eq(&who.email)))
+            .set(updated_at.eq(courrier::db::now() - chrono::Duration::days(1)))
+            .execute(c)
+            .unwrap();
+    });
+    for _ in 0..4 {
+        app.try_login(&who.email, "wrong password again").await;
+    }
+    assert_eq!(
+        app.try_login(&who.email, "a fresh new password")
+            .await
+            .status(),
+        200
+    );
+}
+
+async fn concurrent_failed_sign_ins_all_count(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let who = app.staff("editor").await;
+    let attempts = (0..8).map(|_| app.try_login(&who.email, "wrong password, concurrently"));
+    for resp in futures_util::future::join_all(attempts).await {
+        assert!(
+            matches!(resp.status().as_u16(), 401 | 429),
+            "{}",
+            resp.status()
+        );
+    }
+    let failures: i32 = app.with_conn(|c| {
+        use courrier::db::schema::login_throttle::dsl::*;
+        login_throttle
+            .filter(email.eq(&who.email))
+            .select(failures)
+            .first(c)
+            .unwrap()
+    });
+    assert!(failures >= 5, "{failures}");
+    assert_eq!(app.try_login(&who.email, PASSWORD).await.status(), 429);
+}
+
 async fn staff_routes_need_a_session(b: Backend) {
     let app = spawn_app(b, free_port()).await;
     let (_, id) = app.submit("newsroom").await;
@@ -948,5 +1051,8 @@ crate::on_both_backends!(
     filters_narrow_the_list,
     pages_have_no_duplicates_or_gaps_while_rows_arrive,
     deadline_order_pages_most_urgent_first,
+    control_characters_in_staff_input_are_refused_cleanly,
+    lockouts_end_with_a_new_password_or_with_time,
+    concurrent_failed_sign_ins_all_count,
     staff_routes_need_a_session,
 );

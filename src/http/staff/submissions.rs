@@ -198,6 +198,23 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let texts = [
+        &q.queue,
+        &q.assignee,
+        &q.from,
+        &q.to,
+        &q.q,
+        &q.sort,
+        &q.cursor,
+    ];
+    if texts.iter().any(|t| {
+        t.as_deref()
+            .is_some_and(|t| t.chars().any(char::is_control))
+    }) {
+        return Err(ApiError::Malformed(
+            "control characters in a parameter".into(),
+        ));
+    }
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::Malformed(format!("limit: 1 to {MAX_LIMIT}")));
