@@ -9,10 +9,11 @@ use std::io::IsTerminal;
 
 use courrier::accounts::{self, AccountChange, NewAccount};
 use courrier::auth::Hasher;
-use courrier::config::{Settings, Sources};
+use courrier::config::{ConfigError, Settings, Sources};
 use courrier::db::{self, Pool};
 use courrier::domain::{Locale, Role};
 use courrier::http::ApiError;
+use courrier::mail::redact_addresses;
 use courrier::startup::{self, Application};
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
@@ -39,11 +40,39 @@ enum Command {
     /// Manage staff accounts (the first admin is created here).
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the configuration: print it (secrets redacted) and every problem found.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Inspect e-mails that gave up, and put them back in the queue.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Insert plausible fake submissions, for benchmarks and demonstrations. Not for production.
     Seed {
         /// How many submissions to insert.
         #[arg(long, default_value_t = 1000)]
         count: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Load the configuration as `serve` would, print it with secrets redacted, try the
+    /// database, and list every problem; exits 1 if there is any.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List the e-mails marked dead (a permanent refusal, or too many attempts).
+    List,
+    /// Put dead e-mails back in the queue, due now: one with --id, or all of them.
+    Retry {
+        /// The job's id, as `outbox list` prints it.
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        id: Option<String>,
+        /// Every dead e-mail.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -77,6 +106,9 @@ enum UserCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Config(ConfigCommand::Check)) = cli.command {
+        return config_check(cli.config).await;
+    }
     let settings = match Settings::load(&Sources::from_process(cli.config)) {
         Ok(s) => s,
         Err(e) => {
@@ -91,6 +123,8 @@ async fn main() -> ExitCode {
             println!("{n} migration(s) applied");
         }),
         Command::User(cmd) => user(&settings, cmd).await,
+        Command::Outbox(cmd) => outbox(&settings, cmd).await,
+        Command::Config(_) => Ok(()),
         Command::Seed { count } => seed(&settings, count).await,
     };
     match result {
@@ -168,6 +202,60 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                     u.email, u.display_name, u.role, state, u.id
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+async fn config_check(extra: Option<PathBuf>) -> ExitCode {
+    let settings = match Settings::load(&Sources::from_process(extra)) {
+        Ok(s) => s,
+        Err(ConfigError::Invalid(problems)) => {
+            for p in problems {
+                println!("problem: {p}");
+            }
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            println!("problem: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{settings:#?}");
+    match startup::migrate(&settings).await {
+        Ok(_) => {
+            println!("database: reachable and migrated");
+            println!("no problem found");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("problem: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn outbox(settings: &Settings, cmd: OutboxCommand) -> anyhow::Result<()> {
+    startup::migrate(settings).await?;
+    let pool = db::pool(&settings.database)?;
+    match cmd {
+        OutboxCommand::List => {
+            let jobs = db::run(&pool, db::outbox::dead_jobs).await?;
+            for j in &jobs {
+                let error = redact_addresses(j.last_error.as_deref().unwrap_or(""));
+                println!(
+                    "{}\t{}\t{}\t{} attempt(s)\t{}\t{}",
+                    j.id, j.reference, j.purpose, j.attempts, j.created_at, error
+                );
+            }
+            println!("{} dead e-mail(s)", jobs.len());
+        }
+        OutboxCommand::Retry { id, all: _ } => {
+            let n = db::run(&pool, move |conn| {
+                db::outbox::requeue_dead(conn, id.as_deref(), db::now())
+            })
+            .await?;
+            println!("{n} e-mail(s) back in the queue; a running instance sends them");
         }
     }
     Ok(())

@@ -134,3 +134,53 @@ pub fn release_all(conn: &mut DbConnection, owner: &str) -> Result<usize, DbErro
             .execute(conn)?,
     )
 }
+
+/// A job that gave up, for operators.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeadJob {
+    pub id: String,
+    pub reference: String,
+    pub purpose: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn dead_jobs(conn: &mut DbConnection) -> Result<Vec<DeadJob>, DbError> {
+    use super::schema::submissions;
+    Ok(outbox::table
+        .inner_join(submissions::table)
+        .filter(outbox::status.eq(DEAD))
+        .order(outbox::created_at.asc())
+        .select((
+            outbox::id,
+            submissions::reference,
+            outbox::purpose,
+            outbox::attempts,
+            outbox::last_error,
+            outbox::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Puts dead jobs (one, or all) back in the queue, due now, with a fresh count of attempts.
+pub fn requeue_dead(
+    conn: &mut DbConnection,
+    id: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    let changes = (
+        outbox::status.eq(PENDING),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::lease_owner.eq(None::<String>),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+    );
+    let dead = outbox::table.filter(outbox::status.eq(DEAD));
+    Ok(match id {
+        Some(id) => diesel::update(dead.filter(outbox::id.eq(id)))
+            .set(changes)
+            .execute(conn)?,
+        None => diesel::update(dead).set(changes).execute(conn)?,
+    })
+}

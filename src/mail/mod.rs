@@ -6,7 +6,7 @@ mod worker;
 
 pub use render::{reader_ack, staff_reply, team_notification, Rendered};
 pub use transport::{Channel, SendFailure, SmtpTarget, Transport};
-pub use worker::{Worker, WorkerHandle};
+pub use worker::{redact_addresses, Worker, WorkerHandle};
 
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;

@@ -251,7 +251,7 @@ fn backoff(shared: &Shared, attempt: i32) -> Duration {
 }
 
 /// Relays quote recipients in their replies; logs must not carry readers' addresses.
-fn redact_addresses(text: &str) -> String {
+pub fn redact_addresses(text: &str) -> String {
     text.split(' ')
         .map(|word| {
             if word.contains('@') {

@@ -210,3 +210,77 @@ fn user_commands_add_list_change_and_disable_accounts() {
         "{help}"
     );
 }
+
+#[test]
+fn config_check_prints_the_configuration_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let ok = courrier()
+        .args(["config", "check"])
+        .env("COURRIER__DATABASE__URL", &url)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{out}");
+    assert!(
+        out.contains("no problem found") && out.contains("REDACTED"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("change-me-local-only-key"),
+        "the IP hash key is a secret"
+    );
+    let bad = courrier()
+        .args(["config", "check"])
+        .env("COURRIER__DATABASE__URL", &url)
+        .env("COURRIER__MAIL__FROM", "nobody")
+        .env("COURRIER__ROUTING__SALES_QUEUE", "ghost")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        out.contains("problem: mail.from") && out.contains("ghost"),
+        "every problem: {out}"
+    );
+}
+
+#[tokio::test]
+async fn outbox_commands_list_and_requeue_dead_mail() {
+    use crate::helpers::{spawn_app, Backend, MailSink, SinkMode};
+    let sink = MailSink::start(SinkMode::RejectPermanently);
+    let app = spawn_app(Backend::Sqlite, sink.port).await;
+    let (reference, _) = app.submit("newsroom").await;
+    crate::helpers::eventually("both dead", std::time::Duration::from_secs(10), || {
+        app.outbox().iter().all(|j| j.status == "dead")
+    })
+    .await;
+    let run = |args: &[&str]| {
+        courrier()
+            .args(args)
+            .env("COURRIER__DATABASE__URL", &app.db.url)
+            .output()
+            .unwrap()
+    };
+    let list = String::from_utf8(run(&["outbox", "list"]).stdout).unwrap();
+    assert!(
+        list.contains(&reference) && list.contains("2 dead e-mail(s)"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("zoe.martin@example.fr"),
+        "addresses are redacted: {list}"
+    );
+    let id = list
+        .lines()
+        .next()
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    let one = String::from_utf8(run(&["outbox", "retry", "--id", &id]).stdout).unwrap();
+    assert!(one.starts_with("1 e-mail(s) back"), "{one}");
+    let none = run(&["outbox", "retry"]);
+    assert_eq!(none.status.code(), Some(2), "--id or --all is required");
+}
