@@ -153,6 +153,10 @@ pub struct RoutingRuleSettings {
 pub struct SiteSettings {
     pub name: String,
     pub thank_you_url: String,
+    /// Origins (`https://journal.example`) whose pages may post the forms from a browser script
+    /// and frame Courrier's pages.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub origins: Vec<String>,
     /// Version of the consent text the forms display; stored with each submission.
     pub consent_version: String,
 }
@@ -391,6 +395,18 @@ impl Settings {
         }
         if self.privacy.ip_hash_key.expose_secret().len() < 16 {
             problems.push("privacy.ip_hash_key: at least 16 characters".into());
+        }
+        for origin in &self.site.origins {
+            let exact = url::Url::parse(origin)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(|u| u.origin().ascii_serialization());
+            if exact.as_deref() != Some(origin.as_str()) {
+                problems.push(format!(
+                    "site.origins: `{origin}` is not an origin such as https://journal.example \
+                     (scheme and host, no path, no trailing slash)"
+                ));
+            }
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             problems.push("log.format: `text` or `json`".into());

@@ -26,6 +26,7 @@ pub struct AppState {
     /// Notified after each committed submission so the worker sends at once.
     pub outbox_wakeup: Arc<Notify>,
     pub auth: Auth,
+    pub web_policy: crate::http::headers::WebPolicy,
     /// Set when a stop signal arrives: readiness answers 503 from then on.
     pub shutting_down: Arc<AtomicBool>,
 }
@@ -82,7 +83,9 @@ impl Application {
         let shutting_down = Arc::new(AtomicBool::new(false));
         let grace = settings.http.shutdown_grace_seconds;
         let state_drain_ms = settings.http.shutdown_drain_ms;
+        let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
         let state = web::Data::new(AppState {
+            web_policy,
             shutting_down: shutting_down.clone(),
             auth,
             pool: pool.clone(),
@@ -95,6 +98,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(crate::http::routes)
+                .wrap(actix_web::middleware::from_fn(crate::http::headers::apply))
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::request_log::log_requests,
                 ))

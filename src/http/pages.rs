@@ -42,6 +42,14 @@ fn html(rendered: Result<String, askama::Error>) -> HttpResponse {
     }
 }
 
+/// The pages' only stylesheet, so their Content-Security-Policy needs no inline styles.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(include_str!("../../assets/courrier.css"))
+}
+
 pub async fn demo(state: web::Data<AppState>) -> HttpResponse {
     html(
         Demo {

@@ -203,3 +203,25 @@ fn nonsense_ranges_are_refused() {
         assert!(err.contains(named), "{key}: {err}");
     }
 }
+
+#[test]
+fn site_origins_must_be_bare_origins() {
+    for bad in [
+        "https://journal.example/",
+        "journal.example",
+        "null",
+        "https://journal.example/path",
+    ] {
+        let err = load(&[("COURRIER__SITE__ORIGINS", bad)], None).unwrap_err();
+        assert!(err.contains("site.origins"), "{bad}: {err}");
+    }
+    let ok = load(
+        &[(
+            "COURRIER__SITE__ORIGINS",
+            "https://journal.example, https://www.journal.example",
+        )],
+        None,
+    )
+    .unwrap();
+    assert_eq!(ok.site.origins.len(), 2);
+}

@@ -12,3 +12,4 @@ mod routing;
 mod schema;
 mod shutdown;
 mod staff;
+mod web;

@@ -1,0 +1,127 @@
+//! What every response carries: security headers, a strict Content-Security-Policy on pages,
+//! and CORS for the public form routes only, for the site's own origins only. The staff API
+//! never sends CORS headers.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+
+use crate::startup::AppState;
+
+/// The origins allowed to post the forms from a browser, and the page policy built from them.
+#[derive(Debug, Clone)]
+pub struct WebPolicy {
+    origins: Vec<String>,
+    csp: String,
+}
+
+impl WebPolicy {
+    pub fn new(origins: &[String]) -> WebPolicy {
+        let framers = origins.join(" ");
+        WebPolicy {
+            origins: origins.to_vec(),
+            csp: format!(
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                 base-uri 'none'; frame-ancestors 'self' {framers}"
+            )
+            .trim_end()
+            .to_owned(),
+        }
+    }
+
+    /// The request's `Origin` when it is one of ours, compared exactly (`null` never is).
+    fn allowed<'a>(&self, headers: &'a HeaderMap) -> Option<&'a HeaderValue> {
+        let origin = headers.get(header::ORIGIN)?;
+        let text = origin.to_str().ok()?;
+        self.origins.iter().any(|o| o == text).then_some(origin)
+    }
+}
+
+fn is_form_route(path: &str) -> bool {
+    path.starts_with("/v1/forms/")
+}
+
+pub async fn apply(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let policy = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.web_policy.clone());
+    let form_route = is_form_route(req.path());
+    let origin = policy
+        .as_ref()
+        .filter(|_| form_route)
+        .and_then(|p| p.allowed(req.headers()).cloned());
+    let mut res = if form_route && req.method() == Method::OPTIONS {
+        // A CORS preflight: answered here, with the grant only for our origins.
+        let mut preflight = HttpResponse::NoContent();
+        if origin.is_some() {
+            preflight
+                .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "content-type, accept-language, idempotency-key, x-request-id",
+                ))
+                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"));
+        }
+        req.into_response(preflight.finish()).map_into_right_body()
+    } else {
+        next.call(req).await?.map_into_left_body()
+    };
+    let headers = res.headers_mut();
+    if form_route {
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if let Some(origin) = origin {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if is_html {
+        if let Some(csp) = policy.and_then(|p| HeaderValue::from_str(&p.csp).ok()) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_exact_configured_origins_are_allowed() {
+        let policy = WebPolicy::new(&["https://journal.example".into()]);
+        let check = |origin: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+            policy.allowed(&headers).is_some()
+        };
+        assert!(check("https://journal.example"));
+        for other in [
+            "null",
+            "https://journal.example.evil",
+            "http://journal.example",
+            "https://JOURNAL.example/",
+        ] {
+            assert!(!check(other), "{other}");
+        }
+        assert!(policy
+            .csp
+            .ends_with("frame-ancestors 'self' https://journal.example"));
+    }
+}
