@@ -31,6 +31,27 @@ pub struct SubmissionSummary {
     pub deadline_at: Option<NaiveDateTime>,
 }
 
+impl From<&SubmissionRow> for SubmissionSummary {
+    fn from(s: &SubmissionRow) -> Self {
+        SubmissionSummary {
+            id: s.id.clone(),
+            reference: s.reference.clone(),
+            form: s.form.clone(),
+            topic: s.topic.clone(),
+            queue: s.queue.clone(),
+            status: s.status.clone(),
+            priority: s.priority.clone(),
+            name: s.name.clone(),
+            email: s.email.clone(),
+            subject: s.subject.clone(),
+            assignee_id: s.assignee_id.clone(),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            deadline_at: s.deadline_at,
+        }
+    }
+}
+
 /// Who a list is filtered on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssigneeFilter {

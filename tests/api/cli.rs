@@ -281,6 +281,9 @@ async fn outbox_commands_list_and_requeue_dead_mail() {
         .to_owned();
     let one = String::from_utf8(run(&["outbox", "retry", "--id", &id]).stdout).unwrap();
     assert!(one.starts_with("1 e-mail(s) back"), "{one}");
+    let all = String::from_utf8(run(&["outbox", "retry", "--all"]).stdout).unwrap();
+    let n: usize = all.split(' ').next().unwrap().parse().unwrap();
+    assert!(n >= 1, "the other dead e-mail at least: {all}");
     let none = run(&["outbox", "retry"]);
     assert_eq!(none.status.code(), Some(2), "--id or --all is required");
 }

@@ -298,15 +298,12 @@ async fn html_form_post_redirects_to_the_thank_you_page(b: Backend) {
     let row = app.with_conn(|c| courrier::db::submissions::by_reference(c, reference).unwrap());
     assert_eq!(row.name, "Zoé Martin");
     assert_eq!(row.message, "Une erreur\r\nde date");
-    let page = app.client.get(app.url(&location)).send().await.unwrap();
+    let page = app.get(&location).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains(reference));
     let billboard = app
-        .client
-        .get(app.url("/merci?reference=Appelez%20le%200800%20000%20000"))
-        .send()
-        .await
-        .unwrap();
+        .get("/merci?reference=Appelez%20le%200800%20000%20000")
+        .await;
     assert!(
         !billboard.text().await.unwrap().contains("Appelez"),
         "only references are shown"
@@ -463,7 +460,7 @@ async fn bad_requests_get_the_right_status_and_store_nothing(b: Backend) {
 
 async fn demo_page_serves_both_forms_that_work_without_javascript(b: Backend) {
     let app = spawn_app(b, crate::helpers::free_port()).await;
-    let resp = app.client.get(app.url("/")).send().await.unwrap();
+    let resp = app.get("/").await;
     assert_eq!(resp.status(), 200);
     let page = resp.text().await.unwrap();
     assert!(page.contains(r#"action="/v1/forms/newsroom""#));
@@ -479,19 +476,9 @@ async fn demo_page_serves_both_forms_that_work_without_javascript(b: Backend) {
 
 async fn health_endpoints_answer(b: Backend) {
     let app = spawn_app(b, crate::helpers::free_port()).await;
-    let live = app
-        .client
-        .get(app.url("/health/live"))
-        .send()
-        .await
-        .unwrap();
+    let live = app.get("/health/live").await;
     assert_eq!(live.status(), 200);
-    let ready = app
-        .client
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get("/health/ready").await;
     assert_eq!(ready.status(), 200);
 }
 

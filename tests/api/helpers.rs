@@ -143,6 +143,11 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// An anonymous GET.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
     pub async fn post_json(&self, form: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
             .post(self.url(&format!("/v1/forms/{form}")))

@@ -73,12 +73,7 @@ async fn unreachable_database_answers_503_with_retry_after(b: Backend) {
             assert!(resp.headers().contains_key("retry-after"));
             let json: Value = resp.json().await.unwrap();
             assert_eq!(json["error"], "service_unavailable");
-            let ready = app
-                .client
-                .get(app.url("/health/ready"))
-                .send()
-                .await
-                .unwrap();
+            let ready = app.get("/health/ready").await;
             assert_eq!(
                 ready.status(),
                 503,

@@ -99,7 +99,7 @@ async fn every_response_carries_security_headers_and_pages_a_strict_policy() {
         "strict-origin-when-cross-origin"
     );
     assert!(!json.headers().contains_key("content-security-policy"));
-    let page = app.client.get(app.url("/")).send().await.unwrap();
+    let page = app.get("/").await;
     let csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -118,12 +118,7 @@ async fn every_response_carries_security_headers_and_pages_a_strict_policy() {
         !html.contains("<style") && !html.contains("style=\""),
         "no inline styles"
     );
-    let css = app
-        .client
-        .get(app.url("/assets/courrier.css"))
-        .send()
-        .await
-        .unwrap();
+    let css = app.get("/assets/courrier.css").await;
     assert_eq!(css.status(), 200);
     assert!(css.headers()["content-type"]
         .to_str()
@@ -134,6 +129,6 @@ async fn every_response_carries_security_headers_and_pages_a_strict_policy() {
         .await;
     assert_eq!(error_page.status(), 422);
     assert!(error_page.headers().contains_key("content-security-policy"));
-    let missing = app.client.get(app.url("/nope")).send().await.unwrap();
+    let missing = app.get("/nope").await;
     assert_eq!(missing.headers()["x-content-type-options"], "nosniff");
 }

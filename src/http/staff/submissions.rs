@@ -63,35 +63,26 @@ fn summary_json(s: &SubmissionSummary, now: NaiveDateTime) -> Value {
     })
 }
 
+/// The whole submission: the list's fields and the rest.
 fn submission_json(s: &SubmissionRow, now: NaiveDateTime) -> Value {
-    json!({
-        "id": s.id,
-        "reference": s.reference,
-        "form": s.form,
-        "topic": s.topic,
-        "queue": s.queue,
-        "status": s.status,
-        "priority": s.priority,
-        "name": s.name,
-        "email": s.email,
+    let mut body = summary_json(&SubmissionSummary::from(s), now);
+    let rest = json!({
         "phone": s.phone,
         "organisation": s.organisation,
-        "subject": s.subject,
         "message": s.message,
         "article_url": s.article_url,
         "article_title": s.article_title,
         "locale": s.locale,
         "consent": {"given": s.consent, "version": s.consent_version, "at": ts(s.consent_at)},
         "marketing_opt_in": s.marketing_opt_in,
-        "assignee_id": s.assignee_id,
         "version": s.version,
-        "created_at": ts(s.created_at),
-        "updated_at": ts(s.updated_at),
         "first_response_at": s.first_response_at.map(ts),
         "resolved_at": s.resolved_at.map(ts),
-        "deadline_at": s.deadline_at.map(ts),
-        "overdue": overdue(s.deadline_at, &s.status, now),
-    })
+    });
+    if let (Value::Object(body), Value::Object(rest)) = (&mut body, rest) {
+        body.extend(rest);
+    }
+    body
 }
 
 fn record_json(r: &Record, now: NaiveDateTime) -> Value {
