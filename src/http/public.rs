@@ -17,8 +17,9 @@ use crate::startup::AppState;
 /// Largest body accepted on a public form.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// How a form body is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
+pub enum Encoding {
     Json,
     Form,
 }
@@ -99,13 +100,25 @@ async fn extract(
         .map_err(fail)?;
     let timeout = Duration::from_millis(state.settings.http.body_timeout_ms);
     let bytes = read_body(req, body, timeout).await.map_err(fail)?;
+    parse_submission(form, &bytes, encoding, fallback)
+}
+
+/// Decodes and checks a form body: everything between the bytes read and the submission stored.
+/// The error comes with the language to answer in.
+pub fn parse_submission(
+    form: FormKind,
+    bytes: &[u8],
+    encoding: Encoding,
+    fallback: Locale,
+) -> Result<NewSubmission, (ApiError, Locale)> {
+    let fail = |e| (e, fallback);
     let checked = match form {
         FormKind::Newsroom => NewSubmission::from_newsroom(
-            decode::<RawNewsroom>(&bytes, encoding).map_err(fail)?,
+            decode::<RawNewsroom>(bytes, encoding).map_err(fail)?,
             fallback,
         ),
         FormKind::Sales => NewSubmission::from_sales(
-            decode::<RawSales>(&bytes, encoding).map_err(fail)?,
+            decode::<RawSales>(bytes, encoding).map_err(fail)?,
             fallback,
         ),
     };
