@@ -98,6 +98,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(crate::http::routes)
+                .default_service(web::to(crate::http::not_found))
                 .wrap(actix_web::middleware::from_fn(crate::http::headers::apply))
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::request_log::log_requests,

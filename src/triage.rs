@@ -282,8 +282,9 @@ pub async fn reply(
 ) -> Result<MessageRow, ApiError> {
     let submission = get(state, who, key).await?;
     let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
+    // Blank means the default subject; the bound holds either way.
     let subject = subject
-        .filter(|s| !s.trim().is_empty())
+        .filter(|s| !s.trim().is_empty() || s.chars().count() > 200)
         .map(|s| OneLine::parse(s, 200).map_err(|e| single("subject", e)))
         .transpose()?;
     let queue = state

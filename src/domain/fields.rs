@@ -6,22 +6,24 @@ use validator::ValidateEmail;
 
 use super::{FieldError, Msg};
 
-/// One-line text (name, subject, organisation, article title): trimmed, bounded, with no line
-/// break or control character, so it is safe in an e-mail header.
+/// One-line text (name, subject, organisation, article title): trimmed of surrounding white space
+/// (a pasted trailing line break included), bounded, with no line break or control character
+/// inside, so it is safe in an e-mail header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OneLine(String);
 
 impl OneLine {
+    /// `max_chars` bounds the value as sent, white space included.
     pub fn parse(raw: &str, max_chars: usize) -> Result<OneLine, FieldError> {
-        let s = raw.trim_matches(|c: char| c == ' ' || c == '\u{a0}');
+        if raw.chars().count() > max_chars {
+            return Err(FieldError::new(Msg::TooLong { max: max_chars }));
+        }
+        let s = raw.trim();
         if s.is_empty() {
             return Err(FieldError::new(Msg::Required));
         }
         if s.chars().any(is_forbidden_in_line) {
             return Err(FieldError::new(Msg::LineBreakOrControl));
-        }
-        if s.chars().count() > max_chars {
-            return Err(FieldError::new(Msg::TooLong { max: max_chars }));
         }
         Ok(OneLine(s.to_owned()))
     }
@@ -79,14 +81,14 @@ impl ReaderEmail {
     pub const MAX_CHARS: usize = 254;
 
     pub fn parse(raw: &str) -> Result<ReaderEmail, FieldError> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err(FieldError::new(Msg::Required));
-        }
-        if s.len() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(FieldError::new(Msg::TooLong {
                 max: Self::MAX_CHARS,
             }));
+        }
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(FieldError::new(Msg::Required));
         }
         let invalid = || FieldError::new(Msg::InvalidEmail);
         if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
@@ -119,7 +121,7 @@ impl Phone {
 
     pub fn parse(raw: &str) -> Result<Phone, FieldError> {
         let s = raw.trim();
-        if s.chars().count() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(FieldError::new(Msg::TooLong {
                 max: Self::MAX_CHARS,
             }));
@@ -146,7 +148,7 @@ impl ArticleUrl {
 
     pub fn parse(raw: &str) -> Result<ArticleUrl, FieldError> {
         let s = raw.trim();
-        if s.chars().count() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(FieldError::new(Msg::TooLong {
                 max: Self::MAX_CHARS,
             }));

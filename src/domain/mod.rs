@@ -16,7 +16,10 @@ pub use i18n::Msg;
 pub use reference::Reference;
 pub use routing::{Route, Router, RuleSpec};
 pub use staff::{Desk, Password, PasswordError, Role};
-pub use submission::{FieldErrors, NewSubmission, RawNewsroom, RawSales};
+pub use submission::{
+    FieldErrors, NewSubmission, RawNewsroom, RawSales, ARTICLE_TITLE_MAX, NAME_MAX,
+    ORGANISATION_MAX, SUBJECT_MAX,
+};
 
 /// A rule broken by one field: a stable code for programs, a message for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use super::{
 };
 
 /// Bounds of the one-line fields, in characters.
-const NAME_MAX: usize = 200;
-const SUBJECT_MAX: usize = 200;
-const ORGANISATION_MAX: usize = 200;
-const ARTICLE_TITLE_MAX: usize = 300;
+pub const NAME_MAX: usize = 200;
+pub const SUBJECT_MAX: usize = 200;
+pub const ORGANISATION_MAX: usize = 200;
+pub const ARTICLE_TITLE_MAX: usize = 300;
 
 /// The "contact the newsroom" form, as posted (JSON or an HTML form).
 #[derive(Debug, Default, Deserialize)]
@@ -111,14 +111,20 @@ impl Checker {
         }
     }
 
-    /// An optional field: absent or blank means none.
+    /// An optional field: absent or blank means none. Its bound holds whatever it holds, so
+    /// that a field is either within its length or refused, blank or not.
     fn optional<T>(
         &mut self,
         field: &'static str,
         raw: Option<&str>,
+        max_chars: usize,
         parse: impl FnOnce(&str) -> Result<T, FieldError>,
     ) -> Option<T> {
         match raw {
+            Some(s) if s.chars().count() > max_chars => {
+                self.fail(field, FieldError::new(Msg::TooLong { max: max_chars }));
+                None
+            }
             Some(s) if !s.trim().is_empty() => self.check(field, parse(s)),
             _ => None,
         }
@@ -169,15 +175,28 @@ impl NewSubmission {
         let name = c.required("name", raw.name.as_deref(), |s| OneLine::parse(s, NAME_MAX));
         let email = c.required("email", raw.email.as_deref(), ReaderEmail::parse);
         let topic = topic_of(FormKind::Newsroom, raw.topic.as_deref(), &mut c);
-        let subject = c.optional("subject", raw.subject.as_deref(), |s| {
+        let subject = c.optional("subject", raw.subject.as_deref(), SUBJECT_MAX, |s| {
             OneLine::parse(s, SUBJECT_MAX)
         });
         let message = c.required("message", raw.message.as_deref(), MessageBody::parse);
-        let phone = c.optional("phone", raw.phone.as_deref(), Phone::parse);
-        let article_url = c.optional("article_url", raw.article_url.as_deref(), ArticleUrl::parse);
-        let article_title = c.optional("article_title", raw.article_title.as_deref(), |s| {
-            OneLine::parse(s, ARTICLE_TITLE_MAX)
-        });
+        let phone = c.optional(
+            "phone",
+            raw.phone.as_deref(),
+            Phone::MAX_CHARS,
+            Phone::parse,
+        );
+        let article_url = c.optional(
+            "article_url",
+            raw.article_url.as_deref(),
+            ArticleUrl::MAX_CHARS,
+            ArticleUrl::parse,
+        );
+        let article_title = c.optional(
+            "article_title",
+            raw.article_title.as_deref(),
+            ARTICLE_TITLE_MAX,
+            |s| OneLine::parse(s, ARTICLE_TITLE_MAX),
+        );
         consent_of(raw.consent, &mut c);
         match (name, email, topic, message) {
             (Some(name), Some(email), Some(topic), Some(message)) if c.errors.is_empty() => {
@@ -213,8 +232,18 @@ impl NewSubmission {
         });
         let topic = topic_of(FormKind::Sales, raw.topic.as_deref(), &mut c);
         let message = c.required("message", raw.message.as_deref(), MessageBody::parse);
-        let phone = c.optional("phone", raw.phone.as_deref(), Phone::parse);
-        let article_url = c.optional("article_url", raw.article_url.as_deref(), ArticleUrl::parse);
+        let phone = c.optional(
+            "phone",
+            raw.phone.as_deref(),
+            Phone::MAX_CHARS,
+            Phone::parse,
+        );
+        let article_url = c.optional(
+            "article_url",
+            raw.article_url.as_deref(),
+            ArticleUrl::MAX_CHARS,
+            ArticleUrl::parse,
+        );
         consent_of(raw.consent, &mut c);
         match (name, email, organisation, topic, message) {
             (Some(name), Some(email), Some(organisation), Some(topic), Some(message))

@@ -6,7 +6,8 @@
 //! - `Unauthorized` (401, no or dead session), `InvalidCredentials` (401, failed sign-in, the
 //!   same answer for an unknown account), `Forbidden` (403, the role does not allow it),
 //!   `NotFound` (404, also for what the caller may not see), `Conflict` (409),
-//!   `PreconditionFailed` (412, stale `If-Match`), `TooManyRequests` (429, with `Retry-After`);
+//!   `PreconditionFailed` (412, stale `If-Match`), `TooManyRequests` (429, with `Retry-After`),
+//!   `MethodNotAllowed` (405, with `Allow`);
 //! - `Internal`: anything else; logged with its cause here, and the body says nothing of it.
 
 use actix_web::http::{header, StatusCode};
@@ -52,6 +53,9 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// 405, with the methods the route takes.
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
 }
 
 impl From<DbError> for ApiError {
@@ -104,6 +108,7 @@ impl ApiError {
             ApiError::Conflict { code, .. } => *code,
             ApiError::PreconditionFailed => Msg::PreconditionFailed,
             ApiError::TooManyRequests { .. } => Msg::TooManyRequests,
+            ApiError::MethodNotAllowed(_) => Msg::MethodNotAllowed,
         }
     }
 
@@ -137,6 +142,9 @@ impl ApiError {
             }
             ApiError::Unauthorized | ApiError::InvalidCredentials => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                builder.insert_header((header::ALLOW, *allow));
             }
             _ => {}
         }
@@ -228,6 +236,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod headers;
+pub mod openapi;
 mod ops;
 mod pages;
 pub mod public;
@@ -13,15 +14,28 @@ use actix_web::web;
 pub use error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(pages::demo))
-        .route("/assets/courrier.css", web::get().to(pages::stylesheet))
-        .route("/merci", web::get().to(pages::thank_you))
-        .route("/v1/forms/newsroom", web::post().to(public::newsroom))
-        .route("/v1/forms/sales", web::post().to(public::sales))
-        .route("/health/live", web::get().to(ops::live))
-        .route("/health/ready", web::get().to(ops::ready))
+    cfg.service(resource("/", "GET").route(web::get().to(pages::demo)))
+        .service(resource("/assets/courrier.css", "GET").route(web::get().to(pages::stylesheet)))
+        .service(resource("/merci", "GET").route(web::get().to(pages::thank_you)))
+        .service(resource("/v1/forms/newsroom", "POST").route(web::post().to(public::newsroom)))
+        .service(resource("/v1/forms/sales", "POST").route(web::post().to(public::sales)))
+        .service(resource("/health/live", "GET").route(web::get().to(ops::live)))
+        .service(resource("/health/ready", "GET").route(web::get().to(ops::ready)))
+        .service(resource("/openapi.json", "GET").route(web::get().to(openapi::openapi_json)))
         .app_data(staff::json_config())
         .app_data(staff::query_config())
         .app_data(staff::path_config())
         .configure(staff::routes);
+}
+
+/// A route whose other methods answer 405 with the `Allow` list.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        ApiError::MethodNotAllowed(allow).respond(crate::domain::Locale::En, None)
+    }))
+}
+
+/// What answers a path no route knows.
+pub async fn not_found() -> actix_web::HttpResponse {
+    ApiError::NotFound.respond(crate::domain::Locale::En, None)
 }

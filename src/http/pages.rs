@@ -43,6 +43,8 @@ fn html(rendered: Result<String, askama::Error>) -> HttpResponse {
 }
 
 /// The pages' only stylesheet, so their Content-Security-Policy needs no inline styles.
+#[utoipa::path(get, path = "/assets/courrier.css", tag = "pages",
+    responses((status = 200, description = "The stylesheet", content_type = "text/css", body = String)))]
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -50,6 +52,9 @@ pub async fn stylesheet() -> HttpResponse {
         .body(include_str!("../../assets/courrier.css"))
 }
 
+/// A demo article page with both forms, as a site would embed them.
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 pub async fn demo(state: web::Data<AppState>) -> HttpResponse {
     html(
         Demo {
@@ -61,11 +66,19 @@ pub async fn demo(state: web::Data<AppState>) -> HttpResponse {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ThankYouQuery {
+    /// The reference to show; anything not shaped like one is left out.
     reference: Option<String>,
 }
 
+/// Where an HTML form post lands: thanks, and the reference.
+#[utoipa::path(get, path = "/merci", tag = "pages", params(ThankYouQuery),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 400, description = "A query that does not parse", body = super::openapi::ErrorBody),
+    ))]
 pub async fn thank_you(
     state: web::Data<AppState>,
     query: web::Query<ThankYouQuery>,

@@ -7,9 +7,11 @@ use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 use super::error::{error_chain, ApiError};
+use super::openapi::{
+    ErrorBody, NewsroomForm, NewsroomHtmlForm, Received, SalesForm, SalesHtmlForm,
+};
 use crate::domain::{FieldErrors, FormKind, Locale, Msg, NewSubmission, RawNewsroom, RawSales};
 use crate::intake::{self, ClientMeta, IntakeError};
 use crate::startup::AppState;
@@ -24,6 +26,32 @@ pub enum Encoding {
     Form,
 }
 
+/// A reader writes to the newsroom: a tip, a correction request, a right of reply, feedback.
+#[utoipa::path(post, path = "/v1/forms/newsroom", tag = "forms",
+    request_body(content(
+        (NewsroomForm = "application/json"),
+        (NewsroomHtmlForm = "application/x-www-form-urlencoded"),
+    )),
+    params(
+        ("Accept-Language" = Option<String>, Header, description = "The language of the answer when the body names none"),
+    ),
+    responses(
+        (status = 201, description = "Stored; the acknowledgement and the team's notification are on their way", body = Received),
+        (status = 303, description = "Stored (HTML form post): on to the thank-you page",
+            headers(("Location" = String, description = "The thank-you page, with the reference"))),
+        (status = 400, description = "The body is not valid JSON or form data, has unknown fields, or is not UTF-8",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 408, description = "The body did not arrive in time",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 413, description = "The body is larger than 64 KiB",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 415, description = "Neither JSON nor a URL-encoded form in UTF-8", body = ErrorBody),
+        (status = 422, description = "Fields break rules: every field's every problem, in the reader's language",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 503, description = "The database cannot be reached; nothing was stored, try again",
+            content((ErrorBody = "application/json"), (String = "text/html")),
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
+    ))]
 pub async fn newsroom(
     req: HttpRequest,
     body: web::Payload,
@@ -32,6 +60,32 @@ pub async fn newsroom(
     submit(FormKind::Newsroom, req, body, state).await
 }
 
+/// A reader writes to sales: advertising, subscriptions, partnerships, licensing.
+#[utoipa::path(post, path = "/v1/forms/sales", tag = "forms",
+    request_body(content(
+        (SalesForm = "application/json"),
+        (SalesHtmlForm = "application/x-www-form-urlencoded"),
+    )),
+    params(
+        ("Accept-Language" = Option<String>, Header, description = "The language of the answer when the body names none"),
+    ),
+    responses(
+        (status = 201, description = "Stored; the acknowledgement and the team's notification are on their way", body = Received),
+        (status = 303, description = "Stored (HTML form post): on to the thank-you page",
+            headers(("Location" = String, description = "The thank-you page, with the reference"))),
+        (status = 400, description = "The body is not valid JSON or form data, has unknown fields, or is not UTF-8",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 408, description = "The body did not arrive in time",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 413, description = "The body is larger than 64 KiB",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 415, description = "Neither JSON nor a URL-encoded form in UTF-8", body = ErrorBody),
+        (status = 422, description = "Fields break rules: every field's every problem, in the reader's language",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 503, description = "The database cannot be reached; nothing was stored, try again",
+            content((ErrorBody = "application/json"), (String = "text/html")),
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
+    ))]
 pub async fn sales(
     req: HttpRequest,
     body: web::Payload,
@@ -75,11 +129,11 @@ async fn submit(
                 thank_you(&state.settings.site.thank_you_url, reference.as_str()),
             ))
             .finish(),
-        Ok(reference) => HttpResponse::Created().json(json!({
-            "reference": reference.as_str(),
-            "status": "received",
-            "message": Msg::Received.text(locale),
-        })),
+        Ok(reference) => HttpResponse::Created().json(Received {
+            reference: reference.as_str().to_owned(),
+            status: "received",
+            message: Msg::Received.text(locale),
+        }),
         Err(IntakeError::Db(e)) => ApiError::from(e).respond(locale, html_back),
         Err(e) => ApiError::Internal(error_chain(&e)).respond(locale, html_back),
     }
@@ -117,10 +171,9 @@ pub fn parse_submission(
             decode::<RawNewsroom>(bytes, encoding).map_err(fail)?,
             fallback,
         ),
-        FormKind::Sales => NewSubmission::from_sales(
-            decode::<RawSales>(bytes, encoding).map_err(fail)?,
-            fallback,
-        ),
+        FormKind::Sales => {
+            NewSubmission::from_sales(decode::<RawSales>(bytes, encoding).map_err(fail)?, fallback)
+        }
     };
     checked
         .map_err(|(locale, errors): (Locale, FieldErrors)| (ApiError::Validation(errors), locale))

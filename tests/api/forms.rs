@@ -224,6 +224,36 @@ async fn limits_are_inclusive_and_counted_in_characters(b: Backend) {
     assert_eq!(app.post_json("newsroom", &body).await.status(), 201);
 }
 
+async fn limits_hold_on_the_value_as_sent_and_white_space_around_is_trimmed(b: Backend) {
+    let app = spawn_app(b, crate::helpers::free_port()).await;
+    // Surrounding white space, a pasted trailing line break included, is not kept.
+    let resp = app
+        .post_json(
+            "newsroom",
+            &with(newsroom_body(), json!({"name": "\u{2003} Zoé Martin\r\n"})),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let reference = resp.json::<Value>().await.unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let row = app.with_conn(|c| courrier::db::submissions::by_reference(c, &reference).unwrap());
+    assert_eq!(row.name, "Zoé Martin");
+    // A bound counts what was sent, so a blank optional field is within it or refused too.
+    assert_field_errors(
+        &app,
+        "newsroom",
+        with(
+            newsroom_body(),
+            json!({"name": format!("{} ", "é".repeat(200)), "phone": " ".repeat(41)}),
+        ),
+        &[("name", "too_long"), ("phone", "too_long")],
+    )
+    .await;
+    assert_eq!(app.count("submissions"), 1);
+}
+
 async fn errors_follow_the_readers_language(b: Backend) {
     let app = spawn_app(b, crate::helpers::free_port()).await;
     let bad = json!({"name": "Zoé", "consent": true});
@@ -486,6 +516,7 @@ crate::on_both_backends!(
     newsroom_json_is_stored_and_answered_with_a_reference,
     every_validation_rule_is_reported_per_field,
     limits_are_inclusive_and_counted_in_characters,
+    limits_hold_on_the_value_as_sent_and_white_space_around_is_trimmed,
     errors_follow_the_readers_language,
     sales_lead_accepts_marketing_opt_in_only_when_ticked,
     html_form_post_redirects_to_the_thank_you_page,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod config;
+mod contract;
 mod delivery;
 mod forms;
 mod resilience;

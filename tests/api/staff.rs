@@ -528,9 +528,17 @@ async fn concurrent_edits_do_not_overwrite_each_other(b: Backend) {
     let body: Value = stale.json().await.unwrap();
     assert_eq!(body["error"], "version_conflict");
     assert_eq!(body["current_version"], 2);
+    let fraction = app
+        .patch_as(&editor, &path)
+        .json(&json!({"status": "open", "version": 2.5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fraction.status(), 400, "a version is an integer");
+    // JSON Schema's integers include 2.0.
     let fresh = app
         .patch_as(&editor, &path)
-        .json(&json!({"status": "open", "version": 2}))
+        .json(&json!({"status": "open", "version": 2.0}))
         .send()
         .await
         .unwrap();

@@ -2,47 +2,51 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::ToSchema;
 
-use super::{require_admin, ts};
+use super::require_admin;
+use super::views::{User, UserList};
 use crate::accounts::{self, AccountChange, NewAccount};
 use crate::auth::StaffUser;
 use crate::db;
-use crate::db::staff::{list_users, UserRow};
+use crate::db::staff::list_users;
 use crate::domain::Role;
+use crate::http::openapi::{AdminOnly, ErrorBody, Failures, SignedIn};
 use crate::http::ApiError;
 use crate::startup::AppState;
 
-pub fn user_json(u: &UserRow) -> Value {
-    json!({
-        "id": u.id,
-        "email": u.email,
-        "name": u.display_name,
-        "role": u.role,
-        "active": u.active,
-        "created_at": ts(u.created_at),
-        "updated_at": ts(u.updated_at),
-    })
-}
-
+/// Every account, active or not.
+#[utoipa::path(get, path = "/v1/users", tag = "accounts", operation_id = "list_users", security(("bearer" = [])),
+    responses((status = 200, description = "The accounts", body = UserList), SignedIn, AdminOnly))]
 pub async fn list(state: web::Data<AppState>, who: StaffUser) -> Result<HttpResponse, ApiError> {
     require_admin(&who)?;
     let users = db::run(&state.pool, list_users).await?;
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() })),
-    )
+    Ok(HttpResponse::Ok().json(UserList {
+        users: users.iter().map(User::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
+    #[schema(schema_with = crate::http::openapi::staff_email)]
     email: String,
+    #[schema(schema_with = crate::http::openapi::staff_name)]
     name: String,
     role: Role,
+    #[schema(schema_with = crate::http::openapi::password)]
     password: String,
 }
 
+/// Opens an account.
+#[utoipa::path(post, path = "/v1/users", tag = "accounts", operation_id = "create_user", security(("bearer" = [])),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The new account", body = User),
+        (status = 409, description = "An account already has this e-mail address", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule (e.g. the password's length)", body = ErrorBody),
+        Failures, SignedIn, AdminOnly,
+    ))]
 pub async fn create(
     state: web::Data<AppState>,
     who: StaffUser,
@@ -62,18 +66,32 @@ pub async fn create(
         &who.id,
     )
     .await?;
-    Ok(HttpResponse::Created().json(user_json(&user)))
+    Ok(HttpResponse::Created().json(User::from(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeBody {
+    #[schema(schema_with = crate::http::openapi::new_staff_name)]
     name: Option<String>,
     role: Option<Role>,
+    /// `false` disables the account and ends its sessions.
     active: Option<bool>,
+    #[schema(schema_with = crate::http::openapi::new_password)]
     password: Option<String>,
 }
 
+/// Renames, changes the role, disables or re-enables an account, or sets its password. Role
+/// changes, disabling and new passwords end the account's sessions.
+#[utoipa::path(patch, path = "/v1/users/{id}", tag = "accounts", operation_id = "change_user", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The account's id")),
+    request_body = ChangeBody,
+    responses(
+        (status = 200, description = "The account as changed", body = User),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+        Failures, SignedIn, AdminOnly,
+    ))]
 pub async fn change(
     state: web::Data<AppState>,
     who: StaffUser,
@@ -95,5 +113,5 @@ pub async fn change(
         &who.id,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(user_json(&user)))
+    Ok(HttpResponse::Ok().json(User::from(&user)))
 }

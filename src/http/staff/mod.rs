@@ -1,14 +1,14 @@
 //! The staff API: sign-in, the queues, submissions and accounts. Every route but sign-in needs
 //! `Authorization: Bearer <token>`.
 
-mod accounts;
-mod session;
-mod submissions;
+pub(crate) mod accounts;
+pub(crate) mod session;
+pub(crate) mod submissions;
+mod views;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use chrono::NaiveDateTime;
 use futures_util::future::LocalBoxFuture;
 
 use super::ApiError;
@@ -16,24 +16,31 @@ use crate::auth::{AuthError, StaffUser};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/auth/login", web::post().to(session::login))
-        .route("/v1/auth/logout", web::post().to(session::logout))
-        .route("/v1/auth/me", web::get().to(session::me))
-        .route("/v1/queues", web::get().to(submissions::queues))
-        .route("/v1/submissions", web::get().to(submissions::list))
-        .route("/v1/submissions/{key}", web::get().to(submissions::detail))
-        .route("/v1/submissions/{key}", web::patch().to(submissions::patch))
-        .route(
-            "/v1/submissions/{key}/notes",
-            web::post().to(submissions::add_note),
+    use super::resource;
+    cfg.service(resource("/v1/auth/login", "POST").route(web::post().to(session::login)))
+        .service(resource("/v1/auth/logout", "POST").route(web::post().to(session::logout)))
+        .service(resource("/v1/auth/me", "GET").route(web::get().to(session::me)))
+        .service(resource("/v1/queues", "GET").route(web::get().to(submissions::queues)))
+        .service(resource("/v1/submissions", "GET").route(web::get().to(submissions::list)))
+        .service(
+            resource("/v1/submissions/{key}", "GET, PATCH")
+                .route(web::get().to(submissions::detail))
+                .route(web::patch().to(submissions::patch)),
         )
-        .route(
-            "/v1/submissions/{key}/replies",
-            web::post().to(submissions::reply),
+        .service(
+            resource("/v1/submissions/{key}/notes", "POST")
+                .route(web::post().to(submissions::add_note)),
         )
-        .route("/v1/users", web::get().to(accounts::list))
-        .route("/v1/users", web::post().to(accounts::create))
-        .route("/v1/users/{id}", web::patch().to(accounts::change));
+        .service(
+            resource("/v1/submissions/{key}/replies", "POST")
+                .route(web::post().to(submissions::reply)),
+        )
+        .service(
+            resource("/v1/users", "GET, POST")
+                .route(web::get().to(accounts::list))
+                .route(web::post().to(accounts::create)),
+        )
+        .service(resource("/v1/users/{id}", "PATCH").route(web::patch().to(accounts::change)));
 }
 
 impl From<AuthError> for ApiError {
@@ -82,12 +89,6 @@ fn require_admin(who: &StaffUser) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Forbidden)
     }
-}
-
-/// Timestamps leave as RFC 3339 in UTC.
-pub fn ts(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// JSON bodies of the staff API: unknown fields and malformed JSON answer 400 in our shape.

@@ -5,14 +5,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Deserializer};
-use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
 
-use super::ts;
+use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Submission, Summary};
 use crate::auth::StaffUser;
 use crate::db;
-use crate::db::submissions::SubmissionRow;
-use crate::db::triage::{AssigneeFilter, ListFilter, Record, Sort, SubmissionSummary};
+use crate::db::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
+use crate::http::openapi::{ErrorBody, Failures, SignedIn};
 use crate::http::ApiError;
 use crate::startup::AppState;
 use crate::triage::{self, Expected, Patch};
@@ -20,123 +20,40 @@ use crate::triage::{self, Expected, Patch};
 const DEFAULT_LIMIT: i64 = 25;
 const MAX_LIMIT: i64 = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// A queue's name. An empty parameter is as good as none, here and below.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     queue: Option<String>,
     status: Option<Status>,
     topic: Option<Topic>,
     form: Option<FormKind>,
     /// A user id, `me` or `none`.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     assignee: Option<String>,
+    /// Only those past their deadline and still open (or, `false`, the others).
     overdue: Option<bool>,
+    /// Received on or after: a date (`2026-11-30`, midnight UTC) or an RFC 3339 time.
+    #[param(schema_with = crate::http::openapi::instant_param)]
     from: Option<String>,
+    /// Received before: a date or an RFC 3339 time.
+    #[param(schema_with = crate::http::openapi::instant_param)]
     to: Option<String>,
+    /// Words to find in the name, address, subject, message or reference.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     q: Option<String>,
     /// `newest` (default) or `deadline` (those with a deadline, most urgent first).
+    #[param(schema_with = crate::http::openapi::sort_param)]
     sort: Option<String>,
+    /// How many per page, 1 to 100 (25 unless said).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
+    /// The `next` of the previous page, for the same sort. Opaque: one this API did not issue
+    /// answers 400.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
-}
-
-fn overdue(deadline: Option<NaiveDateTime>, status: &str, now: NaiveDateTime) -> bool {
-    deadline.is_some_and(|d| d < now) && Status::parse(status).is_ok_and(Status::is_open)
-}
-
-fn summary_json(s: &SubmissionSummary, now: NaiveDateTime) -> Value {
-    json!({
-        "id": s.id,
-        "reference": s.reference,
-        "form": s.form,
-        "topic": s.topic,
-        "queue": s.queue,
-        "status": s.status,
-        "priority": s.priority,
-        "name": s.name,
-        "email": s.email,
-        "subject": s.subject,
-        "assignee_id": s.assignee_id,
-        "created_at": ts(s.created_at),
-        "updated_at": ts(s.updated_at),
-        "deadline_at": s.deadline_at.map(ts),
-        "overdue": overdue(s.deadline_at, &s.status, now),
-    })
-}
-
-/// The whole submission: the list's fields and the rest.
-fn submission_json(s: &SubmissionRow, now: NaiveDateTime) -> Value {
-    let mut body = summary_json(&SubmissionSummary::from(s), now);
-    let rest = json!({
-        "phone": s.phone,
-        "organisation": s.organisation,
-        "message": s.message,
-        "article_url": s.article_url,
-        "article_title": s.article_title,
-        "locale": s.locale,
-        "consent": {"given": s.consent, "version": s.consent_version, "at": ts(s.consent_at)},
-        "marketing_opt_in": s.marketing_opt_in,
-        "version": s.version,
-        "first_response_at": s.first_response_at.map(ts),
-        "resolved_at": s.resolved_at.map(ts),
-    });
-    if let (Value::Object(body), Value::Object(rest)) = (&mut body, rest) {
-        body.extend(rest);
-    }
-    body
-}
-
-fn record_json(r: &Record, now: NaiveDateTime) -> Value {
-    let mut body = submission_json(&r.submission, now);
-    body["notes"] = r
-        .notes
-        .iter()
-        .map(|n| json!({"id": n.id, "author_id": n.author_id, "body": n.body, "created_at": ts(n.created_at)}))
-        .collect();
-    body["replies"] = r
-        .replies
-        .iter()
-        .map(|m| {
-            let delivery = r
-                .deliveries
-                .iter()
-                .find(|d| Some(&d.id) == m.outbox_id.as_ref());
-            json!({
-                "id": m.id,
-                "direction": m.direction,
-                "author_id": m.author_id,
-                "message_id": m.message_id,
-                "subject": m.subject,
-                "body": m.body,
-                "created_at": ts(m.created_at),
-                "delivery": delivery.map(|d| d.status.clone()),
-            })
-        })
-        .collect();
-    body["events"] = r
-        .events
-        .iter()
-        .map(|e| {
-            let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
-            json!({"id": e.id, "actor": e.actor, "kind": e.kind, "detail": detail, "at": ts(e.created_at)})
-        })
-        .collect();
-    body["deliveries"] = r
-        .deliveries
-        .iter()
-        .map(|d| {
-            json!({
-                "id": d.id,
-                "purpose": d.purpose,
-                "status": d.status,
-                "attempts": d.attempts,
-                "last_error": d.last_error,
-                "message_id": d.message_id,
-                "created_at": ts(d.created_at),
-                "sent_at": d.sent_at.map(ts),
-            })
-        })
-        .collect();
-    body
 }
 
 fn etag(version: i32) -> (header::HeaderName, String) {
@@ -183,12 +100,33 @@ fn decode_cursor(sort: Sort, c: &str) -> Result<(NaiveDateTime, String), ApiErro
     Ok((at.naive_utc(), id.to_owned()))
 }
 
+/// The submissions of the queues the caller may see, filtered, a page at a time.
+#[utoipa::path(get, path = "/v1/submissions", tag = "triage", operation_id = "list_submissions", security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of submissions", body = Page),
+        (status = 400, description = "A parameter does not parse", body = ErrorBody),
+        SignedIn,
+    ))]
 pub async fn list(
     state: web::Data<AppState>,
     who: StaffUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
+    let mut q = query.into_inner();
+    for text in [
+        &mut q.queue,
+        &mut q.assignee,
+        &mut q.from,
+        &mut q.to,
+        &mut q.q,
+        &mut q.sort,
+        &mut q.cursor,
+    ] {
+        if text.as_deref() == Some("") {
+            *text = None;
+        }
+    }
     let texts = [
         &q.queue,
         &q.assignee,
@@ -254,12 +192,21 @@ pub async fn list(
     } else {
         None
     };
-    Ok(HttpResponse::Ok().json(json!({
-        "items": rows.iter().map(|r| summary_json(r, now)).collect::<Vec<_>>(),
-        "next": next,
-    })))
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(|r| Summary::new(r, now)).collect(),
+        next,
+    }))
 }
 
+/// One submission with its notes, replies, audit trail and deliveries. Its `ETag` is its version.
+#[utoipa::path(get, path = "/v1/submissions/{key}", tag = "triage", operation_id = "get_submission", security(("bearer" = [])),
+    params(("key" = String, Path, description = "The submission's id or reference")),
+    responses(
+        (status = 200, description = "The submission", body = Detail,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 404, description = "No such submission, or one on another desk", body = ErrorBody),
+        SignedIn,
+    ))]
 pub async fn detail(
     state: web::Data<AppState>,
     who: StaffUser,
@@ -268,22 +215,43 @@ pub async fn detail(
     let record = triage::record(&state, &who, &key).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.submission.version))
-        .json(record_json(&record, db::now())))
+        .json(Detail::new(&record, db::now())))
+}
+
+/// A JSON integer, also when written with a fraction of zero (`3.0`), as JSON Schema allows.
+fn integral<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+            .map(|f| f as i64)
+    });
+    whole
+        .and_then(|w| i32::try_from(w).ok())
+        .map(Some)
+        .ok_or_else(|| D::Error::custom("version: an integer"))
 }
 
 fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Ok(Some(Option::deserialize(d)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
     status: Option<Status>,
     priority: Option<Priority>,
+    /// Another queue of the same desk.
     queue: Option<String>,
     /// A user id, `me`, or `null` to unassign.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     assignee: Option<Option<String>>,
+    /// The version last read; `If-Match` does the same.
+    #[serde(default, deserialize_with = "integral")]
     version: Option<i32>,
 }
 
@@ -298,6 +266,23 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         .map_err(|_| ApiError::Malformed("If-Match: the ETag this API sent, e.g. \"3\"".into()))
 }
 
+/// Moves a submission along its workflow, sets its priority, queue or assignee.
+#[utoipa::path(patch, path = "/v1/submissions/{key}", tag = "triage", operation_id = "change_submission", security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The submission's id or reference"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag last read", pattern = "^(W/)?\"?[0-9]{1,9}\"?$"),
+    ),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "The submission as changed", body = Submission,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "A queue the caller may not use, or one of the other desk", body = ErrorBody),
+        (status = 404, description = "No such submission, or one on another desk", body = ErrorBody),
+        (status = 409, description = "A move the workflow does not allow (the body lists the allowed ones), or a stale `version`", body = ErrorBody),
+        (status = 412, description = "A stale `If-Match`", body = ErrorBody),
+        (status = 422, description = "No such assignee, or one who may not see the queue", body = ErrorBody),
+        Failures, SignedIn,
+    ))]
 pub async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -327,15 +312,26 @@ pub async fn patch(
     let row = triage::patch(&state, &who, &key, patch, expected).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(row.version))
-        .json(submission_json(&row, db::now())))
+        .json(Submission::new(&row, db::now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
+    #[schema(schema_with = crate::http::openapi::note_body)]
     body: String,
 }
 
+/// Adds an internal note. Notes are never e-mailed.
+#[utoipa::path(post, path = "/v1/submissions/{key}/notes", tag = "triage", security(("bearer" = [])),
+    params(("key" = String, Path, description = "The submission's id or reference")),
+    request_body = NoteBody,
+    responses(
+        (status = 201, description = "The note", body = Note),
+        (status = 404, description = "No such submission, or one on another desk", body = ErrorBody),
+        (status = 422, description = "An empty or over-long note", body = ErrorBody),
+        Failures, SignedIn,
+    ))]
 pub async fn add_note(
     state: web::Data<AppState>,
     who: StaffUser,
@@ -343,21 +339,28 @@ pub async fn add_note(
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
     let note = triage::add_note(&state, &who, &key, &body.body).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": note.id,
-        "author_id": note.author_id,
-        "body": note.body,
-        "created_at": ts(note.created_at),
-    })))
+    Ok(HttpResponse::Created().json(Note::from(&note)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
+    #[schema(schema_with = crate::http::openapi::reply_body)]
     body: String,
+    #[schema(schema_with = crate::http::openapi::reply_subject)]
     subject: Option<String>,
 }
 
+/// E-mails the reader from the queue's address, threaded under the acknowledgement.
+#[utoipa::path(post, path = "/v1/submissions/{key}/replies", tag = "triage", security(("bearer" = [])),
+    params(("key" = String, Path, description = "The submission's id or reference")),
+    request_body = ReplyBody,
+    responses(
+        (status = 201, description = "The reply, queued for sending", body = Reply),
+        (status = 404, description = "No such submission, or one on another desk", body = ErrorBody),
+        (status = 422, description = "An empty or over-long reply or subject", body = ErrorBody),
+        Failures, SignedIn,
+    ))]
 pub async fn reply(
     state: web::Data<AppState>,
     who: StaffUser,
@@ -365,25 +368,15 @@ pub async fn reply(
     body: web::Json<ReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let reply = triage::reply(&state, &who, &key, &body.body, body.subject.as_deref()).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": reply.id,
-        "message_id": reply.message_id,
-        "subject": reply.subject,
-        "body": reply.body,
-        "created_at": ts(reply.created_at),
-        "delivery": "pending",
-    })))
+    Ok(HttpResponse::Created().json(Reply::new(&reply, Some(DeliveryState::Pending))))
 }
 
+/// The queues the caller may see, with counts by status and how many are overdue.
+#[utoipa::path(get, path = "/v1/queues", tag = "triage", security(("bearer" = [])),
+    responses((status = 200, description = "The queues", body = Queues), SignedIn))]
 pub async fn queues(state: web::Data<AppState>, who: StaffUser) -> Result<HttpResponse, ApiError> {
     let views = triage::queues(&state, &who).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "queues": views.iter().map(|v| json!({
-            "name": v.name,
-            "label": v.label,
-            "desk": v.desk,
-            "counts": v.counts.iter().map(|(k, n)| (k.clone(), json!(n))).collect::<serde_json::Map<String, Value>>(),
-            "overdue": v.overdue,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(Queues {
+        queues: views.iter().map(Queue::from).collect(),
+    }))
 }

@@ -1,0 +1,271 @@
+//! The two reader forms' bodies, described field by field with the very rules the domain types
+//! apply (lengths, characters, choices), so that a client built from the document sends what the
+//! service accepts.
+
+use serde::Serialize;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::domain::{
+    ArticleUrl, FormKind, MessageBody, Phone, ReaderEmail, Topic, ARTICLE_TITLE_MAX, NAME_MAX,
+    ORGANISATION_MAX, SUBJECT_MAX,
+};
+
+/// White space as Rust's `str::trim` sees it: what the fields may carry around their value.
+const WS: &str = "\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+/// Control characters and the Unicode line separators: never inside a one-line field.
+const CTRL: &str = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029";
+/// What a message may not hold: the controls other than tab and line breaks.
+const MSG_CTRL: &str = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f";
+
+/// A one-line field: something visible, no control character inside, white space around.
+fn one_line_pattern() -> String {
+    format!("^[{WS}]*[^{CTRL}{WS}]([^{CTRL}]*[^{CTRL}{WS}])?[{WS}]*$")
+}
+
+fn text(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+}
+
+/// How the body is encoded: JSON has null and booleans; an HTML form has only text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    Json,
+    Html,
+}
+
+/// An optional text: in JSON it may also be null.
+fn optional(b: ObjectBuilder, body: Body) -> ObjectBuilder {
+    match body {
+        Body::Json => b.schema_type(
+            [Type::String, Type::Null]
+                .into_iter()
+                .collect::<SchemaType>(),
+        ),
+        Body::Html => b,
+    }
+}
+
+/// A required one-line field: at most `max` characters as sent, something visible, no control
+/// character inside.
+pub fn one_line(description: &str, max: usize) -> ObjectBuilder {
+    text(description)
+        .pattern(Some(one_line_pattern()))
+        .max_length(Some(max))
+}
+
+/// An optional one-line field of a JSON body: absent, null, blank or a one-line value.
+pub fn optional_json_line(description: &str, max: usize) -> ObjectBuilder {
+    optional_line(description, max, Body::Json)
+}
+
+/// An optional one-line field: absent, blank (or null in JSON), or a one-line value.
+fn optional_line(description: &str, max: usize, body: Body) -> ObjectBuilder {
+    optional(text(description), body)
+        .pattern(Some(format!("^[{WS}]*$|{}", one_line_pattern())))
+        .max_length(Some(max))
+}
+
+/// An e-mail address.
+pub fn email(description: &str) -> ObjectBuilder {
+    text(description)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+        .max_length(Some(ReaderEmail::MAX_CHARS))
+}
+
+fn topic(form: FormKind) -> ObjectBuilder {
+    text("What the reader writes about; it decides the queue")
+        .enum_values(Some(Topic::for_form(form).iter().map(|t| t.as_str())))
+}
+
+/// A message: something visible, no control character but tab and line breaks.
+pub fn message(description: &str) -> ObjectBuilder {
+    text(description)
+        .pattern(Some(format!(
+            "^[^{MSG_CTRL}]*[^{MSG_CTRL}{WS}][^{MSG_CTRL}]*$"
+        )))
+        .max_length(Some(MessageBody::MAX_CHARS))
+}
+
+fn phone(body: Body) -> ObjectBuilder {
+    optional(
+        text("Digits and + - ( ) . or spaces, 4 to 20 digits; blank for none"),
+        body,
+    )
+    .pattern(Some(format!(
+        "^[{WS}]*$|^[{WS}]*[ +().-]*([0-9][ +().-]*){{4,20}}[{WS}]*$"
+    )))
+    .max_length(Some(Phone::MAX_CHARS))
+}
+
+fn article_url(body: Body) -> ObjectBuilder {
+    let label = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?";
+    optional(
+        text("The article page the form was on: an absolute http(s) address"),
+        body,
+    )
+    .pattern(Some(format!(
+        "^[{WS}]*$|^[{WS}]*[hH][tT][tT][pP][sS]?://{label}(\\.{label})*([/?#][^{CTRL}{WS}]*)?[{WS}]*$"
+    )))
+    .max_length(Some(ArticleUrl::MAX_CHARS))
+}
+
+fn locale(body: Body) -> ObjectBuilder {
+    optional(
+        text("The reader's language, `fr` or `en`; otherwise the browser's, or French"),
+        body,
+    )
+    .pattern(Some(format!("^[{WS}]*((fr|en)[{WS}]*)?$")))
+}
+
+/// The consent box, which must be ticked.
+fn consent(body: Body) -> ObjectBuilder {
+    let description = "The reader agrees to the processing of the message; required";
+    match body {
+        Body::Json => ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([true])),
+        Body::Html => text(description).enum_values(Some(CHECKED.iter().copied())),
+    }
+    .description(Some(description))
+}
+
+/// An optional box.
+fn checkbox(description: &str, body: Body) -> ObjectBuilder {
+    match body {
+        Body::Json => ObjectBuilder::new().schema_type(
+            [Type::Boolean, Type::Null]
+                .into_iter()
+                .collect::<SchemaType>(),
+        ),
+        Body::Html => text(description).enum_values(Some(CHECKED.iter().chain(UNCHECKED).copied())),
+    }
+    .description(Some(description))
+}
+
+/// What an HTML form's box sends when ticked, and when not.
+const CHECKED: &[&str] = &["on", "true", "1", "yes"];
+const UNCHECKED: &[&str] = &["off", "false", "0", "no", ""];
+
+fn closed(b: ObjectBuilder) -> RefOr<Schema> {
+    b.additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
+        .into()
+}
+
+fn newsroom(body: Body) -> RefOr<Schema> {
+    closed(
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "A tip, correction request, right of reply or feedback for the newsroom",
+            ))
+            .property("name", one_line("The reader's name", NAME_MAX))
+            .required("name")
+            .property(
+                "email",
+                email("The reader's address; the acknowledgement goes there"),
+            )
+            .required("email")
+            .property("topic", topic(FormKind::Newsroom))
+            .required("topic")
+            .property(
+                "subject",
+                optional_line("A subject line", SUBJECT_MAX, body),
+            )
+            .property("message", message("The message, kept exactly as sent"))
+            .required("message")
+            .property("phone", phone(body))
+            .property("article_url", article_url(body))
+            .property(
+                "article_title",
+                optional_line("The article's title", ARTICLE_TITLE_MAX, body),
+            )
+            .property("consent", consent(body))
+            .required("consent")
+            .property("locale", locale(body)),
+    )
+}
+
+fn sales(body: Body) -> RefOr<Schema> {
+    closed(
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "An advertising, subscription, partnership or licensing enquiry",
+            ))
+            .property("name", one_line("The reader's name", NAME_MAX))
+            .required("name")
+            .property(
+                "email",
+                email("The reader's address; the acknowledgement goes there"),
+            )
+            .required("email")
+            .property(
+                "organisation",
+                one_line("The reader's organisation", ORGANISATION_MAX),
+            )
+            .required("organisation")
+            .property("topic", topic(FormKind::Sales))
+            .required("topic")
+            .property("message", message("The message, kept exactly as sent"))
+            .required("message")
+            .property("phone", phone(body))
+            .property("article_url", article_url(body))
+            .property("consent", consent(body))
+            .required("consent")
+            .property(
+                "marketing_opt_in",
+                checkbox("The reader wants the commercial newsletter", body),
+            )
+            .property("locale", locale(body)),
+    )
+}
+
+macro_rules! form_schema {
+    ($(#[$m:meta])* $name:ident, $build:ident, $body:expr) => {
+        $(#[$m])*
+        pub struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                $build($body)
+            }
+        }
+
+        impl ToSchema for $name {}
+    };
+}
+
+form_schema!(
+    /// The "contact the newsroom" form, as JSON.
+    NewsroomForm, newsroom, Body::Json
+);
+form_schema!(
+    /// The "contact the newsroom" form, as an HTML form posts it.
+    NewsroomHtmlForm, newsroom, Body::Html
+);
+form_schema!(
+    /// The "contact sales" form, as JSON.
+    SalesForm, sales, Body::Json
+);
+form_schema!(
+    /// The "contact sales" form, as an HTML form posts it.
+    SalesHtmlForm, sales, Body::Html
+);
+
+/// The answer to a JSON post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Received {
+    /// Quote it in any follow-up; it is also in the acknowledgement.
+    #[schema(example = "NR-2026-4K7Q9")]
+    pub reference: String,
+    #[schema(example = "received")]
+    pub status: &'static str,
+    /// A thank-you in the reader's language.
+    pub message: String,
+}

@@ -1,0 +1,235 @@
+//! The API's contract, OpenAPI 3.1, generated from the handlers' annotations and the types they
+//! read and answer. Served at `GET /openapi.json`.
+
+mod forms;
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+
+pub use forms::{
+    email, message, one_line, NewsroomForm, NewsroomHtmlForm, Received, SalesForm, SalesHtmlForm,
+};
+
+/// Every error answer in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code for programs, e.g. `validation_failed`, `not_found`.
+    pub error: String,
+    /// The same in words, in the reader's language on the public forms.
+    pub message: String,
+    /// On 422: each failing field and every rule it breaks.
+    #[schema(required = false)]
+    pub fields: Option<std::collections::BTreeMap<String, Vec<FieldProblem>>>,
+    /// On 409 for a refused move: the allowed moves from the current status.
+    #[schema(required = false)]
+    pub allowed: Option<Vec<crate::domain::Status>>,
+    /// On 409 for a stale `version`: the current one.
+    #[schema(required = false)]
+    pub current_version: Option<i32>,
+}
+
+/// One broken rule of one field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub code: String,
+    pub message: String,
+}
+
+/// Failures any route that reads a body can answer.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Failures {
+    /// The body is not the declared format, or has unknown or mistyped fields.
+    #[response(status = 400)]
+    Malformed(ErrorBody),
+    /// The body is larger than 64 KiB.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// The body is not JSON (or, on the forms, a URL-encoded form) in UTF-8.
+    #[response(status = 415)]
+    UnsupportedMediaType(ErrorBody),
+}
+
+/// Failures of every route that needs a signed-in staff member.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum SignedIn {
+    /// No token, or a session that has ended.
+    #[response(status = 401, headers(("WWW-Authenticate" = String, description = "Bearer")))]
+    Unauthorized(ErrorBody),
+    /// The database cannot be reached; try again.
+    #[response(status = 503, headers(("Retry-After" = String, description = "Seconds to wait")))]
+    Unavailable(ErrorBody),
+}
+
+/// Refusal of the admin-only routes.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AdminOnly {
+    /// The caller is not an admin.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+}
+
+/// `from` and `to`: a date or an RFC 3339 time (or empty).
+pub fn instant_param() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    let format = |f| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(f)))
+    };
+    OneOfBuilder::new()
+        .item(format(KnownFormat::Date))
+        .item(format(KnownFormat::DateTime))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .build()
+        .into()
+}
+
+pub fn sort_param() -> utoipa::openapi::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["newest", "deadline", ""]))
+        .build()
+}
+
+pub fn note_body() -> utoipa::openapi::Object {
+    message("The note, for staff only").build()
+}
+
+pub fn reply_body() -> utoipa::openapi::Object {
+    message("The reply, as the reader will read it").build()
+}
+
+pub fn reply_subject() -> utoipa::openapi::Object {
+    forms::optional_json_line(
+        "The subject; the reader's own, or the acknowledgement's, when absent or blank",
+        200,
+    )
+    .build()
+}
+
+pub fn staff_email() -> utoipa::openapi::Object {
+    email("The address the account signs in with").build()
+}
+
+pub fn staff_name() -> utoipa::openapi::Object {
+    one_line("The name shown to colleagues", 200).build()
+}
+
+pub fn new_staff_name() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    one_line("A new name", 200)
+        .schema_type(
+            [Type::String, Type::Null]
+                .into_iter()
+                .collect::<SchemaType>(),
+        )
+        .build()
+}
+
+fn password_schema(description: &str) -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .min_length(Some(crate::domain::Password::MIN))
+        .max_length(Some(crate::domain::Password::MAX))
+        .description(Some(description))
+}
+
+pub fn password() -> utoipa::openapi::Object {
+    password_schema("12 to 128 characters").build()
+}
+
+pub fn new_password() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    password_schema("A new password, 12 to 128 characters; ends the account's sessions")
+        .schema_type(
+            [Type::String, Type::Null]
+                .into_iter()
+                .collect::<SchemaType>(),
+        )
+        .build()
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Courrier",
+        description = "Reader-contact forms for newsrooms: the two public forms, the staff \
+            triage API and the operations endpoints. Errors are JSON of one shape (`ErrorBody`), \
+            or a small HTML page when the form was posted as an HTML form.",
+    ),
+    paths(
+        super::public::newsroom,
+        super::public::sales,
+        super::pages::demo,
+        super::pages::stylesheet,
+        super::pages::thank_you,
+        super::ops::live,
+        super::ops::ready,
+        openapi_json,
+        super::staff::session::login,
+        super::staff::session::logout,
+        super::staff::session::me,
+        super::staff::submissions::queues,
+        super::staff::submissions::list,
+        super::staff::submissions::detail,
+        super::staff::submissions::patch,
+        super::staff::submissions::add_note,
+        super::staff::submissions::reply,
+        super::staff::accounts::list,
+        super::staff::accounts::create,
+        super::staff::accounts::change,
+    ),
+    components(schemas(ErrorBody, FieldProblem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "forms", description = "The reader forms, posted from the site's pages"),
+        (name = "pages", description = "The demo article page and the thank-you page"),
+        (name = "staff", description = "Staff sign-in"),
+        (name = "triage", description = "Queues and submissions"),
+        (name = "accounts", description = "Staff accounts, for admins"),
+        (name = "ops", description = "Health and the contract"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The document, built once.
+pub fn document() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    })
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "ops",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document())
+}

@@ -1,0 +1,371 @@
+//! What the staff API answers: one typed body per answer, so the OpenAPI document is derived
+//! from the very types the handlers serialise.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::db::staff::UserRow;
+use crate::db::submissions::SubmissionRow;
+use crate::db::triage::{MessageRow, NoteRow, Record, SubmissionSummary};
+use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
+use crate::triage::QueueView;
+
+/// Timestamps leave as RFC 3339 in UTC, to the microsecond.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(value_type = String, format = DateTime, example = "2026-11-30T09:15:00.000000Z")]
+pub struct Instant(String);
+
+impl From<NaiveDateTime> for Instant {
+    fn from(t: NaiveDateTime) -> Self {
+        Instant(
+            t.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        )
+    }
+}
+
+/// A staff account as the API shows it (never its password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = Role)]
+    pub role: String,
+    pub active: bool,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+}
+
+impl From<&UserRow> for User {
+    fn from(u: &UserRow) -> Self {
+        User {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.display_name.clone(),
+            role: u.role.clone(),
+            active: u.active,
+            created_at: u.created_at.into(),
+            updated_at: u.updated_at.into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<User>,
+}
+
+/// Who is signed in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    /// Send it back as `Authorization: Bearer <token>`.
+    pub token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// When the session ends whatever happens (the absolute timeout).
+    pub expires_at: Instant,
+    /// The session also ends after this long without a request.
+    pub idle_timeout_seconds: u64,
+    pub user: Me,
+}
+
+/// One line of the list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Summary {
+    pub id: String,
+    /// The reference the reader was given.
+    pub reference: String,
+    #[schema(value_type = FormKind)]
+    pub form: String,
+    #[schema(value_type = Topic)]
+    pub topic: String,
+    pub queue: String,
+    #[schema(value_type = Status)]
+    pub status: String,
+    #[schema(value_type = Priority)]
+    pub priority: String,
+    pub name: String,
+    pub email: String,
+    pub subject: Option<String>,
+    pub assignee_id: Option<String>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+    /// When an answer is owed (right of reply).
+    pub deadline_at: Option<Instant>,
+    /// Past its deadline and still open.
+    pub overdue: bool,
+}
+
+impl Summary {
+    pub fn new(s: &SubmissionSummary, now: NaiveDateTime) -> Summary {
+        Summary {
+            id: s.id.clone(),
+            reference: s.reference.clone(),
+            form: s.form.clone(),
+            topic: s.topic.clone(),
+            queue: s.queue.clone(),
+            status: s.status.clone(),
+            priority: s.priority.clone(),
+            name: s.name.clone(),
+            email: s.email.clone(),
+            subject: s.subject.clone(),
+            assignee_id: s.assignee_id.clone(),
+            created_at: s.created_at.into(),
+            updated_at: s.updated_at.into(),
+            deadline_at: s.deadline_at.map(Instant::from),
+            overdue: s.deadline_at.is_some_and(|d| d < now)
+                && Status::parse(&s.status).is_ok_and(Status::is_open),
+        }
+    }
+}
+
+/// A page of the list; `next` is the cursor of the following page, if any.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page {
+    pub items: Vec<Summary>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Consent {
+    pub given: bool,
+    /// The wording's version the reader agreed to.
+    pub version: String,
+    pub at: Instant,
+}
+
+/// The whole submission: the list's fields and the rest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submission {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub phone: Option<String>,
+    pub organisation: Option<String>,
+    pub message: String,
+    pub article_url: Option<String>,
+    pub article_title: Option<String>,
+    #[schema(value_type = Locale)]
+    pub locale: String,
+    pub consent: Consent,
+    pub marketing_opt_in: bool,
+    /// Send it back as `If-Match` (or the `version` field) to change the submission.
+    pub version: i32,
+    pub first_response_at: Option<Instant>,
+    pub resolved_at: Option<Instant>,
+}
+
+impl Submission {
+    pub fn new(s: &SubmissionRow, now: NaiveDateTime) -> Submission {
+        Submission {
+            summary: Summary::new(&SubmissionSummary::from(s), now),
+            phone: s.phone.clone(),
+            organisation: s.organisation.clone(),
+            message: s.message.clone(),
+            article_url: s.article_url.clone(),
+            article_title: s.article_title.clone(),
+            locale: s.locale.clone(),
+            consent: Consent {
+                given: s.consent,
+                version: s.consent_version.clone(),
+                at: s.consent_at.into(),
+            },
+            marketing_opt_in: s.marketing_opt_in,
+            version: s.version,
+            first_response_at: s.first_response_at.map(Instant::from),
+            resolved_at: s.resolved_at.map(Instant::from),
+        }
+    }
+}
+
+/// An internal note: staff only, never e-mailed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Note {
+    pub id: String,
+    pub author_id: String,
+    pub body: String,
+    pub created_at: Instant,
+}
+
+impl From<&NoteRow> for Note {
+    fn from(n: &NoteRow) -> Self {
+        Note {
+            id: n.id.clone(),
+            author_id: n.author_id.clone(),
+            body: n.body.clone(),
+            created_at: n.created_at.into(),
+        }
+    }
+}
+
+/// Where an e-mail stands in the outbox.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Sent,
+    Dead,
+}
+
+impl DeliveryState {
+    fn parse(s: &str) -> DeliveryState {
+        match s {
+            crate::db::outbox::SENT => DeliveryState::Sent,
+            crate::db::outbox::DEAD => DeliveryState::Dead,
+            _ => DeliveryState::Pending,
+        }
+    }
+}
+
+/// A message to the reader, and whether it has left.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reply {
+    pub id: String,
+    /// `outbound` for staff replies.
+    pub direction: String,
+    pub author_id: Option<String>,
+    pub message_id: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: Instant,
+    pub delivery: Option<DeliveryState>,
+}
+
+impl Reply {
+    pub fn new(m: &MessageRow, delivery: Option<DeliveryState>) -> Reply {
+        Reply {
+            id: m.id.clone(),
+            direction: m.direction.clone(),
+            author_id: m.author_id.clone(),
+            message_id: m.message_id.clone(),
+            subject: m.subject.clone(),
+            body: m.body.clone(),
+            created_at: m.created_at.into(),
+            delivery,
+        }
+    }
+}
+
+/// One line of the audit trail: who changed what, before and after.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Event {
+    pub id: String,
+    pub actor: String,
+    pub kind: String,
+    pub detail: Value,
+    pub at: Instant,
+}
+
+/// An e-mail about the submission and its delivery.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: String,
+    /// `team_notification`, `reader_ack` or `staff_reply`.
+    pub purpose: String,
+    pub status: DeliveryState,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub message_id: String,
+    pub created_at: Instant,
+    pub sent_at: Option<Instant>,
+}
+
+/// Everything staff see about one submission.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub submission: Submission,
+    pub notes: Vec<Note>,
+    pub replies: Vec<Reply>,
+    pub events: Vec<Event>,
+    pub deliveries: Vec<Delivery>,
+}
+
+impl Detail {
+    pub fn new(r: &Record, now: NaiveDateTime) -> Detail {
+        Detail {
+            submission: Submission::new(&r.submission, now),
+            notes: r.notes.iter().map(Note::from).collect(),
+            replies: r
+                .replies
+                .iter()
+                .map(|m| {
+                    let delivery = r
+                        .deliveries
+                        .iter()
+                        .find(|d| Some(&d.id) == m.outbox_id.as_ref())
+                        .map(|d| DeliveryState::parse(&d.status));
+                    Reply::new(m, delivery)
+                })
+                .collect(),
+            events: r
+                .events
+                .iter()
+                .map(|e| Event {
+                    id: e.id.clone(),
+                    actor: e.actor.clone(),
+                    kind: e.kind.clone(),
+                    detail: serde_json::from_str(&e.detail).unwrap_or(Value::Null),
+                    at: e.created_at.into(),
+                })
+                .collect(),
+            deliveries: r
+                .deliveries
+                .iter()
+                .map(|d| Delivery {
+                    id: d.id.clone(),
+                    purpose: d.purpose.clone(),
+                    status: DeliveryState::parse(&d.status),
+                    attempts: d.attempts,
+                    last_error: d.last_error.clone(),
+                    message_id: d.message_id.clone(),
+                    created_at: d.created_at.into(),
+                    sent_at: d.sent_at.map(Instant::from),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A queue and how much is in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queue {
+    pub name: String,
+    pub label: String,
+    #[schema(value_type = Desk)]
+    pub desk: &'static str,
+    /// Submissions by status.
+    pub counts: BTreeMap<String, i64>,
+    /// Open submissions past their deadline.
+    pub overdue: i64,
+}
+
+impl From<&QueueView> for Queue {
+    fn from(v: &QueueView) -> Self {
+        Queue {
+            name: v.name.clone(),
+            label: v.label.clone(),
+            desk: v.desk,
+            counts: v.counts.iter().cloned().collect(),
+            overdue: v.overdue,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queues {
+    pub queues: Vec<Queue>,
+}

@@ -1,0 +1,147 @@
+//! The published contract: the OpenAPI document covers every route, and the answers the
+//! document promises for unknown paths and methods hold. (schemathesis, run by `.ci/run` through
+//! `scripts/contract`, checks every answer against the document.)
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::helpers::{free_port, spawn_app, Backend, TestDb};
+
+/// Every route the service answers, as method and path.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/assets/courrier.css"),
+    ("get", "/merci"),
+    ("post", "/v1/forms/newsroom"),
+    ("post", "/v1/forms/sales"),
+    ("get", "/health/live"),
+    ("get", "/health/ready"),
+    ("get", "/openapi.json"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/logout"),
+    ("get", "/v1/auth/me"),
+    ("get", "/v1/queues"),
+    ("get", "/v1/submissions"),
+    ("get", "/v1/submissions/{key}"),
+    ("patch", "/v1/submissions/{key}"),
+    ("post", "/v1/submissions/{key}/notes"),
+    ("post", "/v1/submissions/{key}/replies"),
+    ("get", "/v1/users"),
+    ("post", "/v1/users"),
+    ("patch", "/v1/users/{id}"),
+];
+
+async fn document() -> (crate::helpers::TestApp, Value) {
+    let app = spawn_app(Backend::Sqlite, free_port()).await;
+    let response = app.get("/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let doc: Value = response.json().await.unwrap();
+    (app, doc)
+}
+
+#[tokio::test]
+async fn openapi_document_describes_every_route_and_no_other() {
+    let (_app, doc) = document().await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "post", "patch", "put", "delete"].contains(&k.as_str()))
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(documented, served);
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let unique: BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "operation ids are unique: {ids:?}");
+}
+
+#[tokio::test]
+async fn openapi_document_gives_staff_routes_a_bearer_and_every_error_its_shape() {
+    let (_app, doc) = document().await;
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for (method, path) in ROUTES {
+        let op = &doc["paths"][path][method];
+        let staff = path.starts_with("/v1/") && !path.starts_with("/v1/forms/");
+        let signed_in = staff && *path != "/v1/auth/login";
+        assert_eq!(
+            op["security"].is_array(),
+            signed_in,
+            "{method} {path}: a bearer exactly where a session is needed"
+        );
+        if signed_in {
+            assert!(op["responses"]["401"].is_object(), "{method} {path}: 401");
+        }
+        for (status, response) in op["responses"].as_object().unwrap() {
+            if status.starts_with('4') || status.starts_with('5') {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                assert_eq!(
+                    schema, "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}: errors have one shape"
+                );
+            }
+        }
+    }
+    // The forms document both encodings, and 422 names the fields.
+    let newsroom = &doc["paths"]["/v1/forms/newsroom"]["post"];
+    assert!(newsroom["requestBody"]["content"]["application/json"].is_object());
+    assert!(newsroom["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["fields"].is_object());
+}
+
+#[tokio::test]
+async fn an_unsupported_method_answers_405_with_the_allowed_ones() {
+    let app = spawn_app(Backend::Sqlite, free_port()).await;
+    let response = app
+        .client
+        .delete(app.url("/v1/submissions/anything"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, PATCH");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
+    let response = app
+        .client
+        .get(app.url("/v1/forms/newsroom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn an_unknown_path_answers_404_in_the_error_shape() {
+    let db = Arc::new(TestDb::new(Backend::Sqlite));
+    let app = crate::helpers::spawn_app_with(db, free_port(), |_| {}).await;
+    let response = app.get("/v2/nothing-here").await;
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+}
