@@ -29,6 +29,8 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// `local`, `test` or `production`, from `COURRIER_ENV`.
     #[serde(skip)]
     pub environment: String,
@@ -166,6 +168,14 @@ pub struct SiteSettings {
 pub struct PrivacySettings {
     /// Key of the HMAC that turns client IPs into pseudonymous hashes.
     pub ip_hash_key: SecretString,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The bearer token Prometheus sends to `GET /metrics`; without one the endpoint answers
+    /// 404.
+    pub token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -410,6 +420,14 @@ impl Settings {
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             problems.push("log.format: `text` or `json`".into());
+        }
+        if self
+            .metrics
+            .token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().chars().count() < 16)
+        {
+            problems.push("metrics.token: at least 16 characters".into());
         }
         if problems.is_empty() {
             Ok(())

@@ -131,6 +131,11 @@ pub async fn submit(
         match stored {
             Ok(()) => {
                 state.outbox_wakeup.notify_one();
+                state.instruments.submission(
+                    submission.form.as_str(),
+                    route.queue.as_str(),
+                    crate::instruments::Outcome::Accepted,
+                );
                 return Ok(reference);
             }
             Err(DbError::UniqueViolation(what))

@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod instruments;
 pub mod intake;
 pub mod mail;
 pub mod seed;

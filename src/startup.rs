@@ -15,6 +15,7 @@ use crate::auth::Auth;
 use crate::config::{MailTransportKind, Settings};
 use crate::db::{self, Manager, Pool};
 use crate::domain::Router;
+use crate::instruments::Instruments;
 use crate::mail::{SmtpTarget, Transport, Worker, WorkerHandle};
 
 /// What every request handler shares.
@@ -29,6 +30,8 @@ pub struct AppState {
     pub web_policy: crate::http::headers::WebPolicy,
     /// Set when a stop signal arrives: readiness answers 503 from then on.
     pub shutting_down: Arc<AtomicBool>,
+    /// What `/metrics` shows.
+    pub instruments: Arc<Instruments>,
 }
 
 pub struct Application {
@@ -71,10 +74,16 @@ impl Application {
             }
         };
         let wakeup = Arc::new(Notify::new());
-        let worker = settings
-            .mail
-            .run_worker
-            .then(|| Worker::start(pool.clone(), transport, &settings.mail, wakeup.clone()));
+        let instruments = Arc::new(Instruments::new());
+        let worker = settings.mail.run_worker.then(|| {
+            Worker::start(
+                pool.clone(),
+                transport,
+                &settings.mail,
+                wakeup.clone(),
+                instruments.clone(),
+            )
+        });
         let listener = TcpListener::bind(&settings.http.address)
             .with_context(|| format!("http.address: cannot listen on {}", settings.http.address))?;
         let port = listener.local_addr()?.port();
@@ -93,6 +102,7 @@ impl Application {
             router,
             sender,
             outbox_wakeup: wakeup,
+            instruments,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -184,3 +184,26 @@ pub fn requeue_dead(
         None => diesel::update(dead).set(changes).execute(conn)?,
     })
 }
+
+/// The outbox at a glance, for `/metrics`: jobs by state, and when the oldest pending one was
+/// written.
+pub struct OutboxStats {
+    pub by_status: Vec<(String, i64)>,
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+pub fn stats(conn: &mut DbConnection) -> Result<OutboxStats, DbError> {
+    use diesel::dsl::{count_star, min};
+    let by_status = outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, count_star()))
+        .load::<(String, i64)>(conn)?;
+    let oldest_pending = outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .select(min(outbox::created_at))
+        .first::<Option<NaiveDateTime>>(conn)?;
+    Ok(OutboxStats {
+        by_status,
+        oldest_pending,
+    })
+}

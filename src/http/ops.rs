@@ -1,11 +1,15 @@
 //! Health checks for load balancers and orchestrators.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::connection::SimpleConnection;
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
 
 use super::ApiError;
-use crate::db;
+use crate::db::{self, outbox};
 use crate::domain::Locale;
+use crate::instruments;
 use crate::startup::AppState;
 
 /// The state of the process.
@@ -42,4 +46,66 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(Health { status: "ready" }),
         Err(e) => ApiError::from(e).respond(Locale::En, None),
     }
+}
+
+/// Prometheus's scrape, behind `metrics.token`.
+#[utoipa::path(get, path = "/metrics", tag = "ops", security(("metrics" = [])),
+    responses(
+        (status = 200, description = "The figures, in the Prometheus text format",
+            content_type = "text/plain", body = String),
+        (status = 401, description = "No token, or not the configured one",
+            body = super::openapi::ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "Metrics are off: no `metrics.token` is configured",
+            body = super::openapi::ErrorBody),
+        (status = 503, description = "The database does not answer",
+            body = super::openapi::ErrorBody,
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
+    ))]
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Some(token) = &state.settings.metrics.token else {
+        return ApiError::NotFound.respond(Locale::En, None);
+    };
+    let sent = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Digests compared, so the time taken says nothing about the token.
+    if Sha256::digest(sent.trim().as_bytes()) != Sha256::digest(token.expose_secret().as_bytes()) {
+        return ApiError::Unauthorized.respond(Locale::En, None);
+    }
+    let stats = match db::run(&state.pool, crate::db::outbox::stats).await {
+        Ok(stats) => stats,
+        Err(e) => return ApiError::from(e).respond(Locale::En, None),
+    };
+    let m = &state.instruments;
+    for status in [outbox::PENDING, outbox::SENT, outbox::DEAD] {
+        let n = stats
+            .by_status
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n);
+        m.gauge(instruments::OUTBOX_JOBS, &[("state", status)], n as f64);
+    }
+    let age = stats.oldest_pending.map_or(0.0, |t| {
+        (db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+    });
+    m.gauge(instruments::OUTBOX_OLDEST_PENDING, &[], age);
+    let pool = state.pool.state();
+    m.gauge(
+        instruments::POOL_CONNECTIONS,
+        &[("state", "idle")],
+        f64::from(pool.idle_connections),
+    );
+    m.gauge(
+        instruments::POOL_CONNECTIONS,
+        &[("state", "in_use")],
+        f64::from(pool.connections - pool.idle_connections),
+    );
+    m.gauge(instruments::POOL_MAX, &[], f64::from(state.pool.max_size()));
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(m.render())
 }

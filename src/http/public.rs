@@ -13,6 +13,7 @@ use super::openapi::{
     ErrorBody, NewsroomForm, NewsroomHtmlForm, Received, SalesForm, SalesHtmlForm,
 };
 use crate::domain::{FieldErrors, FormKind, Locale, Msg, NewSubmission, RawNewsroom, RawSales};
+use crate::instruments::Outcome;
 use crate::intake::{self, ClientMeta, IntakeError};
 use crate::startup::AppState;
 
@@ -111,7 +112,12 @@ async fn submit(
     let html_back = (encoding == Some(Encoding::Form)).then_some(back.as_str());
     let submission = match extract(form, &req, body, &state, fallback, encoding).await {
         Ok(s) => s,
-        Err((err, locale)) => return err.respond(locale, html_back),
+        Err((err, locale)) => {
+            state
+                .instruments
+                .submission(form.as_str(), "none", Outcome::Invalid);
+            return err.respond(locale, html_back);
+        }
     };
     let locale = submission.locale;
     let meta = ClientMeta {

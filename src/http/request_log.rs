@@ -10,6 +10,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
+use crate::startup::AppState;
+
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// An incoming id is kept when it is short and plain; otherwise one is made.
@@ -36,13 +38,23 @@ pub async fn log_requests(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let span = tracing::info_span!("request", request_id = %id);
+    let instruments = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|state| state.instruments.clone());
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    let latency_ms = elapsed * 1000.0;
     let _entered = span.enter();
+    let status = match &result {
+        Ok(res) => res.status().as_u16(),
+        Err(e) => e.as_response_error().status_code().as_u16(),
+    };
+    if let Some(instruments) = instruments {
+        instruments.http_request(&method, &route, status, elapsed);
+    }
     match result {
         Ok(mut res) => {
-            let status = res.status().as_u16();
             tracing::info!(%method, %route, status, latency_ms, "request");
             if let Ok(value) = HeaderValue::from_str(&id) {
                 res.headers_mut().insert(REQUEST_ID, value);
@@ -50,7 +62,6 @@ pub async fn log_requests(
             Ok(res)
         }
         Err(e) => {
-            let status = e.as_response_error().status_code().as_u16();
             tracing::info!(%method, %route, status, latency_ms, "request");
             Err(e)
         }

@@ -12,12 +12,14 @@ use tokio::task::JoinSet;
 use super::{build_message, Channel, Transport};
 use crate::config::MailSettings;
 use crate::db::{self, outbox, Pool};
+use crate::instruments::Instruments;
 
 /// What every sender shares.
 struct Shared {
     pool: Pool,
     transport: Transport,
     wakeup: Arc<Notify>,
+    instruments: Arc<Instruments>,
     instance: String,
     batch_size: i64,
     max_attempts: i32,
@@ -68,8 +70,10 @@ impl Worker {
         transport: Transport,
         settings: &MailSettings,
         wakeup: Arc<Notify>,
+        instruments: Arc<Instruments>,
     ) -> WorkerHandle {
         let shared = Arc::new(Shared {
+            instruments,
             pool,
             transport,
             wakeup,
@@ -135,6 +139,7 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
                 break;
             }
             let attempt = job.attempts;
+            shared.instruments.send_attempt(&job.purpose);
             let result = match build_message(&job) {
                 Ok((envelope, raw)) => channel.send(&envelope, &raw).await,
                 Err(reason) => Err(super::SendFailure {
@@ -145,6 +150,9 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
             outcomes.push(match result {
                 Ok(()) => Outcome::Sent(job.id),
                 Err(failure) => {
+                    shared
+                        .instruments
+                        .send_failure(&job.purpose, failure.permanent);
                     let give_up = failure.permanent || attempt >= shared.max_attempts;
                     tracing::warn!(
                         job = %job.id,

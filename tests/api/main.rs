@@ -8,6 +8,7 @@ mod config;
 mod contract;
 mod delivery;
 mod forms;
+mod metrics;
 mod resilience;
 mod routing;
 mod schema;

@@ -169,6 +169,15 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "metrics",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The configured `metrics.token`"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -188,6 +197,7 @@ impl Modify for BearerAuth {
         super::pages::thank_you,
         super::ops::live,
         super::ops::ready,
+        super::ops::metrics,
         openapi_json,
         super::staff::session::login,
         super::staff::session::logout,

@@ -1,0 +1,172 @@
+//! What Prometheus scrapes at `/metrics`: counters and histograms kept as things happen, and
+//! gauges (the outbox, the pool) read when scraped. Each application owns its recorder, so two
+//! instances in one process (the tests) never mix their figures.
+
+use metrics::{Key, Label, Metadata, Recorder};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+
+pub const SUBMISSIONS: &str = "courrier_submissions_total";
+pub const HTTP_REQUESTS: &str = "courrier_http_requests_total";
+pub const HTTP_DURATION: &str = "courrier_http_request_duration_seconds";
+pub const SEND_ATTEMPTS: &str = "courrier_mail_send_attempts_total";
+pub const SEND_FAILURES: &str = "courrier_mail_send_failures_total";
+pub const OUTBOX_JOBS: &str = "courrier_outbox_jobs";
+pub const OUTBOX_OLDEST_PENDING: &str = "courrier_outbox_oldest_pending_age_seconds";
+pub const POOL_CONNECTIONS: &str = "courrier_db_pool_connections";
+pub const POOL_MAX: &str = "courrier_db_pool_max_connections";
+
+/// Latency buckets, in seconds: from a cached page to a slow database.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// What became of a form post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Accepted,
+    Invalid,
+    Quarantined,
+    RateLimited,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Invalid => "invalid",
+            Outcome::Quarantined => "quarantined",
+            Outcome::RateLimited => "rate_limited",
+        }
+    }
+}
+
+pub struct Instruments {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+}
+
+static META: Metadata<'static> = Metadata::new(module_path!(), metrics::Level::INFO, None);
+
+fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
+    Key::from_parts(
+        name,
+        labels
+            .iter()
+            .map(|(k, v)| Label::new(*k, (*v).to_owned()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+impl Default for Instruments {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Instruments {
+    pub fn new() -> Instruments {
+        let builder = PrometheusBuilder::new();
+        // Only fails on an empty bucket list.
+        let builder = builder
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Full(HTTP_DURATION.into()),
+                LATENCY_BUCKETS,
+            )
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        let describe = |name: &'static str, text: &'static str| {
+            recorder.describe_counter(name.into(), None, text.into());
+        };
+        describe(
+            SUBMISSIONS,
+            "Form posts by form, queue and outcome (accepted, invalid, quarantined, rate_limited)",
+        );
+        describe(HTTP_REQUESTS, "HTTP requests by method, route and status");
+        describe(SEND_ATTEMPTS, "E-mails handed to the transport, by purpose");
+        describe(
+            SEND_FAILURES,
+            "E-mails the transport refused, by purpose and kind (temporary, permanent)",
+        );
+        recorder.describe_histogram(
+            HTTP_DURATION.into(),
+            Some(metrics::Unit::Seconds),
+            "HTTP request latency by method, route and status".into(),
+        );
+        for (name, text) in [
+            (OUTBOX_JOBS, "Outbox jobs by state (pending, sent, dead)"),
+            (
+                OUTBOX_OLDEST_PENDING,
+                "Age of the oldest pending outbox job, 0 when none",
+            ),
+            (
+                POOL_CONNECTIONS,
+                "Database connections by state (idle, in_use)",
+            ),
+            (POOL_MAX, "The database pool's size"),
+        ] {
+            recorder.describe_gauge(name.into(), None, text.into());
+        }
+        Instruments { recorder, handle }
+    }
+
+    pub fn submission(&self, form: &str, queue: &str, outcome: Outcome) {
+        self.recorder
+            .register_counter(
+                &key(
+                    SUBMISSIONS,
+                    &[
+                        ("form", form),
+                        ("queue", queue),
+                        ("outcome", outcome.as_str()),
+                    ],
+                ),
+                &META,
+            )
+            .increment(1);
+    }
+
+    /// `route` is the route's pattern, never the path, so the label set stays small.
+    pub fn http_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let status = status.to_string();
+        let labels = [
+            ("method", method),
+            ("route", route),
+            ("status", status.as_str()),
+        ];
+        self.recorder
+            .register_counter(&key(HTTP_REQUESTS, &labels), &META)
+            .increment(1);
+        self.recorder
+            .register_histogram(&key(HTTP_DURATION, &labels), &META)
+            .record(seconds);
+    }
+
+    pub fn send_attempt(&self, purpose: &str) {
+        self.recorder
+            .register_counter(&key(SEND_ATTEMPTS, &[("purpose", purpose)]), &META)
+            .increment(1);
+    }
+
+    pub fn send_failure(&self, purpose: &str, permanent: bool) {
+        let kind = if permanent { "permanent" } else { "temporary" };
+        self.recorder
+            .register_counter(
+                &key(SEND_FAILURES, &[("purpose", purpose), ("kind", kind)]),
+                &META,
+            )
+            .increment(1);
+    }
+
+    pub fn gauge(&self, name: &'static str, labels: &[(&'static str, &str)], value: f64) {
+        self.recorder
+            .register_gauge(&key(name, labels), &META)
+            .set(value);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        self.handle.run_upkeep();
+        self.handle.render()
+    }
+}
