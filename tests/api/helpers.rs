@@ -244,6 +244,7 @@ impl TestApp {
         .await
         .unwrap();
         let token = self.login(&email, PASSWORD).await;
+        never_logged(&email);
         Staff {
             id: user.id,
             token,
@@ -255,7 +256,9 @@ impl TestApp {
         let resp = self.try_login(email, password).await;
         assert_eq!(resp.status(), 200);
         let body: serde_json::Value = resp.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        let token = body["token"].as_str().unwrap().to_owned();
+        never_logged(&token);
+        token
     }
 
     pub async fn try_login(&self, email: &str, password: &str) -> reqwest::Response {
@@ -310,10 +313,7 @@ pub async fn spawn_app_with(
 ) -> TestApp {
     let mut settings = test_settings(&db.url, smtp_port);
     tweak(&mut settings);
-    if let Ok(filter) = std::env::var("TEST_LOG") {
-        settings.log.filter = filter;
-        courrier::telemetry::init(&settings.log);
-    }
+    capture_logs();
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
@@ -327,6 +327,55 @@ pub async fn spawn_app_with(
             .unwrap(),
         db,
     }
+}
+
+/// Where the whole run's logs go (JSON, as in production, with Courrier's debug lines too), and
+/// the file of what must never appear in them; `scripts/log-hygiene` reads both after the run.
+/// `TEST_LOG=<filter>` sends the logs to the terminal instead.
+pub fn log_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("api-test.log")
+}
+
+pub fn secrets_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("api-test.secrets")
+}
+
+static SECRETS: Mutex<Option<std::fs::File>> = Mutex::new(None);
+
+/// Notes a value the logs must never show: a token, a password, a reader's address or words.
+pub fn never_logged(value: &str) {
+    use std::io::Write;
+    if let Some(file) = SECRETS.lock().unwrap().as_mut() {
+        writeln!(file, "{value}").unwrap();
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .init();
+            return;
+        }
+        let log = std::fs::File::create(log_path()).unwrap();
+        *SECRETS.lock().unwrap() = Some(std::fs::File::create(secrets_path()).unwrap());
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter("info,courrier=debug")
+            .with_writer(Mutex::new(log))
+            .init();
+        never_logged(PASSWORD);
+        for body in [newsroom_body(), sales_body()] {
+            for (field, value) in body.as_object().unwrap() {
+                if let (false, Some(text)) = (field == "topic", value.as_str()) {
+                    never_logged(text);
+                }
+            }
+        }
+    });
 }
 
 /// Polls `check` until it holds, failing the test after `within`.
