@@ -31,10 +31,14 @@ pub enum IntakeError {
 }
 
 /// Stores the submission and its e-mails; returns its public reference once committed.
+///
+/// A submission with `suspicions` is quarantined: stored as spam with its reasons, and no e-mail
+/// is written for it (staff release it; see `triage::patch`).
 pub async fn submit(
     state: &AppState,
     submission: NewSubmission,
     meta: ClientMeta,
+    suspicions: Vec<&'static str>,
 ) -> Result<Reference, IntakeError> {
     const ATTEMPTS: usize = 4;
     let now = db::now();
@@ -45,6 +49,8 @@ pub async fn submit(
         .get(route.queue.as_str())
         .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
     let ip_hash = meta.ip.map(|ip| hash_ip(state, ip));
+    let quarantined = !suspicions.is_empty();
+    let flags = crate::screening::flags(&submission).join(",");
     let user_agent = meta
         .user_agent
         .map(|ua| ua.chars().filter(|c| !c.is_control()).take(500).collect());
@@ -57,7 +63,13 @@ pub async fn submit(
             form: submission.form.as_str().to_owned(),
             topic: submission.topic.as_str().to_owned(),
             queue: route.queue.as_str().to_owned(),
-            status: Status::New.as_str().to_owned(),
+            status: if quarantined {
+                Status::Spam
+            } else {
+                Status::New
+            }
+            .as_str()
+            .to_owned(),
             priority: route.priority.as_str().to_owned(),
             name: submission.name.as_str().to_owned(),
             email: submission.email.as_str().to_owned(),
@@ -90,6 +102,8 @@ pub async fn submit(
             first_response_at: None,
             resolved_at: None,
             deadline_at: route.deadline,
+            spam_reason: quarantined.then(|| suspicions.join(",")),
+            flags: flags.clone(),
         };
         let team = mail::team_notification(
             &submission,
@@ -99,27 +113,37 @@ pub async fn submit(
         )?;
         let ack = mail::reader_ack(&submission, reference.as_str(), &state.settings.site.name)?;
         let reader = mailbox(submission.name.as_str(), submission.email.as_str());
-        let mails = vec![
-            outbox_row(
-                state,
-                &id,
-                "team_notification",
-                queue.notify.join(", "),
-                Some(reader.clone()),
-                team,
-                now,
-            ),
-            outbox_row(state, &id, "reader_ack", reader, None, ack, now),
-        ];
+        let mails = if quarantined {
+            Vec::new()
+        } else {
+            vec![
+                outbox_row(
+                    state,
+                    &id,
+                    "team_notification",
+                    queue.notify.join(", "),
+                    Some(reader.clone()),
+                    team,
+                    now,
+                ),
+                outbox_row(state, &id, "reader_ack", reader, None, ack, now),
+            ]
+        };
         let event = NewEvent {
             id: uuid::Uuid::now_v7().to_string(),
             submission_id: Some(id),
             actor: "reader".into(),
-            kind: "submission_received".into(),
+            kind: if quarantined {
+                "submission_quarantined"
+            } else {
+                "submission_received"
+            }
+            .into(),
             detail: serde_json::json!({
                 "queue": route.queue.as_str(),
                 "priority": route.priority.as_str(),
                 "topic": submission.topic.as_str(),
+                "suspicions": suspicions,
             })
             .to_string(),
             created_at: now,
@@ -134,7 +158,11 @@ pub async fn submit(
                 state.instruments.submission(
                     submission.form.as_str(),
                     route.queue.as_str(),
-                    crate::instruments::Outcome::Accepted,
+                    if quarantined {
+                        crate::instruments::Outcome::Quarantined
+                    } else {
+                        crate::instruments::Outcome::Accepted
+                    },
                 );
                 return Ok(reference);
             }

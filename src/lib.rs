@@ -9,6 +9,7 @@ pub mod http;
 pub mod instruments;
 pub mod intake;
 pub mod mail;
+pub mod screening;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

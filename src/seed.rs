@@ -136,5 +136,7 @@ fn fake(
         first_response_at: None,
         resolved_at: (status == Status::Resolved).then_some(created),
         deadline_at: (topic == Topic::RightOfReply).then(|| created + Duration::days(3)),
+        spam_reason: None,
+        flags: String::new(),
     }
 }

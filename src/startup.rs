@@ -32,6 +32,9 @@ pub struct AppState {
     pub shutting_down: Arc<AtomicBool>,
     /// What `/metrics` shows.
     pub instruments: Arc<Instruments>,
+    /// The spam checks.
+    pub screen: crate::screening::Screen,
+    pub trusted_proxies: crate::http::client_ip::Networks,
 }
 
 pub struct Application {
@@ -93,6 +96,11 @@ impl Application {
         let grace = settings.http.shutdown_grace_seconds;
         let state_drain_ms = settings.http.shutdown_drain_ms;
         let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
+        let screen = crate::screening::Screen::new(
+            &settings.antispam,
+            settings.privacy.ip_hash_key.expose_secret(),
+        )?;
+        let trusted_proxies = crate::http::client_ip::Networks::new(&settings.http.trusted_proxies);
         let state = web::Data::new(AppState {
             web_policy,
             shutting_down: shutting_down.clone(),
@@ -103,6 +111,8 @@ impl Application {
             sender,
             outbox_wakeup: wakeup,
             instruments,
+            screen,
+            trusted_proxies,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -31,6 +31,19 @@ diesel::table! {
         first_response_at -> Nullable<Timestamp>,
         resolved_at -> Nullable<Timestamp>,
         deadline_at -> Nullable<Timestamp>,
+        spam_reason -> Nullable<Text>,
+        flags -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (form, key) {
+        form -> Text,
+        key -> Text,
+        body_hash -> Text,
+        submission_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -142,4 +155,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     outbox,
     events,
+    idempotency_keys,
 );

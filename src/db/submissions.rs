@@ -56,6 +56,10 @@ pub struct SubmissionRow {
     pub first_response_at: Option<NaiveDateTime>,
     pub resolved_at: Option<NaiveDateTime>,
     pub deadline_at: Option<NaiveDateTime>,
+    /// Why it was quarantined as suspected spam; `None` when it was not.
+    pub spam_reason: Option<String>,
+    /// What staff should know about the text, comma-separated (e.g. `bidi`).
+    pub flags: String,
 }
 
 /// An e-mail waiting in the outbox.
@@ -125,7 +129,8 @@ fn pg_insert_with_outbox(
     const SUBMISSION: &str = "id, reference, form, topic, queue, status, priority, name, email, \
         phone, organisation, subject, message, article_url, article_title, locale, consent, \
         consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
-        version, created_at, updated_at, first_response_at, resolved_at, deadline_at";
+        version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
+        spam_reason, flags";
     const OUTBOX: &str = "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
         body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
     const EVENT: &str = "id, submission_id, actor, kind, detail, created_at";
@@ -141,7 +146,7 @@ fn pg_insert_with_outbox(
     };
     let mut sql = format!(
         "WITH s AS (INSERT INTO submissions ({SUBMISSION}) VALUES {})",
-        tuple(29)
+        tuple(31)
     );
     if !mails.is_empty() {
         let rows: Vec<String> = mails.iter().map(|_| tuple(15)).collect();
@@ -185,7 +190,9 @@ fn pg_insert_with_outbox(
         .bind::<Timestamp, _>(s.updated_at)
         .bind::<Nullable<Timestamp>, _>(s.first_response_at)
         .bind::<Nullable<Timestamp>, _>(s.resolved_at)
-        .bind::<Nullable<Timestamp>, _>(s.deadline_at);
+        .bind::<Nullable<Timestamp>, _>(s.deadline_at)
+        .bind::<Nullable<Text>, _>(&s.spam_reason)
+        .bind::<Text, _>(&s.flags);
     for m in mails {
         q = q
             .bind::<Text, _>(&m.id)

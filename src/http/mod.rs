@@ -1,5 +1,6 @@
 //! HTTP: turns requests into domain values, calls one service, maps the result to a response.
 
+pub mod client_ip;
 pub mod error;
 pub mod headers;
 pub mod openapi;

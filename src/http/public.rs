@@ -6,15 +6,18 @@ use actix_web::http::header;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 
+use super::client_ip::client_ip;
 use super::error::{error_chain, ApiError};
 use super::openapi::{
     ErrorBody, NewsroomForm, NewsroomHtmlForm, Received, SalesForm, SalesHtmlForm,
 };
-use crate::domain::{FieldErrors, FormKind, Locale, Msg, NewSubmission, RawNewsroom, RawSales};
+use crate::domain::{FieldErrors, FormKind, Locale, Msg, NewSubmission};
 use crate::instruments::Outcome;
 use crate::intake::{self, ClientMeta, IntakeError};
+use crate::screening::{Clues, TOKEN_FIELD};
 use crate::startup::AppState;
 
 /// Largest body accepted on a public form.
@@ -110,7 +113,8 @@ async fn submit(
     let encoding = encoding(&req);
     let back = back_link(&req);
     let html_back = (encoding == Some(Encoding::Form)).then_some(back.as_str());
-    let submission = match extract(form, &req, body, &state, fallback, encoding).await {
+    let ip = client_ip(&req, &state.trusted_proxies);
+    let (submission, clues) = match extract(form, &req, body, &state, fallback, encoding).await {
         Ok(s) => s,
         Err((err, locale)) => {
             state
@@ -120,15 +124,17 @@ async fn submit(
         }
     };
     let locale = submission.locale;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let suspicions = state.screen.reasons(&submission, &clues, ip, now_ms).await;
     let meta = ClientMeta {
-        ip: req.peer_addr().map(|a| a.ip()),
+        ip,
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    match intake::submit(&state, submission, meta).await {
+    match intake::submit(&state, submission, meta, suspicions).await {
         Ok(reference) if html_back.is_some() => HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
@@ -153,36 +159,158 @@ async fn extract(
     state: &AppState,
     fallback: Locale,
     encoding: Option<Encoding>,
-) -> Result<NewSubmission, (ApiError, Locale)> {
+) -> Result<(NewSubmission, Clues), (ApiError, Locale)> {
     let fail = |e| (e, fallback);
     let encoding = encoding
         .ok_or(ApiError::UnsupportedMediaType)
         .map_err(fail)?;
     let timeout = Duration::from_millis(state.settings.http.body_timeout_ms);
     let bytes = read_body(req, body, timeout).await.map_err(fail)?;
-    parse_submission(form, &bytes, encoding, fallback)
+    let extra = ExtraFields {
+        honeypot: state.screen.honeypot_field(),
+        captcha: state.screen.captcha_field(),
+    };
+    parse_post(form, &bytes, encoding, fallback, extra)
 }
 
-/// Decodes and checks a form body: everything between the bytes read and the submission stored.
-/// The error comes with the language to answer in.
+/// Every field either form takes; no configurable field name may take one of these.
+pub const FORM_FIELDS: &[&str] = &[
+    "name",
+    "email",
+    "topic",
+    "subject",
+    "message",
+    "phone",
+    "article_url",
+    "article_title",
+    "organisation",
+    "consent",
+    "marketing_opt_in",
+    "locale",
+];
+
+/// The names of the fields a post may carry besides the form's own.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtraFields<'a> {
+    pub honeypot: &'a str,
+    pub captcha: &'a str,
+}
+
+impl Default for ExtraFields<'_> {
+    fn default() -> Self {
+        ExtraFields {
+            honeypot: "website",
+            captcha: "captcha_response",
+        }
+    }
+}
+
+/// Decodes and checks a form body with the default extra fields: everything between the bytes
+/// read and the submission stored. The error comes with the language to answer in.
 pub fn parse_submission(
     form: FormKind,
     bytes: &[u8],
     encoding: Encoding,
     fallback: Locale,
 ) -> Result<NewSubmission, (ApiError, Locale)> {
+    parse_post(form, bytes, encoding, fallback, ExtraFields::default()).map(|(s, _)| s)
+}
+
+/// Decodes and checks a form body, and sets aside what the spam checks read.
+pub fn parse_post(
+    form: FormKind,
+    bytes: &[u8],
+    encoding: Encoding,
+    fallback: Locale,
+    extra: ExtraFields<'_>,
+) -> Result<(NewSubmission, Clues), (ApiError, Locale)> {
     let fail = |e| (e, fallback);
+    let mut fields = fields(bytes, encoding).map_err(fail)?;
+    let mut take = |name: &str| {
+        fields.remove(name).map(|v| match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        })
+    };
+    let clues = Clues {
+        honeypot: take(extra.honeypot),
+        form_token: take(TOKEN_FIELD),
+        captcha: take(extra.captcha),
+    };
+    let raw = Value::Object(fields);
+    let malformed = |e: serde_json::Error| (ApiError::Malformed(e.to_string()), fallback);
     let checked = match form {
-        FormKind::Newsroom => NewSubmission::from_newsroom(
-            decode::<RawNewsroom>(bytes, encoding).map_err(fail)?,
-            fallback,
-        ),
+        FormKind::Newsroom => {
+            NewSubmission::from_newsroom(serde_json::from_value(raw).map_err(malformed)?, fallback)
+        }
         FormKind::Sales => {
-            NewSubmission::from_sales(decode::<RawSales>(bytes, encoding).map_err(fail)?, fallback)
+            NewSubmission::from_sales(serde_json::from_value(raw).map_err(malformed)?, fallback)
         }
     };
     checked
+        .map(|s| (s, clues))
         .map_err(|(locale, errors): (Locale, FieldErrors)| (ApiError::Validation(errors), locale))
+}
+
+/// The body's top-level fields, each once: a repeated field is refused, whichever encoding.
+fn fields(bytes: &[u8], encoding: Encoding) -> Result<Map<String, Value>, ApiError> {
+    let duplicate = |name: &str| ApiError::Malformed(format!("duplicate field `{name}`"));
+    match encoding {
+        Encoding::Json => {
+            let Fields(map) =
+                serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed(e.to_string()))?;
+            Ok(map)
+        }
+        Encoding::Form => {
+            // Decoding would quietly replace invalid UTF-8; refuse it instead.
+            if std::str::from_utf8(bytes).is_err()
+                || percent_encoding::percent_decode(bytes)
+                    .decode_utf8()
+                    .is_err()
+            {
+                return Err(ApiError::Malformed("the form is not valid UTF-8".into()));
+            }
+            let mut map = Map::new();
+            for (k, v) in url::form_urlencoded::parse(bytes) {
+                if map
+                    .insert(k.clone().into_owned(), Value::String(v.into_owned()))
+                    .is_some()
+                {
+                    return Err(duplicate(&k));
+                }
+            }
+            Ok(map)
+        }
+    }
+}
+
+/// A JSON object read field by field, refusing a field that comes twice (plain maps keep the
+/// last one silently).
+struct Fields(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Fields, A::Error> {
+                let mut map = Map::new();
+                while let Some(key) = a.next_key::<String>()? {
+                    let value = a.next_value::<Value>()?;
+                    if map.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    map.insert(key, value);
+                }
+                Ok(Fields(map))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 /// The body's format from `Content-Type`; `None` for anything we do not take.
@@ -233,25 +361,6 @@ async fn read_body(
     tokio::time::timeout(timeout, read)
         .await
         .map_err(|_| ApiError::Timeout)?
-}
-
-fn decode<T: DeserializeOwned>(bytes: &[u8], encoding: Encoding) -> Result<T, ApiError> {
-    match encoding {
-        Encoding::Json => {
-            serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed(e.to_string()))
-        }
-        Encoding::Form => {
-            // serde_urlencoded would quietly replace invalid UTF-8; refuse it instead.
-            if std::str::from_utf8(bytes).is_err()
-                || percent_encoding::percent_decode(bytes)
-                    .decode_utf8()
-                    .is_err()
-            {
-                return Err(ApiError::Malformed("the form is not valid UTF-8".into()));
-            }
-            serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::Malformed(e.to_string()))
-        }
-    }
 }
 
 /// Where the error page links back to: the page the form was on, when the browser says so.

@@ -40,7 +40,7 @@ fn migrate_creates_the_schema_and_is_idempotent() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(String::from_utf8_lossy(&first.stdout).contains("2 migration(s) applied"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("3 migration(s) applied"));
     let again = courrier()
         .arg("migrate")
         .env("COURRIER__DATABASE__URL", &url)

@@ -1,0 +1,159 @@
+//! The client's address: the socket's peer, or, when the peer is a trusted proxy, the address
+//! the proxies name in `X-Forwarded-For` (or `Forwarded`), read from the right and skipping the
+//! trusted hops, so a client cannot pose as someone else by sending the header itself.
+
+use std::net::IpAddr;
+
+use actix_web::http::header::HeaderMap;
+use actix_web::HttpRequest;
+use ipnet::IpNet;
+
+/// An address (`192.0.2.1`) or a network (`192.0.2.0/24`, `2001:db8::/32`).
+pub fn parse_network(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+/// Parsed once from configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Networks(Vec<IpNet>);
+
+impl Networks {
+    /// Entries that do not parse are left out (configuration validation has named them).
+    pub fn new(list: &[String]) -> Networks {
+        Networks(list.iter().filter_map(|n| parse_network(n)).collect())
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// IPv4 seen through an IPv6 socket (`::ffff:192.0.2.1`) is IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+pub fn client_ip(req: &HttpRequest, trusted: &Networks) -> Option<IpAddr> {
+    let peer = canonical(req.peer_addr()?.ip());
+    Some(resolve(peer, req.headers(), trusted))
+}
+
+fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &Networks) -> IpAddr {
+    if !trusted.contains(peer) {
+        return peer;
+    }
+    let hops = forwarded_for(headers);
+    // From the nearest hop outwards: the first address no trusted proxy owns is the client.
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop {
+            Some(ip) => {
+                client = canonical(*ip);
+                if !trusted.contains(client) {
+                    return client;
+                }
+            }
+            // An unreadable hop: nothing further out can be believed.
+            None => return client,
+        }
+    }
+    client
+}
+
+/// The hops, nearest last, from every `X-Forwarded-For` header, or else from `Forwarded`.
+fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let xff: Vec<Option<IpAddr>> = headers
+        .get_all("x-forwarded-for")
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .map(|hop| parse_hop(hop.trim()))
+        .collect();
+    if !xff.is_empty() {
+        return xff;
+    }
+    headers
+        .get_all("forwarded")
+        .flat_map(|v| v.to_str().unwrap_or("for=?").split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (k, v) = pair.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| parse_hop(v.trim().trim_matches('"')))
+            })
+        })
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:443`, `[2001:db8::1]`, `[2001:db8::1]:443` or `2001:db8::1`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    hop.rsplit_once(':')?.0.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_claims() {
+        let trusted = Networks::new(&["10.0.0.0/8".into()]);
+        let h = headers(&[("x-forwarded-for", "198.51.100.7")]);
+        assert_eq!(resolve(ip("203.0.113.9"), &h, &trusted), ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_first_untrusted_hop_from_the_right_is_the_client() {
+        let trusted = Networks::new(&["10.0.0.0/8".into(), "192.0.2.10".into()]);
+        // The client forged the first entry; the proxies appended the rest.
+        let h = headers(&[("x-forwarded-for", "1.2.3.4, 198.51.100.7, 192.0.2.10")]);
+        assert_eq!(resolve(ip("10.1.2.3"), &h, &trusted), ip("198.51.100.7"));
+        let h = headers(&[(
+            "forwarded",
+            "for=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https",
+        )]);
+        assert_eq!(resolve(ip("10.1.2.3"), &h, &trusted), ip("2001:db8::7"));
+        let h = headers(&[("x-forwarded-for", "garbage, 198.51.100.8")]);
+        assert_eq!(resolve(ip("10.1.2.3"), &h, &trusted), ip("198.51.100.8"));
+        let none = headers(&[]);
+        assert_eq!(resolve(ip("10.1.2.3"), &none, &trusted), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn networks_parse_addresses_and_prefixes() {
+        assert!(parse_network("203.0.113.0/24").is_some());
+        assert!(parse_network("2001:db8::1").is_some());
+        assert!(parse_network("not-a-net").is_none());
+        let nets = Networks::new(&["203.0.113.0/24".into()]);
+        assert!(nets.contains(ip("::ffff:203.0.113.5")));
+        assert!(!nets.contains(ip("203.0.114.5")));
+    }
+}
