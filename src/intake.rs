@@ -177,6 +177,59 @@ pub async fn submit(
     Err(IntakeError::Config("no free reference".into()))
 }
 
+/// The team's notification for a stored submission: what a quarantined one gets when staff
+/// release it. The stored fields are checked again on the way (they were when received).
+pub fn team_notification_for(
+    state: &AppState,
+    row: &SubmissionRow,
+    now: chrono::NaiveDateTime,
+) -> Result<NewOutboxRow, IntakeError> {
+    use crate::domain::{
+        ArticleUrl, FormKind, Locale, MessageBody, OneLine, Phone, ReaderEmail, Topic,
+        ARTICLE_TITLE_MAX, NAME_MAX, ORGANISATION_MAX, SUBJECT_MAX,
+    };
+    let bad = |what: &str| IntakeError::Config(format!("stored submission: {what}"));
+    let line = |s: &Option<String>, max| s.as_deref().and_then(|s| OneLine::parse(s, max).ok());
+    let submission = NewSubmission {
+        form: FormKind::parse(&row.form).map_err(|_| bad("form"))?,
+        topic: Topic::parse(&row.topic).map_err(|_| bad("topic"))?,
+        locale: Locale::parse(&row.locale).unwrap_or(Locale::Fr),
+        name: OneLine::parse(&row.name, NAME_MAX).map_err(|_| bad("name"))?,
+        email: ReaderEmail::parse(&row.email).map_err(|_| bad("email"))?,
+        phone: row.phone.as_deref().and_then(|p| Phone::parse(p).ok()),
+        organisation: line(&row.organisation, ORGANISATION_MAX),
+        subject: line(&row.subject, SUBJECT_MAX),
+        message: MessageBody::parse(&row.message).map_err(|_| bad("message"))?,
+        article_url: row
+            .article_url
+            .as_deref()
+            .and_then(|u| ArticleUrl::parse(u).ok()),
+        article_title: line(&row.article_title, ARTICLE_TITLE_MAX),
+        marketing_opt_in: row.marketing_opt_in,
+    };
+    let queue = state
+        .settings
+        .queues
+        .get(&row.queue)
+        .ok_or_else(|| IntakeError::Config(format!("queue {} is not configured", row.queue)))?;
+    let team = mail::team_notification(
+        &submission,
+        &row.reference,
+        &queue.label,
+        state.settings.mail.team_locale,
+    )?;
+    let reader = mailbox(submission.name.as_str(), submission.email.as_str());
+    Ok(outbox_row(
+        state,
+        &row.id,
+        "team_notification",
+        queue.notify.join(", "),
+        Some(reader),
+        team,
+        now,
+    ))
+}
+
 /// `"Name" <address>`, quoted by lettre so any name is safe in a header.
 fn mailbox(name: &str, email: &str) -> String {
     match email.parse::<lettre::Address>() {

@@ -35,6 +35,8 @@ pub struct AppState {
     /// The spam checks.
     pub screen: crate::screening::Screen,
     pub trusted_proxies: crate::http::client_ip::Networks,
+    /// The OpenAPI document, built for this configuration.
+    pub openapi: String,
 }
 
 pub struct Application {
@@ -101,6 +103,8 @@ impl Application {
             settings.privacy.ip_hash_key.expose_secret(),
         )?;
         let trusted_proxies = crate::http::client_ip::Networks::new(&settings.http.trusted_proxies);
+        let openapi =
+            crate::http::openapi::document(screen.honeypot_field(), screen.captcha_field());
         let state = web::Data::new(AppState {
             web_policy,
             shutting_down: shutting_down.clone(),
@@ -113,6 +117,7 @@ impl Application {
             instruments,
             screen,
             trusted_proxies,
+            openapi,
         });
         let mut server = HttpServer::new(move || {
             App::new()

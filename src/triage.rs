@@ -117,6 +117,7 @@ pub async fn patch(
         ..SubmissionChanges::default()
     };
     let mut audit = Vec::new();
+    let mut release_mail: Option<NewOutboxRow> = None;
     let mut changed = |field: &str, from: serde_json::Value, to: serde_json::Value| {
         audit.push(event(
             &current.id,
@@ -142,6 +143,20 @@ pub async fn patch(
             changes.status = Some(to.as_str().to_owned());
             changes.resolved_at = Some((to == Status::Resolved).then_some(now));
             changed("status", json!(from.as_str()), json!(to.as_str()));
+            // Released from quarantine: the team hears of it now, once.
+            if from == Status::Spam && to == Status::Open && current.spam_reason.is_some() {
+                let id = current.id.clone();
+                let notified = db::run(&state.pool, move |conn| {
+                    store::has_mail(conn, &id, "team_notification")
+                })
+                .await?;
+                if !notified {
+                    release_mail = Some(
+                        crate::intake::team_notification_for(state, &current, now)
+                            .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    );
+                }
+            }
         }
     }
     if let Some(to) = patch.priority {
@@ -212,18 +227,26 @@ pub async fn patch(
         return Ok(current);
     }
     let (id, version) = (current.id.clone(), current.version);
+    let mails: Vec<NewOutboxRow> = release_mail.into_iter().collect();
+    let wake = !mails.is_empty();
     let updated = db::run(&state.pool, move |conn| {
-        Ok(match store::update(conn, &id, version, &changes, &audit)? {
-            Some(row) => Ok(row),
-            // Someone else won: report the version there is now.
-            None => Err(store::find(conn, &id)?.map_or(version, |r| r.version)),
-        })
+        Ok(
+            match store::update(conn, &id, version, &changes, &audit, &mails)? {
+                Some(row) => Ok(row),
+                // Someone else won: report the version there is now.
+                None => Err(store::find(conn, &id)?.map_or(version, |r| r.version)),
+            },
+        )
     })
     .await?;
-    updated.map_err(|now_at| match expected {
+    let row = updated.map_err(|now_at| match expected {
         Expected::IfMatch(_) => ApiError::PreconditionFailed,
         _ => version_conflict(now_at),
-    })
+    })?;
+    if wake {
+        state.outbox_wakeup.notify_one();
+    }
+    Ok(row)
 }
 
 fn version_conflict(current: i32) -> ApiError {

@@ -287,6 +287,7 @@ pub fn update(
     version: i32,
     changes: &SubmissionChanges,
     audit: &[NewEvent],
+    mails: &[NewOutboxRow],
 ) -> Result<Option<SubmissionRow>, DbError> {
     write_tx(conn, |conn| {
         let updated = diesel::update(
@@ -302,6 +303,11 @@ pub fn update(
         for event in audit {
             diesel::insert_into(events::table)
                 .values(event)
+                .execute(conn)?;
+        }
+        for mail in mails {
+            diesel::insert_into(outbox::table)
+                .values(mail)
                 .execute(conn)?;
         }
         Ok(Some(
@@ -402,4 +408,15 @@ pub fn active_role(conn: &mut DbConnection, user_id: &str) -> Result<Option<Stri
         .select(staff_users::role)
         .first(conn)
         .optional()?)
+}
+
+/// Whether an e-mail for this purpose was ever written for the submission.
+pub fn has_mail(conn: &mut DbConnection, submission: &str, purpose: &str) -> Result<bool, DbError> {
+    use diesel::dsl::{exists, select};
+    Ok(select(exists(
+        outbox::table
+            .filter(outbox::submission_id.eq(submission))
+            .filter(outbox::purpose.eq(purpose)),
+    ))
+    .get_result(conn)?)
 }

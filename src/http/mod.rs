@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/merci", "GET").route(web::get().to(pages::thank_you)))
         .service(resource("/v1/forms/newsroom", "POST").route(web::post().to(public::newsroom)))
         .service(resource("/v1/forms/sales", "POST").route(web::post().to(public::sales)))
+        .service(resource("/v1/forms/{form}/token", "GET").route(web::get().to(public::token)))
         .service(resource("/health/live", "GET").route(web::get().to(ops::live)))
         .service(resource("/health/ready", "GET").route(web::get().to(ops::ready)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))

@@ -12,6 +12,9 @@ use crate::startup::AppState;
 #[template(path = "pages/demo.html")]
 struct Demo<'a> {
     site: &'a str,
+    honeypot: &'a str,
+    newsroom_token: String,
+    sales_token: String,
     newsroom_topics: Vec<(&'static str, &'static str)>,
     sales_topics: Vec<(&'static str, &'static str)>,
 }
@@ -56,9 +59,14 @@ pub async fn stylesheet() -> HttpResponse {
 #[utoipa::path(get, path = "/", tag = "pages",
     responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 pub async fn demo(state: web::Data<AppState>) -> HttpResponse {
+    // The page carries fresh tokens: never cached.
+    let now_ms = chrono::Utc::now().timestamp_millis();
     html(
         Demo {
             site: &state.settings.site.name,
+            honeypot: state.screen.honeypot_field(),
+            newsroom_token: state.screen.issue(FormKind::Newsroom, now_ms),
+            sales_token: state.screen.issue(FormKind::Sales, now_ms),
             newsroom_topics: topics(FormKind::Newsroom),
             sales_topics: topics(FormKind::Sales),
         }

@@ -377,3 +377,40 @@ fn thank_you(base: &str, reference: &str) -> String {
     let sep = if base.contains('?') { '&' } else { '?' };
     format!("{base}{sep}reference={reference}")
 }
+
+/// A form token: the form sends it back in the `form_token` field.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FormToken {
+    /// The field to send it in.
+    #[schema(example = "form_token")]
+    pub field: &'static str,
+    pub token: String,
+    /// The honeypot field the form must include, empty and hidden from people.
+    #[schema(example = "website")]
+    pub honeypot_field: String,
+}
+
+/// A signed token for one form, stamped with the time it was issued. A post that carries it
+/// sooner than `antispam.min_seconds` after, or a forged or old one, is quarantined; so is one
+/// without it when `antispam.require_token` is set.
+#[utoipa::path(get, path = "/v1/forms/{form}/token", tag = "forms",
+    params(("form" = FormKind, Path, description = "`newsroom` or `sales`")),
+    responses(
+        (status = 200, description = "A token for that form", body = FormToken,
+            headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 404, description = "No such form", body = ErrorBody),
+    ))]
+pub async fn token(form: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+    let Ok(form) = FormKind::parse(&form) else {
+        return ApiError::NotFound.respond(Locale::En, None);
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(FormToken {
+            field: TOKEN_FIELD,
+            token: state
+                .screen
+                .issue(form, chrono::Utc::now().timestamp_millis()),
+            honeypot_field: state.screen.honeypot_field().to_owned(),
+        })
+}

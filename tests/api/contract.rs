@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/merci"),
     ("post", "/v1/forms/newsroom"),
     ("post", "/v1/forms/sales"),
+    ("get", "/v1/forms/{form}/token"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/openapi.json"),

@@ -269,3 +269,40 @@ pub struct Received {
     /// A thank-you in the reader's language.
     pub message: String,
 }
+
+/// Adds the fields a post may carry besides the form's own to the four form schemas: the
+/// honeypot (named by configuration), the form token and the CAPTCHA response. Any value is
+/// accepted: what they say decides quarantine, never the answer.
+pub fn add_extra_fields(api: &mut utoipa::openapi::OpenApi, honeypot: &str, captcha: &str) {
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let extras = [
+        (
+            honeypot,
+            "Leave empty and hide from people: a value marks the post as suspected spam",
+        ),
+        (
+            crate::screening::TOKEN_FIELD,
+            "The token `GET /v1/forms/{form}/token` issued for this form",
+        ),
+        (
+            captcha,
+            "The CAPTCHA widget's response, when the site uses one",
+        ),
+    ];
+    for name in [
+        "NewsroomForm",
+        "NewsroomHtmlForm",
+        "SalesForm",
+        "SalesHtmlForm",
+    ] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            for (field, description) in extras {
+                object
+                    .properties
+                    .insert(field.to_owned(), text(description).build().into());
+            }
+        }
+    }
+}

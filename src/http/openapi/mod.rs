@@ -3,8 +3,6 @@
 
 mod forms;
 
-use std::sync::OnceLock;
-
 use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -192,6 +190,7 @@ impl Modify for BearerAuth {
     paths(
         super::public::newsroom,
         super::public::sales,
+        super::public::token,
         super::pages::demo,
         super::pages::stylesheet,
         super::pages::thank_you,
@@ -225,21 +224,19 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// The document, built once.
-pub fn document() -> &'static str {
-    static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_json()
-            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    })
+/// The document for this deployment: the forms' schemas name its honeypot and CAPTCHA fields.
+pub fn document(honeypot: &str, captcha: &str) -> String {
+    let mut api = ApiDoc::openapi();
+    forms::add_extra_fields(&mut api, honeypot, captcha);
+    api.to_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "ops",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
-pub async fn openapi_json() -> HttpResponse {
+pub async fn openapi_json(state: actix_web::web::Data<crate::startup::AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(document())
+        .body(state.openapi.clone())
 }

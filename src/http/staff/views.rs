@@ -166,6 +166,12 @@ pub struct Submission {
     pub version: i32,
     pub first_response_at: Option<Instant>,
     pub resolved_at: Option<Instant>,
+    /// Why it was quarantined (`honeypot`, `too_fast`, `blocked_word`…); null when it was not.
+    #[schema(example = "honeypot,too_fast")]
+    pub spam_reason: Option<String>,
+    /// What to know about its text: `bidi` when it holds bidirectional control characters,
+    /// which can make it display in another order than it reads.
+    pub flags: Vec<String>,
 }
 
 impl Submission {
@@ -187,6 +193,13 @@ impl Submission {
             version: s.version,
             first_response_at: s.first_response_at.map(Instant::from),
             resolved_at: s.resolved_at.map(Instant::from),
+            spam_reason: s.spam_reason.clone(),
+            flags: s
+                .flags
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }
