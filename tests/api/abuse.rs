@@ -1,0 +1,284 @@
+//! The abuse defences, black-box: suspected spam is kept, quarantined and answered like any
+//! other post; staff release it; hostile bodies are refused with nothing stored.
+
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+
+use crate::helpers::{
+    free_port, newsroom_body, spawn_app, spawn_app_with, test_settings, Backend, MailSink,
+    SinkMode, TestApp, TestDb,
+};
+
+/// A form token issued `age_ms` ago, signed with the test configuration's key.
+fn token_aged(form: courrier::domain::FormKind, age_ms: i64) -> String {
+    let settings = test_settings("sqlite://unused", 0);
+    let screen = courrier::screening::Screen::new(
+        &settings.antispam,
+        settings.privacy.ip_hash_key.expose_secret(),
+    )
+    .unwrap();
+    screen.issue(form, chrono::Utc::now().timestamp_millis() - age_ms)
+}
+
+fn with(changes: Value) -> Value {
+    let mut body = newsroom_body();
+    for (k, v) in changes.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+/// Posts and returns the stored row behind the answer, which must be the ordinary 201.
+async fn post_and_fetch(app: &TestApp, body: &Value) -> courrier::db::submissions::SubmissionRow {
+    let resp = app.post_json("newsroom", body).await;
+    assert_eq!(resp.status(), 201, "{body}");
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(answer["status"], "received", "the same answer as any post");
+    let reference = answer["reference"].as_str().unwrap().to_owned();
+    app.with_conn(|c| courrier::db::submissions::by_reference(c, &reference).unwrap())
+}
+
+fn mails_of(app: &TestApp, submission: &str) -> i64 {
+    use courrier::db::schema::outbox::dsl::*;
+    use diesel::prelude::*;
+    app.with_conn(|c| {
+        outbox
+            .filter(submission_id.eq(submission))
+            .count()
+            .get_result(c)
+            .unwrap()
+    })
+}
+
+async fn honeypot_post_is_quarantined_and_answered_like_any_other(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let genuine = post_and_fetch(&app, &with(json!({"website": ""}))).await;
+    assert_eq!(genuine.status, "new");
+    assert_eq!(genuine.spam_reason, None);
+    assert_eq!(mails_of(&app, &genuine.id), 2);
+    let bot = post_and_fetch(&app, &with(json!({"website": "http://spam.example"}))).await;
+    assert_eq!(bot.status, "spam");
+    assert_eq!(bot.spam_reason.as_deref(), Some("honeypot"));
+    assert_eq!(mails_of(&app, &bot.id), 0, "no e-mail for suspected spam");
+    // The HTML form answers the same way too: on to the thank-you page.
+    let html = app
+        .post_form(
+            "newsroom",
+            "name=Bot&email=bot%40example.fr&topic=tip&message=Hi&consent=on&website=filled",
+        )
+        .await;
+    assert_eq!(html.status(), 303);
+    assert_eq!(app.count("submissions"), 3, "kept, never dropped");
+    assert_eq!(app.count("outbox"), 2);
+}
+
+async fn form_tokens_catch_posts_too_fast_forged_or_old(b: Backend) {
+    use courrier::domain::FormKind::{Newsroom, Sales};
+    let app = spawn_app(b, free_port()).await;
+    let issued: Value = app
+        .get("/v1/forms/newsroom/token")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issued["field"], "form_token");
+    assert_eq!(issued["honeypot_field"], "website");
+    let fresh = issued["token"].as_str().unwrap();
+    let cases = [
+        (fresh.to_owned(), Some("too_fast")),
+        (token_aged(Newsroom, 10_000), None),
+        (token_aged(Sales, 10_000), Some("invalid_token")),
+        (
+            format!("{}x", token_aged(Newsroom, 10_000)),
+            Some("invalid_token"),
+        ),
+        ("newsroom.1.forged".to_owned(), Some("invalid_token")),
+        (token_aged(Newsroom, 2 * 86_400_000), Some("expired_token")),
+        (String::new(), None),
+    ];
+    for (token, reason) in cases {
+        let row = post_and_fetch(&app, &with(json!({"form_token": token}))).await;
+        assert_eq!(row.spam_reason.as_deref(), reason, "token {token:?}");
+        assert_eq!(row.status, if reason.is_some() { "spam" } else { "new" });
+    }
+    assert_eq!(app.get("/v1/forms/letters/token").await.status(), 404);
+}
+
+async fn a_missing_token_is_suspect_only_when_required(b: Backend) {
+    let app = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+        s.antispam.require_token = true;
+    })
+    .await;
+    let row = post_and_fetch(&app, &newsroom_body()).await;
+    assert_eq!(row.spam_reason.as_deref(), Some("missing_token"));
+    let token = token_aged(courrier::domain::FormKind::Newsroom, 5_000);
+    let row = post_and_fetch(&app, &with(json!({"form_token": token}))).await;
+    assert_eq!(row.status, "new");
+}
+
+async fn more_links_than_allowed_is_suspect(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let three = "Voir https://a.example, http://b.example/x et www.c.example.";
+    assert_eq!(
+        post_and_fetch(&app, &with(json!({"message": three})))
+            .await
+            .status,
+        "new"
+    );
+    let four = format!("{three} Et https://www.d.example.");
+    let row = post_and_fetch(&app, &with(json!({"message": four}))).await;
+    assert_eq!(row.spam_reason.as_deref(), Some("too_many_links"));
+}
+
+async fn block_lists_quarantine_addresses_domains_networks_and_words(b: Backend) {
+    let app = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+        s.antispam.blocked_emails = vec!["Troll@Example.org".into()];
+        s.antispam.blocked_domains = vec!["spam.example".into()];
+        s.antispam.blocked_words = vec!["CASINO en ligne".into()];
+    })
+    .await;
+    let cases = [
+        (json!({"email": "troll@example.org"}), "blocked_email"),
+        (json!({"email": "x@mail.spam.example"}), "blocked_domain"),
+        (
+            json!({"subject": "Le meilleur casino EN LIGNE"}),
+            "blocked_word",
+        ),
+    ];
+    for (change, reason) in cases {
+        let row = post_and_fetch(&app, &with(change)).await;
+        assert_eq!(row.spam_reason.as_deref(), Some(reason));
+    }
+    let row = post_and_fetch(&app, &with(json!({"email": "x@notspam.example"}))).await;
+    assert_eq!(row.status, "new", "only the domain and its subdomains");
+    // The tests post from loopback.
+    let blocked = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+        s.antispam.blocked_networks = vec!["127.0.0.0/8".into()];
+    })
+    .await;
+    let row = post_and_fetch(&blocked, &newsroom_body()).await;
+    assert_eq!(row.spam_reason.as_deref(), Some("blocked_network"));
+}
+
+async fn releasing_quarantine_notifies_the_team_once(b: Backend) {
+    let sink = MailSink::start(SinkMode::Accept);
+    let app = spawn_app(b, sink.port).await;
+    let editor = app.staff("editor").await;
+    let row = post_and_fetch(&app, &with(json!({"website": "x"}))).await;
+    let path = format!("/v1/submissions/{}", row.reference);
+    let detail: Value = app
+        .get_as(&editor, &path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["status"], "spam");
+    assert_eq!(detail["spam_reason"], "honeypot");
+    let listed: Value = app
+        .get_as(&editor, "/v1/submissions?status=spam")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let release = |status: &'static str| {
+        app.patch_as(&editor, &path)
+            .json(&json!({ "status": status }))
+            .send()
+    };
+    assert_eq!(release("open").await.unwrap().status(), 200);
+    let mails = sink.wait_for(1).await;
+    assert_eq!(mails.len(), 1);
+    let subject = mails[0].header("Subject").unwrap();
+    assert!(subject.contains(&row.reference), "{subject}");
+    assert_eq!(mails[0].header("To").unwrap(), "redaction@localhost");
+    assert_eq!(
+        mails_of(&app, &row.id),
+        1,
+        "the team only: no acknowledgement"
+    );
+    // Back to spam and out again: the team has heard of it already.
+    assert_eq!(release("spam").await.unwrap().status(), 200);
+    assert_eq!(release("open").await.unwrap().status(), 200);
+    assert_eq!(mails_of(&app, &row.id), 1);
+}
+
+async fn bidi_and_normalisation_are_kept_exactly_and_bidi_is_flagged(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let tricky = "Facture \u{202E}fdp.exe\u{202C} jointe";
+    let row = post_and_fetch(&app, &with(json!({"subject": tricky, "message": tricky}))).await;
+    assert_eq!(row.subject.as_deref(), Some(tricky));
+    assert_eq!(row.message, tricky);
+    assert_eq!(row.flags, "bidi");
+    assert_eq!(row.status, "new", "flagged, not suspect");
+    let nfc = "Zoé Müller";
+    let nfd = "Zoe\u{301} Mu\u{308}ller";
+    for name in [nfc, nfd] {
+        let row = post_and_fetch(&app, &with(json!({"name": name}))).await;
+        assert_eq!(row.name.as_bytes(), name.as_bytes(), "stored byte for byte");
+        assert_eq!(row.flags, "");
+    }
+    let editor = app.staff("editor").await;
+    let list: Value = app
+        .get_as(&editor, "/v1/submissions?limit=100")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &list["items"].as_array().unwrap().last().unwrap()["reference"];
+    let detail: Value = app
+        .get_as(
+            &editor,
+            &format!("/v1/submissions/{}", first.as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["flags"], json!(["bidi"]));
+}
+
+async fn duplicate_fields_are_refused_and_nothing_is_stored(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let json_body = r#"{"name":"A","name":"B","email":"a@example.fr","topic":"tip","message":"m","consent":true}"#;
+    let resp = app
+        .client
+        .post(app.url("/v1/forms/newsroom"))
+        .header("content-type", "application/json")
+        .body(json_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "malformed_request");
+    let resp = app
+        .post_form(
+            "newsroom",
+            "name=A&email=a%40example.fr&email=b%40example.fr&topic=tip&message=m&consent=on",
+        )
+        .await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(app.count("submissions"), 0);
+}
+
+crate::on_both_backends!(
+    honeypot_post_is_quarantined_and_answered_like_any_other,
+    form_tokens_catch_posts_too_fast_forged_or_old,
+    a_missing_token_is_suspect_only_when_required,
+    more_links_than_allowed_is_suspect,
+    block_lists_quarantine_addresses_domains_networks_and_words,
+    releasing_quarantine_notifies_the_team_once,
+    bidi_and_normalisation_are_kept_exactly_and_bidi_is_flagged,
+    duplicate_fields_are_refused_and_nothing_is_stored,
+);
