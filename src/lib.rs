@@ -8,6 +8,7 @@ pub mod domain;
 pub mod http;
 pub mod instruments;
 pub mod intake;
+pub mod limits;
 pub mod mail;
 pub mod screening;
 pub mod seed;

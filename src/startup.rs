@@ -37,6 +37,7 @@ pub struct AppState {
     pub trusted_proxies: crate::http::client_ip::Networks,
     /// The OpenAPI document, built for this configuration.
     pub openapi: String,
+    pub form_limits: crate::limits::FormLimits,
 }
 
 pub struct Application {
@@ -46,6 +47,7 @@ pub struct Application {
     server: Server,
     worker: Option<WorkerHandle>,
     pool: Pool,
+    pruner: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -105,6 +107,7 @@ impl Application {
         let trusted_proxies = crate::http::client_ip::Networks::new(&settings.http.trusted_proxies);
         let openapi =
             crate::http::openapi::document(screen.honeypot_field(), screen.captcha_field());
+        let settings_limits = settings.limits.clone();
         let state = web::Data::new(AppState {
             web_policy,
             shutting_down: shutting_down.clone(),
@@ -118,6 +121,17 @@ impl Application {
             screen,
             trusted_proxies,
             openapi,
+            form_limits: crate::limits::FormLimits::new(&settings_limits),
+        });
+        // The limiters forget quiet keys every minute; the task ends with the server.
+        let pruned = state.clone();
+        let pruner = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                pruned.form_limits.prune();
+                pruned.auth.prune_limits();
+            }
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -145,6 +159,7 @@ impl Application {
             server,
             worker,
             pool,
+            pruner,
         })
     }
 
@@ -183,6 +198,7 @@ impl Application {
             }
         });
         let served = self.server.await;
+        self.pruner.abort();
         if let Some(worker) = self.worker {
             worker.shutdown().await;
         }

@@ -4,11 +4,9 @@ mod password;
 mod token;
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub use password::{HashError, Hasher};
 pub use token::{new_token, token_hash};
@@ -69,18 +67,23 @@ pub struct Issued {
 pub struct Auth {
     pub settings: AuthSettings,
     pub hasher: Hasher,
-    per_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_ip: Arc<crate::limits::Limiter<IpAddr>>,
 }
 
 impl Auth {
     pub fn new(settings: AuthSettings) -> Result<Auth, HashError> {
-        let per_minute =
-            NonZeroU32::new(settings.login_per_ip_per_minute).unwrap_or(NonZeroU32::MIN);
         Ok(Auth {
             hasher: Hasher::new(settings.max_concurrent_hashes)?,
-            per_ip: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            per_ip: Arc::new(crate::limits::Limiter::per_minute(
+                settings.login_per_ip_per_minute,
+            )),
             settings,
         })
+    }
+
+    /// Forgets the sign-in limiter's quiet addresses.
+    pub fn prune_limits(&self) {
+        self.per_ip.prune();
     }
 
     /// Checks the credentials and opens a session.
@@ -92,13 +95,8 @@ impl Auth {
         ip: Option<IpAddr>,
     ) -> Result<Issued, AuthError> {
         if let Some(ip) = ip {
-            if let Err(not_until) = self.per_ip.check_key(&ip) {
-                let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                    &governor::clock::DefaultClock::default(),
-                ));
-                return Err(AuthError::TooManyAttempts {
-                    retry_after_secs: wait.as_secs().max(1),
-                });
+            if let Err(retry_after_secs) = self.per_ip.check(&ip) {
+                return Err(AuthError::TooManyAttempts { retry_after_secs });
             }
         }
         let email = email.trim().to_lowercase();

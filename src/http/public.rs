@@ -52,6 +52,9 @@ pub enum Encoding {
         (status = 415, description = "Neither JSON nor a URL-encoded form in UTF-8", body = ErrorBody),
         (status = 422, description = "Fields break rules: every field's every problem, in the reader's language",
             content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 429, description = "Too many posts from this address, or for this reader's e-mail address; nothing was stored",
+            content((ErrorBody = "application/json"), (String = "text/html")),
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
         (status = 503, description = "The database cannot be reached; nothing was stored, try again",
             content((ErrorBody = "application/json"), (String = "text/html")),
             headers(("Retry-After" = String, description = "Seconds to wait"))),
@@ -114,6 +117,18 @@ async fn submit(
     let back = back_link(&req);
     let html_back = (encoding == Some(Encoding::Form)).then_some(back.as_str());
     let ip = client_ip(&req, &state.trusted_proxies);
+    let limited = |secs| {
+        state
+            .instruments
+            .submission(form.as_str(), "none", Outcome::RateLimited);
+        ApiError::TooManyRequests {
+            retry_after_secs: secs,
+        }
+        .respond(fallback, html_back)
+    };
+    if let Some(Err(secs)) = ip.map(|ip| state.form_limits.per_ip.check(&ip)) {
+        return limited(secs);
+    }
     let (submission, clues) = match extract(form, &req, body, &state, fallback, encoding).await {
         Ok(s) => s,
         Err((err, locale)) => {
@@ -124,6 +139,13 @@ async fn submit(
         }
     };
     let locale = submission.locale;
+    if let Err(secs) = state
+        .form_limits
+        .per_email
+        .check(&submission.email.as_str().to_lowercase())
+    {
+        return limited(secs);
+    }
     let now_ms = chrono::Utc::now().timestamp_millis();
     let suspicions = state.screen.reasons(&submission, &clues, ip, now_ms).await;
     let meta = ClientMeta {

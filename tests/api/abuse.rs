@@ -282,3 +282,103 @@ crate::on_both_backends!(
     bidi_and_normalisation_are_kept_exactly_and_bidi_is_flagged,
     duplicate_fields_are_refused_and_nothing_is_stored,
 );
+
+mod limits {
+    use super::*;
+
+    async fn post_from(app: &TestApp, forwarded_for: Option<&str>, body: &Value) -> u16 {
+        let mut req = app.client.post(app.url("/v1/forms/newsroom")).json(body);
+        if let Some(ip) = forwarded_for {
+            req = req.header("x-forwarded-for", ip);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        if status == 429 {
+            let wait: u64 = resp.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=3600).contains(&wait), "{wait}");
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(body["error"], "too_many_requests");
+        }
+        status
+    }
+
+    async fn forms_are_limited_per_client_address(b: Backend) {
+        let app = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+            s.limits.form_per_ip_per_minute = 2;
+        })
+        .await;
+        let body = newsroom_body();
+        assert_eq!(post_from(&app, None, &body).await, 201);
+        assert_eq!(post_from(&app, None, &body).await, 201);
+        // Without a trusted proxy, a client cannot pose as another with the header.
+        assert_eq!(post_from(&app, Some("198.51.100.7"), &body).await, 429);
+        assert_eq!(app.count("submissions"), 2, "nothing stored past the limit");
+        // Invalid posts count too: a flood is a flood.
+        assert_eq!(app.post_json("newsroom", &json!({})).await.status(), 429);
+    }
+
+    async fn behind_a_trusted_proxy_each_client_has_its_own_limit(b: Backend) {
+        let app = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+            s.limits.form_per_ip_per_minute = 1;
+            s.http.trusted_proxies = vec!["127.0.0.1".into()];
+            s.antispam.blocked_networks = vec!["203.0.113.0/24".into()];
+        })
+        .await;
+        let body = newsroom_body();
+        assert_eq!(post_from(&app, Some("198.51.100.7"), &body).await, 201);
+        assert_eq!(post_from(&app, Some("198.51.100.7"), &body).await, 429);
+        assert_eq!(
+            post_from(&app, Some("10.9.9.9, 198.51.100.8"), &body).await,
+            201,
+            "the proxy's nearest hop names the client"
+        );
+        // The block list sees the forwarded client too.
+        let resp = app
+            .client
+            .post(app.url("/v1/forms/newsroom"))
+            .header("forwarded", "for=203.0.113.5")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let reference = resp.json::<Value>().await.unwrap()["reference"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let row =
+            app.with_conn(|c| courrier::db::submissions::by_reference(c, &reference).unwrap());
+        assert_eq!(row.spam_reason.as_deref(), Some("blocked_network"));
+    }
+
+    async fn forms_are_limited_per_reader_address(b: Backend) {
+        let app = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+            s.limits.form_per_email_per_hour = 1;
+        })
+        .await;
+        assert_eq!(post_from(&app, None, &newsroom_body()).await, 201);
+        let same = with(json!({"email": "Zoe.Martin@EXAMPLE.fr"}));
+        assert_eq!(post_from(&app, None, &same).await, 429);
+        let other = with(json!({"email": "paul@example.fr"}));
+        assert_eq!(post_from(&app, None, &other).await, 201);
+        let html = app
+            .post_form(
+                "newsroom",
+                "name=Z&email=zoe.martin%40example.fr&topic=tip&message=m&consent=on",
+            )
+            .await;
+        assert_eq!(html.status(), 429);
+        assert!(html.headers().contains_key("retry-after"));
+        assert_eq!(app.count("submissions"), 2);
+    }
+
+    crate::on_both_backends!(
+        forms_are_limited_per_client_address,
+        behind_a_trusted_proxy_each_client_has_its_own_limit,
+        forms_are_limited_per_reader_address,
+    );
+}

@@ -35,7 +35,7 @@ pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = req.peer_addr().map(|a| a.ip());
+    let ip = crate::http::client_ip::client_ip(&req, &state.trusted_proxies);
     let issued = state
         .auth
         .login(&state.pool, &body.email, &body.password, ip)
