@@ -7,7 +7,9 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use crate::db::submissions::{insert_with_outbox, NewEvent, NewOutboxRow, SubmissionRow};
+use crate::db::submissions::{
+    insert_with_outbox, IdempotencyRow, NewEvent, NewOutboxRow, SubmissionRow,
+};
 use crate::db::{self, DbError};
 use crate::domain::{NewSubmission, Reference, Status};
 use crate::mail::{self, Rendered};
@@ -18,6 +20,8 @@ use crate::startup::AppState;
 pub struct ClientMeta {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The post's `Idempotency-Key`, with the hash of its body.
+    pub idempotency: Option<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +32,9 @@ pub enum IntakeError {
     Render(#[from] askama::Error),
     #[error("configuration: {0}")]
     Config(String),
+    /// Another post under the same idempotency key was stored first.
+    #[error("idempotency key already used")]
+    KeyTaken,
 }
 
 /// Stores the submission and its e-mails; returns its public reference once committed.
@@ -148,8 +155,17 @@ pub async fn submit(
             .to_string(),
             created_at: now,
         };
+        let key = meta.idempotency.as_ref().map(|(key, hash)| IdempotencyRow {
+            form: submission.form.as_str().to_owned(),
+            key: key.clone(),
+            body_hash: hash.clone(),
+            submission_id: row.id.clone(),
+            created_at: now,
+            expires_at: now
+                + chrono::Duration::hours(i64::from(state.settings.limits.idempotency_hours)),
+        });
         let stored = db::run(&state.pool, move |conn| {
-            insert_with_outbox(conn, &row, &mails, &event)
+            insert_with_outbox(conn, &row, &mails, &event, key.as_ref())
         })
         .await;
         match stored {
@@ -165,6 +181,9 @@ pub async fn submit(
                     },
                 );
                 return Ok(reference);
+            }
+            Err(DbError::UniqueViolation(what)) if what.contains("idempotency") => {
+                return Err(IntakeError::KeyTaken);
             }
             Err(DbError::UniqueViolation(what))
                 if what.contains("reference") && attempt < ATTEMPTS =>

@@ -131,6 +131,13 @@ impl Application {
                 every.tick().await;
                 pruned.form_limits.prune();
                 pruned.auth.prune_limits();
+                let purged = db::run(&pruned.pool, |conn| {
+                    crate::db::submissions::forget_expired_keys(conn, None, db::now())
+                })
+                .await;
+                if let Err(e) = purged {
+                    tracing::warn!(error = %e, "expired idempotency keys not purged");
+                }
             }
         });
         let mut server = HttpServer::new(move || {

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{events, outbox, submissions};
+use super::schema::{events, idempotency_keys, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
@@ -94,15 +94,76 @@ pub struct NewEvent {
     pub created_at: NaiveDateTime,
 }
 
-/// Writes the submission, its e-mails and its event in one transaction: all or nothing.
+/// An `Idempotency-Key` and the submission it answers with.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub form: String,
+    pub key: String,
+    pub body_hash: String,
+    pub submission_id: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// What a live key answers with: the hash of the body first sent under it, and the reference.
+/// An expired key is forgotten on the way, so that it may be used afresh.
+pub fn idempotent(
+    conn: &mut DbConnection,
+    form: &str,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(String, String)>, DbError> {
+    let found: Option<(String, String, NaiveDateTime)> = idempotency_keys::table
+        .inner_join(submissions::table.on(submissions::id.eq(idempotency_keys::submission_id)))
+        .filter(idempotency_keys::form.eq(form))
+        .filter(idempotency_keys::key.eq(key))
+        .select((
+            idempotency_keys::body_hash,
+            submissions::reference,
+            idempotency_keys::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    match found {
+        Some((hash, reference, expires)) if expires > now => Ok(Some((hash, reference))),
+        Some(_) => {
+            forget_expired_keys(conn, Some((form, key)), now)?;
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+/// Forgets expired keys (one form's one key, or all of them): they may be used afresh.
+pub fn forget_expired_keys(
+    conn: &mut DbConnection,
+    only: Option<(&str, &str)>,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    let expired = idempotency_keys::table.filter(idempotency_keys::expires_at.le(now));
+    Ok(match only {
+        Some((form, key)) => diesel::delete(
+            expired
+                .filter(idempotency_keys::form.eq(form))
+                .filter(idempotency_keys::key.eq(key)),
+        )
+        .execute(conn)?,
+        None => diesel::delete(expired).execute(conn)?,
+    })
+}
+
+/// Writes the submission, its e-mails, its event and its idempotency key in one transaction:
+/// all or nothing.
 pub fn insert_with_outbox(
     conn: &mut DbConnection,
     submission: &SubmissionRow,
     mails: &[NewOutboxRow],
     event: &NewEvent,
+    key: Option<&IdempotencyRow>,
 ) -> Result<(), DbError> {
     if let DbConnection::Pg(pg) = conn {
-        pg_insert_with_outbox(pg, submission, mails, event)?;
+        pg_insert_with_outbox(pg, submission, mails, event, key)?;
         return Ok(());
     }
     write_tx(conn, |conn| {
@@ -113,6 +174,11 @@ pub fn insert_with_outbox(
         diesel::insert_into(events::table)
             .values(event)
             .execute(conn)?;
+        if let Some(key) = key {
+            diesel::insert_into(idempotency_keys::table)
+                .values(key)
+                .execute(conn)?;
+        }
         Ok(())
     })
 }
@@ -124,6 +190,7 @@ fn pg_insert_with_outbox(
     s: &SubmissionRow,
     mails: &[NewOutboxRow],
     e: &NewEvent,
+    key: Option<&IdempotencyRow>,
 ) -> QueryResult<usize> {
     use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
     const SUBMISSION: &str = "id, reference, form, topic, queue, status, priority, name, email, \
@@ -134,6 +201,7 @@ fn pg_insert_with_outbox(
     const OUTBOX: &str = "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
         body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
     const EVENT: &str = "id, submission_id, actor, kind, detail, created_at";
+    const KEY: &str = "form, key, body_hash, submission_id, created_at, expires_at";
     let mut n = 0;
     let mut tuple = |count: usize| {
         let params: Vec<String> = (0..count)
@@ -153,6 +221,12 @@ fn pg_insert_with_outbox(
         sql.push_str(&format!(
             ", o AS (INSERT INTO outbox ({OUTBOX}) VALUES {})",
             rows.join(", ")
+        ));
+    }
+    if key.is_some() {
+        sql.push_str(&format!(
+            ", k AS (INSERT INTO idempotency_keys ({KEY}) VALUES {})",
+            tuple(6)
         ));
     }
     sql.push_str(&format!(
@@ -210,6 +284,15 @@ fn pg_insert_with_outbox(
             .bind::<Integer, _>(m.attempts)
             .bind::<Timestamp, _>(m.next_attempt_at)
             .bind::<Timestamp, _>(m.created_at);
+    }
+    if let Some(k) = key {
+        q = q
+            .bind::<Text, _>(&k.form)
+            .bind::<Text, _>(&k.key)
+            .bind::<Text, _>(&k.body_hash)
+            .bind::<Text, _>(&k.submission_id)
+            .bind::<Timestamp, _>(k.created_at)
+            .bind::<Timestamp, _>(k.expires_at);
     }
     q.bind::<Text, _>(&e.id)
         .bind::<Nullable<Text>, _>(&e.submission_id)

@@ -27,6 +27,7 @@ pub enum Msg {
     Forbidden,
     NotFound,
     MethodNotAllowed,
+    IdempotencyKeyReused,
     IllegalTransition,
     VersionConflict,
     PreconditionFailed,
@@ -62,6 +63,7 @@ impl Msg {
             Msg::Forbidden => "forbidden",
             Msg::NotFound => "not_found",
             Msg::MethodNotAllowed => "method_not_allowed",
+            Msg::IdempotencyKeyReused => "idempotency_key_reused",
             Msg::IllegalTransition => "illegal_transition",
             Msg::VersionConflict => "version_conflict",
             Msg::PreconditionFailed => "precondition_failed",
@@ -118,6 +120,12 @@ impl Msg {
             (Msg::NotFound, En) => "Not found.".into(),
             (Msg::MethodNotAllowed, Fr) => "Méthode non prise en charge ici.".into(),
             (Msg::MethodNotAllowed, En) => "This method is not supported here.".into(),
+            (Msg::IdempotencyKeyReused, Fr) => {
+                "Cette clé d’idempotence a déjà servi pour un autre message.".into()
+            }
+            (Msg::IdempotencyKeyReused, En) => {
+                "This idempotency key was already used for another message.".into()
+            }
             (Msg::IllegalTransition, Fr) => "Ce changement de statut n’est pas permis.".into(),
             (Msg::IllegalTransition, En) => "This status change is not allowed.".into(),
             (Msg::VersionConflict, Fr) => "Quelqu’un d’autre a modifié cette demande entre-temps : rechargez-la.".into(),

@@ -56,6 +56,9 @@ pub enum ApiError {
     /// 405, with the methods the route takes.
     #[error("method not allowed")]
     MethodNotAllowed(&'static str),
+    /// 422: an `Idempotency-Key` already used for another body.
+    #[error("idempotency key reused with another body")]
+    IdempotencyKeyReused,
 }
 
 impl From<DbError> for ApiError {
@@ -109,6 +112,7 @@ impl ApiError {
             ApiError::PreconditionFailed => Msg::PreconditionFailed,
             ApiError::TooManyRequests { .. } => Msg::TooManyRequests,
             ApiError::MethodNotAllowed(_) => Msg::MethodNotAllowed,
+            ApiError::IdempotencyKeyReused => Msg::IdempotencyKeyReused,
         }
     }
 
@@ -237,6 +241,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 

@@ -38,6 +38,8 @@ pub enum Encoding {
     )),
     params(
         ("Accept-Language" = Option<String>, Header, description = "The language of the answer when the body names none"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
+            description = "Sent again with the same body, the same answer, and one submission; with another body, 422. Keys live `limits.idempotency_hours`"),
     ),
     responses(
         (status = 201, description = "Stored; the acknowledgement and the team's notification are on their way", body = Received),
@@ -50,7 +52,7 @@ pub enum Encoding {
         (status = 413, description = "The body is larger than 64 KiB",
             content((ErrorBody = "application/json"), (String = "text/html"))),
         (status = 415, description = "Neither JSON nor a URL-encoded form in UTF-8", body = ErrorBody),
-        (status = 422, description = "Fields break rules: every field's every problem, in the reader's language",
+        (status = 422, description = "Fields break rules: every field's every problem, in the reader's language; or an `Idempotency-Key` already used for another body",
             content((ErrorBody = "application/json"), (String = "text/html"))),
         (status = 429, description = "Too many posts from this address, or for this reader's e-mail address; nothing was stored",
             content((ErrorBody = "application/json"), (String = "text/html")),
@@ -129,16 +131,42 @@ async fn submit(
     if let Some(Err(secs)) = ip.map(|ip| state.form_limits.per_ip.check(&ip)) {
         return limited(secs);
     }
-    let (submission, clues) = match extract(form, &req, body, &state, fallback, encoding).await {
-        Ok(s) => s,
-        Err((err, locale)) => {
-            state
-                .instruments
-                .submission(form.as_str(), "none", Outcome::Invalid);
-            return err.respond(locale, html_back);
-        }
+    let key = match idempotency_key(&req) {
+        Ok(key) => key,
+        Err(e) => return e.respond(fallback, html_back),
     };
+    let answer = |reference: &str, locale: Locale| match html_back {
+        Some(_) => HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                thank_you(&state.settings.site.thank_you_url, reference),
+            ))
+            .finish(),
+        None => HttpResponse::Created().json(Received {
+            reference: reference.to_owned(),
+            status: "received",
+            message: Msg::Received.text(locale),
+        }),
+    };
+    let (submission, clues, hash) =
+        match extract(form, &req, body, &state, fallback, encoding).await {
+            Ok(s) => s,
+            Err((err, locale)) => {
+                state
+                    .instruments
+                    .submission(form.as_str(), "none", Outcome::Invalid);
+                return err.respond(locale, html_back);
+            }
+        };
     let locale = submission.locale;
+    // A key seen before answers as it did then, or refuses another body.
+    if let Some(key) = &key {
+        match replay(&state, form, key, &hash).await {
+            Ok(Some(reference)) => return answer(&reference, locale),
+            Ok(None) => {}
+            Err(e) => return e.respond(locale, html_back),
+        }
+    }
     if let Err(secs) = state
         .form_limits
         .per_email
@@ -155,19 +183,21 @@ async fn submit(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        idempotency: key.clone().map(|k| (k, hash.clone())),
     };
     match intake::submit(&state, submission, meta, suspicions).await {
-        Ok(reference) if html_back.is_some() => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                thank_you(&state.settings.site.thank_you_url, reference.as_str()),
-            ))
-            .finish(),
-        Ok(reference) => HttpResponse::Created().json(Received {
-            reference: reference.as_str().to_owned(),
-            status: "received",
-            message: Msg::Received.text(locale),
-        }),
+        Ok(reference) => answer(reference.as_str(), locale),
+        // The same key arrived at the same time and was stored first: answer as it was.
+        Err(IntakeError::KeyTaken) => {
+            let key = key.unwrap_or_default();
+            match replay(&state, form, &key, &hash).await {
+                Ok(Some(reference)) => answer(&reference, locale),
+                Ok(None) => {
+                    ApiError::Internal("idempotency key vanished".into()).respond(locale, html_back)
+                }
+                Err(e) => e.respond(locale, html_back),
+            }
+        }
         Err(IntakeError::Db(e)) => ApiError::from(e).respond(locale, html_back),
         Err(e) => ApiError::Internal(error_chain(&e)).respond(locale, html_back),
     }
@@ -181,7 +211,7 @@ async fn extract(
     state: &AppState,
     fallback: Locale,
     encoding: Option<Encoding>,
-) -> Result<(NewSubmission, Clues), (ApiError, Locale)> {
+) -> Result<(NewSubmission, Clues, String), (ApiError, Locale)> {
     let fail = |e| (e, fallback);
     let encoding = encoding
         .ok_or(ApiError::UnsupportedMediaType)
@@ -192,7 +222,57 @@ async fn extract(
         honeypot: state.screen.honeypot_field(),
         captcha: state.screen.captcha_field(),
     };
-    parse_post(form, &bytes, encoding, fallback, extra)
+    let hash = body_hash(encoding, &bytes);
+    parse_post(form, &bytes, encoding, fallback, extra).map(|(s, c)| (s, c, hash))
+}
+
+/// What identifies a body under an idempotency key: its encoding and its bytes.
+fn body_hash(encoding: Encoding, bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(match encoding {
+        Encoding::Json => b"json\n".as_slice(),
+        Encoding::Form => b"form\n".as_slice(),
+    });
+    hasher.update(bytes);
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `Idempotency-Key` header: 1 to 255 visible ASCII characters, if sent.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || bytes.len() > 255 || !bytes.iter().all(|b| (0x21..=0x7e).contains(b)) {
+        return Err(ApiError::Malformed(
+            "Idempotency-Key: 1 to 255 visible ASCII characters".into(),
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// The reference a live key answers with, if its body is the same; 422 if it is not.
+async fn replay(
+    state: &AppState,
+    form: FormKind,
+    key: &str,
+    hash: &str,
+) -> Result<Option<String>, ApiError> {
+    let key = key.to_owned();
+    let found = crate::db::run(&state.pool, move |conn| {
+        crate::db::submissions::idempotent(conn, form.as_str(), &key, crate::db::now())
+    })
+    .await?;
+    match found {
+        Some((stored, reference)) if stored == hash => Ok(Some(reference)),
+        Some(_) => Err(ApiError::IdempotencyKeyReused),
+        None => Ok(None),
+    }
 }
 
 /// Every field either form takes; no configurable field name may take one of these.

@@ -382,3 +382,111 @@ mod limits {
         forms_are_limited_per_reader_address,
     );
 }
+
+mod idempotency {
+    use super::*;
+
+    async fn post_keyed(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
+        app.client
+            .post(app.url("/v1/forms/newsroom"))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn reference_of(resp: reqwest::Response) -> String {
+        assert_eq!(resp.status(), 201);
+        resp.json::<Value>().await.unwrap()["reference"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn a_key_sent_again_gets_the_same_answer_and_one_submission(b: Backend) {
+        let app = spawn_app(b, free_port()).await;
+        let body = newsroom_body();
+        let first = reference_of(post_keyed(&app, "k-1", &body).await).await;
+        let again = reference_of(post_keyed(&app, "k-1", &body).await).await;
+        assert_eq!(first, again);
+        assert_eq!(app.count("submissions"), 1);
+        assert_eq!(app.count("outbox"), 2, "one set of e-mails");
+        // Keys are per form, and another key is another submission.
+        let other = reference_of(post_keyed(&app, "k-2", &body).await).await;
+        assert_ne!(other, first);
+        let sales = app
+            .client
+            .post(app.url("/v1/forms/sales"))
+            .header("idempotency-key", "k-1")
+            .json(&crate::helpers::sales_body())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sales.status(), 201);
+        assert_eq!(app.count("submissions"), 3);
+    }
+
+    async fn concurrent_posts_under_one_key_store_one_submission(b: Backend) {
+        let app = spawn_app(b, free_port()).await;
+        let body = newsroom_body();
+        let posts = (0..8).map(|_| post_keyed(&app, "same-key", &body));
+        let answers = futures_util::future::join_all(posts).await;
+        let mut references = Vec::new();
+        for resp in answers {
+            references.push(reference_of(resp).await);
+        }
+        references.dedup();
+        assert_eq!(references.len(), 1, "{references:?}");
+        assert_eq!(app.count("submissions"), 1);
+        assert_eq!(app.count("outbox"), 2);
+    }
+
+    async fn a_key_reused_for_another_body_is_refused(b: Backend) {
+        let app = spawn_app(b, free_port()).await;
+        reference_of(post_keyed(&app, "k", &newsroom_body()).await).await;
+        let changed = with(json!({"message": "Autre chose."}));
+        let resp = post_keyed(&app, "k", &changed).await;
+        assert_eq!(resp.status(), 422);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "idempotency_key_reused");
+        assert_eq!(app.count("submissions"), 1);
+        for bad in ["", "espace ici", &"k".repeat(256)] {
+            let resp = app
+                .client
+                .post(app.url("/v1/forms/newsroom"))
+                .header("idempotency-key", bad)
+                .json(&newsroom_body())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 400, "{bad:?}");
+        }
+        assert_eq!(app.count("submissions"), 1);
+    }
+
+    async fn an_expired_key_may_be_used_afresh(b: Backend) {
+        let app = spawn_app(b, free_port()).await;
+        let first = reference_of(post_keyed(&app, "k", &newsroom_body()).await).await;
+        app.with_conn(|c| {
+            use courrier::db::schema::idempotency_keys::dsl::*;
+            use diesel::prelude::*;
+            diesel::update(idempotency_keys)
+                .set(expires_at.eq(courrier::db::now() - chrono::Duration::seconds(1)))
+                .execute(c)
+                .unwrap();
+        });
+        let changed = with(json!({"message": "Une autre fois."}));
+        let second = reference_of(post_keyed(&app, "k", &changed).await).await;
+        assert_ne!(first, second);
+        assert_eq!(app.count("submissions"), 2);
+        assert_eq!(app.count("idempotency_keys"), 1);
+    }
+
+    crate::on_both_backends!(
+        a_key_sent_again_gets_the_same_answer_and_one_submission,
+        concurrent_posts_under_one_key_store_one_submission,
+        a_key_reused_for_another_body_is_refused,
+        an_expired_key_may_be_used_afresh,
+    );
+}
