@@ -28,6 +28,7 @@ pub enum Msg {
     NotFound,
     MethodNotAllowed,
     IdempotencyKeyReused,
+    HeadersTooLarge,
     IllegalTransition,
     VersionConflict,
     PreconditionFailed,
@@ -64,6 +65,7 @@ impl Msg {
             Msg::NotFound => "not_found",
             Msg::MethodNotAllowed => "method_not_allowed",
             Msg::IdempotencyKeyReused => "idempotency_key_reused",
+            Msg::HeadersTooLarge => "headers_too_large",
             Msg::IllegalTransition => "illegal_transition",
             Msg::VersionConflict => "version_conflict",
             Msg::PreconditionFailed => "precondition_failed",
@@ -120,6 +122,8 @@ impl Msg {
             (Msg::NotFound, En) => "Not found.".into(),
             (Msg::MethodNotAllowed, Fr) => "Méthode non prise en charge ici.".into(),
             (Msg::MethodNotAllowed, En) => "This method is not supported here.".into(),
+            (Msg::HeadersTooLarge, Fr) => "Les en-têtes de la requête sont trop longs.".into(),
+            (Msg::HeadersTooLarge, En) => "The request's headers are too large.".into(),
             (Msg::IdempotencyKeyReused, Fr) => {
                 "Cette clé d’idempotence a déjà servi pour un autre message.".into()
             }

@@ -56,6 +56,9 @@ pub enum ApiError {
     /// 405, with the methods the route takes.
     #[error("method not allowed")]
     MethodNotAllowed(&'static str),
+    /// 431: the request's headers are larger than we read.
+    #[error("request headers too large")]
+    HeadersTooLarge,
     /// 422: an `Idempotency-Key` already used for another body.
     #[error("idempotency key reused with another body")]
     IdempotencyKeyReused,
@@ -113,6 +116,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => Msg::TooManyRequests,
             ApiError::MethodNotAllowed(_) => Msg::MethodNotAllowed,
             ApiError::IdempotencyKeyReused => Msg::IdempotencyKeyReused,
+            ApiError::HeadersTooLarge => Msg::HeadersTooLarge,
         }
     }
 
@@ -242,6 +246,7 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
     }
 

@@ -40,6 +40,9 @@ impl WebPolicy {
     }
 }
 
+/// Headers beyond this, all together, are refused (431) before any handler reads them.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+
 fn is_form_route(path: &str) -> bool {
     path.starts_with("/v1/forms/")
 }
@@ -52,11 +55,20 @@ pub async fn apply(
         .app_data::<web::Data<AppState>>()
         .map(|s| s.web_policy.clone());
     let form_route = is_form_route(req.path());
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
     let origin = policy
         .as_ref()
         .filter(|_| form_route)
         .and_then(|p| p.allowed(req.headers()).cloned());
-    let mut res = if form_route && req.method() == Method::OPTIONS {
+    let mut res = if header_bytes > MAX_HEADER_BYTES {
+        let refusal =
+            crate::http::ApiError::HeadersTooLarge.respond(crate::domain::Locale::En, None);
+        req.into_response(refusal).map_into_right_body()
+    } else if form_route && req.method() == Method::OPTIONS {
         // A CORS preflight: answered here, with the grant only for our origins.
         let mut preflight = HttpResponse::NoContent();
         if origin.is_some() {

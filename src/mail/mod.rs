@@ -37,7 +37,7 @@ pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), String> {
         .map_err(|e| format!("recipients: {e}"))?;
     let mut builder = Message::builder()
         .from(from)
-        .subject(job.subject.as_str())
+        .raw_header(subject_header(&job.subject))
         .message_id(Some(job.message_id.clone()))
         .date_now();
     for mailbox in to {
@@ -66,4 +66,60 @@ pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), String> {
         )
         .map_err(|e| format!("message: {e}"))?;
     Ok((message.envelope().clone(), message.formatted()))
+}
+
+/// The `Subject` header. lettre writes plain ASCII words as they are, and a word shaped like an
+/// RFC 2047 encoded word (`=?UTF-8?Q?=0A?=`) would then be decoded by the reader's mail client
+/// into whatever it encodes, a line break included. A subject holding `=?` is therefore written
+/// entirely as encoded words of our own, so that it reads back exactly as it was written.
+fn subject_header(subject: &str) -> lettre::message::header::HeaderValue {
+    use base64::Engine;
+    use lettre::message::header::{HeaderName, HeaderValue};
+    let name = HeaderName::new_from_ascii_str("Subject");
+    if !subject.contains("=?") {
+        return HeaderValue::new(name, subject.to_owned());
+    }
+    // 39 bytes make 52 base64 characters: each word is 64, each folded line under 78.
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in subject.chars() {
+        if chunk.len() + c.len_utf8() > 39 {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    let encoded = words
+        .iter()
+        .map(|w| {
+            format!(
+                "=?utf-8?b?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w.as_bytes())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n ");
+    HeaderValue::dangerous_new_pre_encoded(name, subject.to_owned(), encoded)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_subject_shaped_like_encoded_words_reads_back_as_written() {
+        for subject in [
+            "=?UTF-8?Q?=0A?=",
+            "Re: =?UTF-8?Q?=0D=0ABcc:_x@example.org?= et la suite, assez longue pour être pliée",
+            "Plain subject",
+        ] {
+            let header = super::subject_header(subject);
+            let mut raw = String::new();
+            let mut headers = lettre::message::header::Headers::new();
+            headers.insert_raw(header);
+            raw.push_str(&headers.to_string());
+            raw.push_str("\r\n");
+            let (parsed, _) = mailparse::parse_headers(raw.as_bytes()).unwrap();
+            assert_eq!(parsed[0].get_value(), subject, "{raw}");
+            assert!(raw.lines().all(|l| l.len() <= 78), "{raw}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod config;
 mod contract;
 mod delivery;
 mod forms;
+mod hostile;
 mod metrics;
 mod resilience;
 mod routing;
