@@ -490,3 +490,101 @@ mod idempotency {
         an_expired_key_may_be_used_afresh,
     );
 }
+
+mod captcha {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use actix_web::{web, App, HttpResponse, HttpServer};
+
+    use super::*;
+
+    type Seen = Arc<Mutex<Vec<HashMap<String, String>>>>;
+
+    /// A siteverify endpoint on loopback, in the providers' style: `good` passes, `bad` fails,
+    /// `slow` answers after the service's timeout, `broken` answers 500.
+    async fn verify_endpoint() -> (String, Seen) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen: Seen = Arc::default();
+        let shared = seen.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(shared.clone()))
+                .route(
+                    "/siteverify",
+                    web::post().to(
+                        |form: web::Form<HashMap<String, String>>, seen: web::Data<Seen>| async move {
+                            let form = form.into_inner();
+                            seen.lock().unwrap().push(form.clone());
+                            match form.get("response").map(String::as_str) {
+                                Some("good") => HttpResponse::Ok().json(json!({"success": true})),
+                                Some("slow") => {
+                                    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                                    HttpResponse::Ok().json(json!({"success": true}))
+                                }
+                                Some("broken") => HttpResponse::InternalServerError().finish(),
+                                _ => HttpResponse::Ok()
+                                    .json(json!({"success": false, "error-codes": ["invalid-input-response"]})),
+                            }
+                        },
+                    ),
+                )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        (format!("http://127.0.0.1:{port}/siteverify"), seen)
+    }
+
+    async fn app_with_captcha(b: Backend, url: String) -> TestApp {
+        spawn_app_with(Arc::new(TestDb::new(b)), free_port(), move |s| {
+            s.antispam.captcha.verify_url = Some(url);
+            s.antispam.captcha.secret = Some("captcha-secret".to_owned().into());
+            s.antispam.captcha.timeout_ms = 300;
+        })
+        .await
+    }
+
+    async fn captcha_is_verified_server_side_and_a_failure_quarantines(b: Backend) {
+        let (url, seen) = verify_endpoint().await;
+        let app = app_with_captcha(b, url).await;
+        let good = post_and_fetch(&app, &with(json!({"captcha_response": "good"}))).await;
+        assert_eq!(good.status, "new");
+        assert_eq!(mails_of(&app, &good.id), 2);
+        let asked = seen.lock().unwrap()[0].clone();
+        assert_eq!(asked["secret"], "captcha-secret");
+        assert_eq!(asked["response"], "good");
+        assert_eq!(asked["remoteip"], "127.0.0.1");
+        let bad = post_and_fetch(&app, &with(json!({"captcha_response": "bad"}))).await;
+        assert_eq!(bad.spam_reason.as_deref(), Some("captcha_failed"));
+        let missing = post_and_fetch(&app, &newsroom_body()).await;
+        assert_eq!(missing.spam_reason.as_deref(), Some("captcha_missing"));
+        assert_eq!(mails_of(&app, &bad.id) + mails_of(&app, &missing.id), 0);
+    }
+
+    async fn a_captcha_provider_down_slow_or_failing_quarantines_and_never_rejects(b: Backend) {
+        let (url, _) = verify_endpoint().await;
+        let app = app_with_captcha(b, url).await;
+        for response in ["slow", "broken"] {
+            let row = post_and_fetch(&app, &with(json!({"captcha_response": response}))).await;
+            assert_eq!(
+                row.spam_reason.as_deref(),
+                Some("captcha_unavailable"),
+                "{response}"
+            );
+        }
+        let down =
+            app_with_captcha(b, format!("http://127.0.0.1:{}/siteverify", free_port())).await;
+        let row = post_and_fetch(&down, &with(json!({"captcha_response": "good"}))).await;
+        assert_eq!(row.spam_reason.as_deref(), Some("captcha_unavailable"));
+        assert_eq!(row.status, "spam");
+    }
+
+    crate::on_both_backends!(
+        captcha_is_verified_server_side_and_a_failure_quarantines,
+        a_captcha_provider_down_slow_or_failing_quarantines_and_never_rejects,
+    );
+}

@@ -225,3 +225,61 @@ fn site_origins_must_be_bare_origins() {
     .unwrap();
     assert_eq!(ok.site.origins.len(), 2);
 }
+
+#[test]
+fn abuse_settings_are_checked_by_key() {
+    for (key, value, named) in [
+        (
+            "COURRIER__HTTP__TRUSTED_PROXIES",
+            "10.0.0.0/8, lb",
+            "http.trusted_proxies",
+        ),
+        (
+            "COURRIER__ANTISPAM__BLOCKED_NETWORKS",
+            "203.0.113.0/33",
+            "antispam.blocked_networks",
+        ),
+        (
+            "COURRIER__ANTISPAM__HONEYPOT_FIELD",
+            "email",
+            "antispam.honeypot_field",
+        ),
+        (
+            "COURRIER__ANTISPAM__HONEYPOT_FIELD",
+            "form_token",
+            "antispam.honeypot_field",
+        ),
+        (
+            "COURRIER__ANTISPAM__HONEYPOT_FIELD",
+            "a b",
+            "antispam.honeypot_field",
+        ),
+        (
+            "COURRIER__ANTISPAM__CAPTCHA__VERIFY_URL",
+            "https://captcha.example/siteverify",
+            "antispam.captcha.secret",
+        ),
+        (
+            "COURRIER__LIMITS__FORM_PER_IP_PER_MINUTE",
+            "0",
+            "limits.form_per_ip_per_minute",
+        ),
+        ("COURRIER__METRICS__TOKEN", "short", "metrics.token"),
+    ] {
+        let err = load(&[(key, value)], None).unwrap_err();
+        assert!(err.contains(named), "{key}={value}: {err}");
+    }
+    let ok = load(
+        &[
+            (
+                "COURRIER__HTTP__TRUSTED_PROXIES",
+                "10.0.0.0/8, 192.0.2.1, ::1",
+            ),
+            ("COURRIER__ANTISPAM__BLOCKED_WORDS", "casino, viagra"),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(ok.http.trusted_proxies.len(), 3);
+    assert_eq!(ok.antispam.blocked_words, ["casino", "viagra"]);
+}
