@@ -328,17 +328,18 @@ pub fn parse_post(
 ) -> Result<(NewSubmission, Clues), (ApiError, Locale)> {
     let fail = |e| (e, fallback);
     let mut fields = fields(bytes, encoding).map_err(fail)?;
-    let mut take = |name: &str| {
-        fields.remove(name).map(|v| match v {
-            Value::String(s) => s,
-            Value::Null => String::new(),
-            other => other.to_string(),
-        })
+    let mut take = |name: &str| match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err((
+            ApiError::Malformed(format!("{name}: a text or null")),
+            fallback,
+        )),
     };
     let clues = Clues {
-        honeypot: take(extra.honeypot),
-        form_token: take(TOKEN_FIELD),
-        captcha: take(extra.captcha),
+        honeypot: take(extra.honeypot)?,
+        form_token: take(TOKEN_FIELD)?,
+        captcha: take(extra.captcha)?,
     };
     let raw = Value::Object(fields);
     let malformed = |e: serde_json::Error| (ApiError::Malformed(e.to_string()), fallback);

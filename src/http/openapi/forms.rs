@@ -104,13 +104,15 @@ fn phone(body: Body) -> ObjectBuilder {
 }
 
 fn article_url(body: Body) -> ObjectBuilder {
+    // The last label starts with a letter: a host ending in a number is read as an IPv4 address.
     let label = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?";
+    let last = "[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?";
     optional(
         text("The article page the form was on: an absolute http(s) address"),
         body,
     )
     .pattern(Some(format!(
-        "^[{WS}]*$|^[{WS}]*[hH][tT][tT][pP][sS]?://{label}(\\.{label})*([/?#][^{CTRL}{WS}]*)?[{WS}]*$"
+        "^[{WS}]*$|^[{WS}]*[hH][tT][tT][pP][sS]?://({label}\\.)*{last}([/?#][^{CTRL}{WS}]*)?[{WS}]*$"
     )))
     .max_length(Some(ArticleUrl::MAX_CHARS))
 }
@@ -291,17 +293,18 @@ pub fn add_extra_fields(api: &mut utoipa::openapi::OpenApi, honeypot: &str, capt
             "The CAPTCHA widget's response, when the site uses one",
         ),
     ];
-    for name in [
-        "NewsroomForm",
-        "NewsroomHtmlForm",
-        "SalesForm",
-        "SalesHtmlForm",
+    for (name, body) in [
+        ("NewsroomForm", Body::Json),
+        ("NewsroomHtmlForm", Body::Html),
+        ("SalesForm", Body::Json),
+        ("SalesHtmlForm", Body::Html),
     ] {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
             for (field, description) in extras {
-                object
-                    .properties
-                    .insert(field.to_owned(), text(description).build().into());
+                object.properties.insert(
+                    field.to_owned(),
+                    optional(text(description), body).build().into(),
+                );
             }
         }
     }
