@@ -499,6 +499,26 @@ async fn demo_page_serves_both_forms_that_work_without_javascript(b: Backend) {
     assert!(page.contains("Vous souhaitez être contacté par notre service commercial ?"));
     assert!(page.contains(r#"<option value="right_of_reply">"#));
     assert!(!page.contains("<script"), "works without JavaScript");
+    // Each form carries its token and the honeypot, out of sight and away from autofill.
+    assert_eq!(
+        page.matches(r#"name="form_token" value="newsroom."#)
+            .count(),
+        1
+    );
+    assert_eq!(
+        page.matches(r#"name="form_token" value="sales."#).count(),
+        1
+    );
+    assert_eq!(
+        page.matches(r#"<div class="trap" aria-hidden="true">"#)
+            .count(),
+        2
+    );
+    assert_eq!(
+        page.matches(r#"name="website" value="" tabindex="-1" autocomplete="off""#)
+            .count(),
+        2
+    );
     // Every field the demo's forms post is one the API accepts.
     let body = "locale=fr&article_url=https%3A%2F%2Fjournal.example%2Fa&name=A&email=a%40example.fr&organisation=O&phone=0123456789&topic=advertising&message=m&consent=on&marketing_opt_in=on";
     assert_eq!(app.post_form("sales", body).await.status(), 303);

@@ -196,7 +196,41 @@ async fn metrics_show_how_long_the_oldest_job_has_waited(b: Backend) {
     assert!((600.0..660.0).contains(&age), "{age}");
 }
 
+async fn metrics_count_quarantined_and_rate_limited_posts(b: Backend) {
+    let app = spawn_app_with(Arc::new(TestDb::new(b)), free_port(), |s| {
+        s.metrics.token = Some(SecretString::from(TOKEN));
+        s.limits.form_per_ip_per_minute = 2;
+    })
+    .await;
+    let mut bot = newsroom_body();
+    bot["website"] = serde_json::json!("filled by a bot");
+    assert_eq!(app.post_json("newsroom", &bot).await.status(), 201);
+    assert_eq!(
+        app.post_json("newsroom", &newsroom_body()).await.status(),
+        201
+    );
+    assert_eq!(
+        app.post_json("newsroom", &newsroom_body()).await.status(),
+        429
+    );
+    let text = scrape(&app).await;
+    let submissions = "courrier_submissions_total";
+    for (outcome, n) in [
+        ("quarantined", 1.0),
+        ("accepted", 1.0),
+        ("rate_limited", 1.0),
+    ] {
+        let labels = [("form", "newsroom"), ("outcome", outcome)];
+        assert_eq!(
+            sample(&text, submissions, &labels),
+            Some(n),
+            "{outcome}: {text}"
+        );
+    }
+}
+
 crate::on_both_backends!(
+    metrics_count_quarantined_and_rate_limited_posts,
     metrics_follow_submissions_requests_and_sends,
     metrics_count_refused_sends_and_waiting_jobs,
     metrics_show_how_long_the_oldest_job_has_waited,
