@@ -35,8 +35,9 @@ pub struct AppState {
     /// The spam checks.
     pub screen: crate::screening::Screen,
     pub trusted_proxies: crate::http::client_ip::Networks,
-    /// The OpenAPI document, built for this configuration.
+    /// The OpenAPI document, built for this configuration, and its page for people.
     pub openapi: String,
+    pub docs: String,
     pub form_limits: crate::limits::FormLimits,
 }
 
@@ -108,6 +109,8 @@ impl Application {
         let openapi =
             crate::http::openapi::document(screen.honeypot_field(), screen.captcha_field());
         let settings_limits = settings.limits.clone();
+        let docs = crate::http::openapi::docs_page(&openapi)
+            .map_err(|e| anyhow::anyhow!("the API reference page: {e}"))?;
         let state = web::Data::new(AppState {
             web_policy,
             shutting_down: shutting_down.clone(),
@@ -121,6 +124,7 @@ impl Application {
             screen,
             trusted_proxies,
             openapi,
+            docs,
             form_limits: crate::limits::FormLimits::new(&settings_limits),
         });
         // The limiters forget quiet keys every minute; the task ends with the server.

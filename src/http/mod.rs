@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/health/ready", "GET").route(web::get().to(ops::ready)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
         .service(resource("/openapi.json", "GET").route(web::get().to(openapi::openapi_json)))
+        .service(resource("/docs", "GET").route(web::get().to(openapi::docs)))
         .app_data(staff::json_config())
         .app_data(staff::query_config())
         .app_data(staff::path_config())

@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/openapi.json"),
+    ("get", "/docs"),
     ("get", "/metrics"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/logout"),
@@ -146,4 +147,23 @@ async fn an_unknown_path_answers_404_in_the_error_shape() {
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn docs_page_lists_every_route_from_the_document() {
+    let (app, doc) = document().await;
+    let page = app.get("/docs").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    let page = page.text().await.unwrap();
+    assert!(!page.contains("<script"), "no script, nothing fetched");
+    for (method, path) in ROUTES {
+        let heading = format!("<code>{} {}</code>", method.to_uppercase(), path);
+        assert!(page.contains(&heading), "{heading}");
+    }
+    let title = doc["info"]["title"].as_str().unwrap();
+    assert!(page.contains(title));
 }

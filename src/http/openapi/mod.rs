@@ -1,7 +1,10 @@
 //! The API's contract, OpenAPI 3.1, generated from the handlers' annotations and the types they
 //! read and answer. Served at `GET /openapi.json`.
 
+mod docs;
 mod forms;
+
+pub use docs::page as docs_page;
 
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -198,6 +201,7 @@ impl Modify for BearerAuth {
         super::ops::ready,
         super::ops::metrics,
         openapi_json,
+        docs,
         super::staff::session::login,
         super::staff::session::logout,
         super::staff::session::me,
@@ -230,6 +234,15 @@ pub fn document(honeypot: &str, captcha: &str) -> String {
     forms::add_extra_fields(&mut api, honeypot, captcha);
     api.to_json()
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// The API reference for people, rendered from this document.
+#[utoipa::path(get, path = "/docs", tag = "ops",
+    responses((status = 200, description = "The reference page", content_type = "text/html", body = String)))]
+pub async fn docs(state: actix_web::web::Data<crate::startup::AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(state.docs.clone())
 }
 
 /// This document.
