@@ -30,78 +30,66 @@ pub enum Encoding {
     Form,
 }
 
-/// A reader writes to the newsroom: a tip, a correction request, a right of reply, feedback.
-#[utoipa::path(post, path = "/v1/forms/newsroom", tag = "forms",
-    request_body(content(
-        (NewsroomForm = "application/json"),
-        (NewsroomHtmlForm = "application/x-www-form-urlencoded"),
-    )),
-    params(
-        ("Accept-Language" = Option<String>, Header, description = "The language of the answer when the body names none"),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
-            description = "Sent again with the same body, the same answer, and one submission; with another body, 422. Keys live `limits.idempotency_hours`"),
-    ),
-    responses(
-        (status = 201, description = "Stored; the acknowledgement and the team's notification are on their way", body = Received),
-        (status = 303, description = "Stored (HTML form post): on to the thank-you page",
-            headers(("Location" = String, description = "The thank-you page, with the reference"))),
-        (status = 400, description = "The body is not valid JSON or form data, has unknown fields, or is not UTF-8",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 408, description = "The body did not arrive in time",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 413, description = "The body is larger than 64 KiB",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 415, description = "Neither JSON nor a URL-encoded form in UTF-8", body = ErrorBody),
-        (status = 422, description = "Fields break rules: every field's every problem, in the reader's language; or an `Idempotency-Key` already used for another body",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 429, description = "Too many posts from this address, or for this reader's e-mail address; nothing was stored",
-            content((ErrorBody = "application/json"), (String = "text/html")),
-            headers(("Retry-After" = String, description = "Seconds to wait"))),
-        (status = 503, description = "The database cannot be reached; nothing was stored, try again",
-            content((ErrorBody = "application/json"), (String = "text/html")),
-            headers(("Retry-After" = String, description = "Seconds to wait"))),
-    ))]
-pub async fn newsroom(
-    req: HttpRequest,
-    body: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    submit(FormKind::Newsroom, req, body, state).await
+/// The two form routes: the same handling, documented once.
+macro_rules! form_route {
+    ($(#[$doc:meta])* $name:ident, $kind:expr, $path:tt, $json:tt, $html:tt) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "forms",
+            request_body(content(
+                ($json = "application/json"),
+                ($html = "application/x-www-form-urlencoded"),
+            )),
+            params(
+                ("Accept-Language" = Option<String>, Header, description = "The language of the answer when the body names none"),
+                ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
+                    description = "Sent again with the same body, the same answer, and one submission; with another body, 422. Keys live `limits.idempotency_hours`"),
+            ),
+            responses(
+                (status = 201, description = "Stored; the acknowledgement and the team's notification are on their way", body = Received),
+                (status = 303, description = "Stored (HTML form post): on to the thank-you page",
+                    headers(("Location" = String, description = "The thank-you page, with the reference"))),
+                (status = 400, description = "The body is not valid JSON or form data, has unknown fields, or is not UTF-8",
+                    content((ErrorBody = "application/json"), (String = "text/html"))),
+                (status = 408, description = "The body did not arrive in time",
+                    content((ErrorBody = "application/json"), (String = "text/html"))),
+                (status = 413, description = "The body is larger than 64 KiB",
+                    content((ErrorBody = "application/json"), (String = "text/html"))),
+                (status = 415, description = "Neither JSON nor a URL-encoded form in UTF-8", body = ErrorBody),
+                (status = 422, description = "Fields break rules: every field's every problem, in the reader's language; or an `Idempotency-Key` already used for another body",
+                    content((ErrorBody = "application/json"), (String = "text/html"))),
+                (status = 429, description = "Too many posts from this address, or for this reader's e-mail address; nothing was stored",
+                    content((ErrorBody = "application/json"), (String = "text/html")),
+                    headers(("Retry-After" = String, description = "Seconds to wait"))),
+                (status = 503, description = "The database cannot be reached; nothing was stored, try again",
+                    content((ErrorBody = "application/json"), (String = "text/html")),
+                    headers(("Retry-After" = String, description = "Seconds to wait"))),
+            ))]
+        pub async fn $name(
+            req: HttpRequest,
+            body: web::Payload,
+            state: web::Data<AppState>,
+        ) -> HttpResponse {
+            submit($kind, req, body, state).await
+        }
+    };
 }
 
-/// A reader writes to sales: advertising, subscriptions, partnerships, licensing.
-#[utoipa::path(post, path = "/v1/forms/sales", tag = "forms",
-    request_body(content(
-        (SalesForm = "application/json"),
-        (SalesHtmlForm = "application/x-www-form-urlencoded"),
-    )),
-    params(
-        ("Accept-Language" = Option<String>, Header, description = "The language of the answer when the body names none"),
-    ),
-    responses(
-        (status = 201, description = "Stored; the acknowledgement and the team's notification are on their way", body = Received),
-        (status = 303, description = "Stored (HTML form post): on to the thank-you page",
-            headers(("Location" = String, description = "The thank-you page, with the reference"))),
-        (status = 400, description = "The body is not valid JSON or form data, has unknown fields, or is not UTF-8",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 408, description = "The body did not arrive in time",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 413, description = "The body is larger than 64 KiB",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 415, description = "Neither JSON nor a URL-encoded form in UTF-8", body = ErrorBody),
-        (status = 422, description = "Fields break rules: every field's every problem, in the reader's language",
-            content((ErrorBody = "application/json"), (String = "text/html"))),
-        (status = 503, description = "The database cannot be reached; nothing was stored, try again",
-            content((ErrorBody = "application/json"), (String = "text/html")),
-            headers(("Retry-After" = String, description = "Seconds to wait"))),
-    ))]
-pub async fn sales(
-    req: HttpRequest,
-    body: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    submit(FormKind::Sales, req, body, state).await
-}
+form_route!(
+    /// A reader writes to the newsroom: a tip, a correction request, a right of reply, feedback.
+    newsroom,
+    FormKind::Newsroom,
+    "/v1/forms/newsroom",
+    NewsroomForm,
+    NewsroomHtmlForm
+);
+form_route!(
+    /// A reader writes to sales: advertising, subscriptions, partnerships, licensing.
+    sales,
+    FormKind::Sales,
+    "/v1/forms/sales",
+    SalesForm,
+    SalesHtmlForm
+);
 
 async fn submit(
     form: FormKind,

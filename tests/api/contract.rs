@@ -109,10 +109,24 @@ async fn openapi_document_gives_staff_routes_a_bearer_and_every_error_its_shape(
             }
         }
     }
-    // The forms document both encodings, and 422 names the fields.
-    let newsroom = &doc["paths"]["/v1/forms/newsroom"]["post"];
-    assert!(newsroom["requestBody"]["content"]["application/json"].is_object());
-    assert!(newsroom["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+    // Both forms document both encodings, the idempotency key and the flood limit.
+    for form in ["newsroom", "sales"] {
+        let op = &doc["paths"][format!("/v1/forms/{form}")]["post"];
+        let content = &op["requestBody"]["content"];
+        assert!(content["application/json"].is_object(), "{form}");
+        assert!(content["application/x-www-form-urlencoded"].is_object(), "{form}");
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(params.contains(&"Idempotency-Key"), "{form}: {params:?}");
+        assert!(
+            op["responses"]["429"]["headers"]["Retry-After"].is_object(),
+            "{form}"
+        );
+    }
     assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["fields"].is_object());
 }
 
