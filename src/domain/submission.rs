@@ -130,6 +130,23 @@ impl Checker {
         }
     }
 
+    /// The optional phone and article address both forms take.
+    fn contact_extras(
+        &mut self,
+        phone: Option<&str>,
+        article_url: Option<&str>,
+    ) -> (Option<Phone>, Option<ArticleUrl>) {
+        (
+            self.optional("phone", phone, Phone::MAX_CHARS, Phone::parse),
+            self.optional(
+                "article_url",
+                article_url,
+                ArticleUrl::MAX_CHARS,
+                ArticleUrl::parse,
+            ),
+        )
+    }
+
     fn check<T>(&mut self, field: &'static str, r: Result<T, FieldError>) -> Option<T> {
         r.map_err(|e| self.fail(field, e)).ok()
     }
@@ -179,18 +196,8 @@ impl NewSubmission {
             OneLine::parse(s, SUBJECT_MAX)
         });
         let message = c.required("message", raw.message.as_deref(), MessageBody::parse);
-        let phone = c.optional(
-            "phone",
-            raw.phone.as_deref(),
-            Phone::MAX_CHARS,
-            Phone::parse,
-        );
-        let article_url = c.optional(
-            "article_url",
-            raw.article_url.as_deref(),
-            ArticleUrl::MAX_CHARS,
-            ArticleUrl::parse,
-        );
+        let (phone, article_url) =
+            c.contact_extras(raw.phone.as_deref(), raw.article_url.as_deref());
         let article_title = c.optional(
             "article_title",
             raw.article_title.as_deref(),
@@ -232,18 +239,8 @@ impl NewSubmission {
         });
         let topic = topic_of(FormKind::Sales, raw.topic.as_deref(), &mut c);
         let message = c.required("message", raw.message.as_deref(), MessageBody::parse);
-        let phone = c.optional(
-            "phone",
-            raw.phone.as_deref(),
-            Phone::MAX_CHARS,
-            Phone::parse,
-        );
-        let article_url = c.optional(
-            "article_url",
-            raw.article_url.as_deref(),
-            ArticleUrl::MAX_CHARS,
-            ArticleUrl::parse,
-        );
+        let (phone, article_url) =
+            c.contact_extras(raw.phone.as_deref(), raw.article_url.as_deref());
         consent_of(raw.consent, &mut c);
         match (name, email, organisation, topic, message) {
             (Some(name), Some(email), Some(organisation), Some(topic), Some(message))

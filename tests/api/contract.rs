@@ -114,7 +114,10 @@ async fn openapi_document_gives_staff_routes_a_bearer_and_every_error_its_shape(
         let op = &doc["paths"][format!("/v1/forms/{form}")]["post"];
         let content = &op["requestBody"]["content"];
         assert!(content["application/json"].is_object(), "{form}");
-        assert!(content["application/x-www-form-urlencoded"].is_object(), "{form}");
+        assert!(
+            content["application/x-www-form-urlencoded"].is_object(),
+            "{form}"
+        );
         let params: Vec<&str> = op["parameters"]
             .as_array()
             .unwrap()

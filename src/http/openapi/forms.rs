@@ -159,72 +159,72 @@ fn closed(b: ObjectBuilder) -> RefOr<Schema> {
         .into()
 }
 
-fn newsroom(body: Body) -> RefOr<Schema> {
+/// A form's schema: the reader, the form's own fields, then the message and what both forms
+/// share.
+fn form(
+    kind: FormKind,
+    description: &str,
+    body: Body,
+    own: impl FnOnce(ObjectBuilder) -> ObjectBuilder,
+) -> RefOr<Schema> {
+    let reader = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(description))
+        .property("name", one_line("The reader's name", NAME_MAX))
+        .required("name")
+        .property(
+            "email",
+            email("The reader's address; the acknowledgement goes there"),
+        )
+        .required("email")
+        .property("topic", topic(kind))
+        .required("topic");
     closed(
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some(
-                "A tip, correction request, right of reply or feedback for the newsroom",
-            ))
-            .property("name", one_line("The reader's name", NAME_MAX))
-            .required("name")
-            .property(
-                "email",
-                email("The reader's address; the acknowledgement goes there"),
-            )
-            .required("email")
-            .property("topic", topic(FormKind::Newsroom))
-            .required("topic")
-            .property(
-                "subject",
-                optional_line("A subject line", SUBJECT_MAX, body),
-            )
+        own(reader)
             .property("message", message("The message, kept exactly as sent"))
             .required("message")
             .property("phone", phone(body))
             .property("article_url", article_url(body))
-            .property(
-                "article_title",
-                optional_line("The article's title", ARTICLE_TITLE_MAX, body),
-            )
             .property("consent", consent(body))
             .required("consent")
             .property("locale", locale(body)),
     )
 }
 
-fn sales(body: Body) -> RefOr<Schema> {
-    closed(
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some(
-                "An advertising, subscription, partnership or licensing enquiry",
-            ))
-            .property("name", one_line("The reader's name", NAME_MAX))
-            .required("name")
-            .property(
-                "email",
-                email("The reader's address; the acknowledgement goes there"),
+fn newsroom(body: Body) -> RefOr<Schema> {
+    form(
+        FormKind::Newsroom,
+        "A tip, correction request, right of reply or feedback for the newsroom",
+        body,
+        |b| {
+            b.property(
+                "subject",
+                optional_line("A subject line", SUBJECT_MAX, body),
             )
-            .required("email")
             .property(
+                "article_title",
+                optional_line("The article's title", ARTICLE_TITLE_MAX, body),
+            )
+        },
+    )
+}
+
+fn sales(body: Body) -> RefOr<Schema> {
+    form(
+        FormKind::Sales,
+        "An advertising, subscription, partnership or licensing enquiry",
+        body,
+        |b| {
+            b.property(
                 "organisation",
                 one_line("The reader's organisation", ORGANISATION_MAX),
             )
             .required("organisation")
-            .property("topic", topic(FormKind::Sales))
-            .required("topic")
-            .property("message", message("The message, kept exactly as sent"))
-            .required("message")
-            .property("phone", phone(body))
-            .property("article_url", article_url(body))
-            .property("consent", consent(body))
-            .required("consent")
             .property(
                 "marketing_opt_in",
                 checkbox("The reader wants the commercial newsletter", body),
             )
-            .property("locale", locale(body)),
+        },
     )
 }
 
