@@ -95,7 +95,16 @@ impl ReaderEmail {
             return Err(invalid());
         }
         let (local, domain) = s.rsplit_once('@').ok_or_else(invalid)?;
-        let normalised = format!("{local}@{}", domain.to_lowercase());
+        // The local part in ASCII, as browsers' own check requires; the domain in its ASCII
+        // (IDNA) form, so that every relay can deliver without SMTPUTF8.
+        if !local.is_ascii() {
+            return Err(invalid());
+        }
+        let domain = match url::Host::parse(domain) {
+            Ok(url::Host::Domain(ascii)) => ascii,
+            _ => return Err(invalid()),
+        };
+        let normalised = format!("{local}@{domain}");
         // Both checks: the HTML5 rule readers' browsers apply, and the address syntax the
         // mailer will need, so an accepted address can always be written to.
         if !normalised.validate_email()

@@ -254,6 +254,33 @@ async fn limits_hold_on_the_value_as_sent_and_white_space_around_is_trimmed(b: B
     assert_eq!(app.count("submissions"), 1);
 }
 
+async fn international_domains_are_stored_in_ascii_and_local_parts_must_be(b: Backend) {
+    let app = spawn_app(b, crate::helpers::free_port()).await;
+    let resp = app
+        .post_json(
+            "newsroom",
+            &with(newsroom_body(), json!({"email": "anais@Éditions.example"})),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let reference = resp.json::<Value>().await.unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let row = app.with_conn(|c| courrier::db::submissions::by_reference(c, &reference).unwrap());
+    assert_eq!(
+        row.email, "anais@xn--ditions-9xa.example",
+        "deliverable by any relay"
+    );
+    assert_field_errors(
+        &app,
+        "newsroom",
+        with(newsroom_body(), json!({"email": "anaïs@editions.example"})),
+        &[("email", "invalid_email")],
+    )
+    .await;
+}
+
 async fn errors_follow_the_readers_language(b: Backend) {
     let app = spawn_app(b, crate::helpers::free_port()).await;
     let bad = json!({"name": "Zoé", "consent": true});
@@ -537,6 +564,7 @@ crate::on_both_backends!(
     every_validation_rule_is_reported_per_field,
     limits_are_inclusive_and_counted_in_characters,
     limits_hold_on_the_value_as_sent_and_white_space_around_is_trimmed,
+    international_domains_are_stored_in_ascii_and_local_parts_must_be,
     errors_follow_the_readers_language,
     sales_lead_accepts_marketing_opt_in_only_when_ticked,
     html_form_post_redirects_to_the_thank_you_page,
