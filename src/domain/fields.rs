@@ -105,6 +105,12 @@ impl ReaderEmail {
             _ => return Err(invalid()),
         };
         let normalised = format!("{local}@{domain}");
+        // The ASCII form of an international domain is longer: the bound holds on what is sent.
+        if normalised.len() > Self::MAX_CHARS {
+            return Err(FieldError::new(Msg::TooLong {
+                max: Self::MAX_CHARS,
+            }));
+        }
         // Both checks: the HTML5 rule readers' browsers apply, and the address syntax the
         // mailer will need, so an accepted address can always be written to.
         if !normalised.validate_email()

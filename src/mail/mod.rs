@@ -72,13 +72,19 @@ pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), String> {
 /// RFC 2047 encoded word (`=?UTF-8?Q?=0A?=`) would then be decoded by the reader's mail client
 /// into whatever it encodes, a line break included; and it encodes non-ASCII words apart, so
 /// that decoders drop the spaces between them ("Élections  à Lyon" reads "Électionsà Lyon").
-/// Any subject but plain ASCII is therefore written entirely as encoded words of our own, which
-/// read back exactly as written.
+/// Runs of spaces may also be lost where lettre folds a long line. Any subject but plain ASCII
+/// with single spaces is therefore written entirely as encoded words of our own, which read
+/// back exactly as written.
 fn subject_header(subject: &str) -> lettre::message::header::HeaderValue {
     use base64::Engine;
     use lettre::message::header::{HeaderName, HeaderValue};
     let name = HeaderName::new_from_ascii_str("Subject");
-    if subject.is_ascii() && !subject.contains("=?") {
+    let plain = subject.is_ascii()
+        && !subject.contains("=?")
+        && !subject.contains("  ")
+        && !subject.contains('\t')
+        && subject.trim() == subject;
+    if plain {
         return HeaderValue::new(name, subject.to_owned());
     }
     // 39 bytes make 52 base64 characters: each word is 64, each folded line under 78.
@@ -113,6 +119,8 @@ mod tests {
             "Re: =?UTF-8?Q?=0D=0ABcc:_x@example.org?= et la suite, assez longue pour être pliée",
             "Plain subject",
             "Élections  à Lyon : « suite »",
+            "Re: [7777-7777] exe                                                e.=om",
+            " spaced\tout ",
         ] {
             let header = super::subject_header(subject);
             let mut raw = String::new();
