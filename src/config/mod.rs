@@ -11,11 +11,15 @@ use serde::{Deserialize, Deserializer};
 use crate::domain::{Desk, FormKind, Locale, QueueName, Router, RuleSpec};
 
 const EMBEDDED: [(&str, &str); 4] = [
-    ("base", include_str!("../config/base.toml")),
-    ("local", include_str!("../config/local.toml")),
-    ("test", include_str!("../config/test.toml")),
-    ("production", include_str!("../config/production.toml")),
+    ("base", include_str!("../../config/base.toml")),
+    ("local", include_str!("../../config/local.toml")),
+    ("test", include_str!("../../config/test.toml")),
+    ("production", include_str!("../../config/production.toml")),
 ];
+
+mod abuse;
+
+pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,73 +77,6 @@ pub struct HttpSettings {
     /// the client; from any other peer the socket's address is the client's.
     #[serde(default, deserialize_with = "list_or_csv")]
     pub trusted_proxies: Vec<String>,
-}
-
-/// What makes a submission suspect. A suspect submission is kept, quarantined as spam, and
-/// answered exactly as any other; no e-mail leaves for it until staff release it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AntispamSettings {
-    /// A field people never see nor fill (the demo page hides it); a value marks a bot.
-    pub honeypot_field: String,
-    /// Submissions sooner than this after the form's token was issued are suspect.
-    pub min_seconds: u64,
-    /// Tokens older than this are suspect.
-    pub token_max_age_seconds: u64,
-    /// A missing token is suspect too (for sites that embed it in every form).
-    pub require_token: bool,
-    /// More links than this in the message is suspect.
-    pub max_links: usize,
-    /// Reader addresses, exactly (case aside).
-    #[serde(default, deserialize_with = "list_or_csv")]
-    pub blocked_emails: Vec<String>,
-    /// Address domains, with their subdomains.
-    #[serde(default, deserialize_with = "list_or_csv")]
-    pub blocked_domains: Vec<String>,
-    /// Client addresses or networks (`203.0.113.0/24`).
-    #[serde(default, deserialize_with = "list_or_csv")]
-    pub blocked_networks: Vec<String>,
-    /// Words or phrases, case aside, anywhere in the name, organisation, subject or message.
-    #[serde(default, deserialize_with = "list_or_csv")]
-    pub blocked_words: Vec<String>,
-    #[serde(default)]
-    pub captcha: CaptchaSettings,
-}
-
-/// An optional CAPTCHA checked server-side, in the Turnstile / hCaptcha / reCAPTCHA style: the
-/// form's response field is posted with the secret to `verify_url`, which answers
-/// `{"success": true|false}`. A failed check, or a provider that is down or slow, quarantines.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CaptchaSettings {
-    pub verify_url: Option<String>,
-    pub secret: Option<SecretString>,
-    /// The form field carrying the widget's response.
-    pub field: String,
-    pub timeout_ms: u64,
-}
-
-impl Default for CaptchaSettings {
-    fn default() -> Self {
-        CaptchaSettings {
-            verify_url: None,
-            secret: None,
-            field: "captcha_response".into(),
-            timeout_ms: 3000,
-        }
-    }
-}
-
-/// Flood limits of the public forms, and how long idempotency keys live.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitSettings {
-    /// Posts per client address and minute, on both forms together.
-    pub form_per_ip_per_minute: u32,
-    /// Submissions per reader address and hour.
-    pub form_per_email_per_hour: u32,
-    /// An `Idempotency-Key` answers with its first submission for this long.
-    pub idempotency_hours: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -491,53 +428,7 @@ impl Settings {
                 ));
             }
         }
-        for (key, list) in [
-            ("http.trusted_proxies", &self.http.trusted_proxies),
-            ("antispam.blocked_networks", &self.antispam.blocked_networks),
-        ] {
-            for net in list {
-                if crate::http::client_ip::parse_network(net).is_none() {
-                    problems.push(format!("{key}: `{net}` is not an address or a network"));
-                }
-            }
-        }
-        for (key, value) in [
-            (
-                "limits.form_per_ip_per_minute",
-                self.limits.form_per_ip_per_minute,
-            ),
-            (
-                "limits.form_per_email_per_hour",
-                self.limits.form_per_email_per_hour,
-            ),
-            ("limits.idempotency_hours", self.limits.idempotency_hours),
-        ] {
-            if value == 0 {
-                problems.push(format!("{key}: at least 1"));
-            }
-        }
-        let captcha = &self.antispam.captcha;
-        if let Some(url) = &captcha.verify_url {
-            if !url.starts_with("https://") && !url.starts_with("http://") {
-                problems.push("antispam.captcha.verify_url: an http(s) URL".into());
-            }
-            if captcha.secret.is_none() {
-                problems.push("antispam.captcha.secret: required with a verify_url".into());
-            }
-        }
-        let reserved = ["form_token", captcha.field.as_str()];
-        let field = self.antispam.honeypot_field.as_str();
-        if field.is_empty()
-            || !field
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            || reserved.contains(&field)
-            || crate::http::public::FORM_FIELDS.contains(&field)
-        {
-            problems.push(format!(
-                "antispam.honeypot_field: `{field}` must be a plain name no form field uses"
-            ));
-        }
+        abuse::check(self, &mut problems);
         if !["text", "json"].contains(&self.log.format.as_str()) {
             problems.push("log.format: `text` or `json`".into());
         }
