@@ -78,7 +78,9 @@ log "sqlite (CLI): $(sqlite3 --version | cut -d' ' -f1)"
 server_env() { # $1 database URL; extra COURRIER__ variables follow
     echo COURRIER_ENV=local COURRIER__HTTP__ADDRESS=127.0.0.1:$HTTP_PORT \
         COURRIER__DATABASE__URL="$1" COURRIER__MAIL__TRANSPORT=smtp \
-        COURRIER__MAIL__SMTP_URL=smtp://127.0.0.1:$SINK_PORT COURRIER__LOG__FILTER=warn "${@:2}"
+        COURRIER__MAIL__SMTP_URL=smtp://127.0.0.1:$SINK_PORT COURRIER__LOG__FILTER=warn \
+        COURRIER__LIMITS__FORM_PER_IP_PER_MINUTE=1000000000 \
+        COURRIER__LIMITS__FORM_PER_EMAIL_PER_HOUR=1000000000 "${@:2}"
 }
 
 start_server() { # $1 database URL; extra env assignments follow. Sets SERVER_PID, STARTED.
