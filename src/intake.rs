@@ -7,6 +7,7 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
+use crate::config::QueueSettings;
 use crate::db::submissions::{
     insert_with_outbox, IdempotencyRow, NewEvent, NewOutboxRow, SubmissionRow,
 };
@@ -112,27 +113,14 @@ pub async fn submit(
             spam_reason: quarantined.then(|| suspicions.join(",")),
             flags: flags.clone(),
         };
-        let team = mail::team_notification(
-            &submission,
-            reference.as_str(),
-            &queue.label,
-            state.settings.mail.team_locale,
-        )?;
-        let ack = mail::reader_ack(&submission, reference.as_str(), &state.settings.site.name)?;
-        let reader = mailbox(submission.name.as_str(), submission.email.as_str());
+        // Suspected spam gets no e-mail, so nothing is rendered for it.
         let mails = if quarantined {
             Vec::new()
         } else {
+            let ack = mail::reader_ack(&submission, reference.as_str(), &state.settings.site.name)?;
+            let reader = mailbox(submission.name.as_str(), submission.email.as_str());
             vec![
-                outbox_row(
-                    state,
-                    &id,
-                    "team_notification",
-                    queue.notify.join(", "),
-                    Some(reader.clone()),
-                    team,
-                    now,
-                ),
+                team_mail(state, &submission, reference.as_str(), queue, &id, now)?,
                 outbox_row(state, &id, "reader_ack", reader, None, ack, now),
             ]
         };
@@ -231,16 +219,29 @@ pub fn team_notification_for(
         .queues
         .get(&row.queue)
         .ok_or_else(|| IntakeError::Config(format!("queue {} is not configured", row.queue)))?;
+    team_mail(state, &submission, &row.reference, queue, &row.id, now)
+}
+
+/// The queue's notification of a submission, from the queue's team addresses, answerable to
+/// the reader.
+fn team_mail(
+    state: &AppState,
+    submission: &NewSubmission,
+    reference: &str,
+    queue: &QueueSettings,
+    submission_id: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<NewOutboxRow, IntakeError> {
     let team = mail::team_notification(
-        &submission,
-        &row.reference,
+        submission,
+        reference,
         &queue.label,
         state.settings.mail.team_locale,
     )?;
     let reader = mailbox(submission.name.as_str(), submission.email.as_str());
     Ok(outbox_row(
         state,
-        &row.id,
+        submission_id,
         "team_notification",
         queue.notify.join(", "),
         Some(reader),

@@ -41,6 +41,9 @@ pub struct Screen {
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// How much of the HMAC a form token carries: 144 bits.
+const SIGNATURE_BYTES: usize = 18;
+
 impl Screen {
     /// `secret` is the deployment's own key (`privacy.ip_hash_key`); tokens are signed with a
     /// key derived from it, so one secret serves both without one revealing the other.
@@ -92,27 +95,32 @@ impl Screen {
         format!("{payload}.{}", self.sign(&payload))
     }
 
-    fn sign(&self, payload: &str) -> String {
-        // The key is 32 bytes: HMAC takes any length.
-        let Ok(mut mac) = HmacSha256::new_from_slice(&self.token_key) else {
-            return String::new();
-        };
+    fn mac(&self, payload: &str) -> Option<HmacSha256> {
+        // The key is 32 bytes: HMAC takes any length, so this never fails.
+        let mut mac = HmacSha256::new_from_slice(&self.token_key).ok()?;
         mac.update(payload.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
+        Some(mac)
+    }
+
+    /// The signature: the first 18 bytes of the HMAC, in base64url.
+    fn sign(&self, payload: &str) -> String {
+        self.mac(payload).map_or_else(String::new, |mac| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(&mac.finalize().into_bytes()[..SIGNATURE_BYTES])
+        })
     }
 
     fn check_token(&self, form: FormKind, token: &str, now_ms: i64) -> Option<&'static str> {
         let Some((payload, signature)) = token.trim().rsplit_once('.') else {
             return Some("invalid_token");
         };
-        let expected = self.sign(payload);
-        // Equal length first; then every byte is compared, whatever the first difference.
-        let genuine = expected.len() == signature.len()
-            && expected
-                .bytes()
-                .zip(signature.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
+        // hmac's own check compares in constant time.
+        let genuine = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(signature)
+            .ok()
+            .filter(|sig| sig.len() == SIGNATURE_BYTES)
+            .zip(self.mac(payload))
+            .is_some_and(|(sig, mac)| mac.verify_truncated_left(&sig).is_ok());
         let issued = payload
             .split_once('.')
             .filter(|(f, _)| *f == form.as_str())

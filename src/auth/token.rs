@@ -17,6 +17,19 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// Whether a secret sent by a client is the configured one. Their digests are compared, whole,
+/// so the time taken says nothing about where they differ, nor about the secret's length.
+pub fn same_secret(sent: &str, expected: &str) -> bool {
+    let (a, b) = (
+        Sha256::digest(sent.as_bytes()),
+        Sha256::digest(expected.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,5 +41,12 @@ mod tests {
         assert_ne!(t, new_token());
         assert_eq!(token_hash(&t), token_hash(&t));
         assert_eq!(token_hash(&t).len(), 64);
+    }
+
+    #[test]
+    fn only_the_same_secret_matches() {
+        assert!(same_secret("a-scrape-token", "a-scrape-token"));
+        assert!(!same_secret("a-scrape-tokeN", "a-scrape-token"));
+        assert!(!same_secret("", "a-scrape-token"));
     }
 }

@@ -30,10 +30,6 @@ impl Networks {
         let ip = canonical(ip);
         self.0.iter().any(|net| net.contains(&ip))
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// IPv4 seen through an IPv6 socket (`::ffff:192.0.2.1`) is IPv4.

@@ -32,6 +32,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(staff::routes);
 }
 
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(req: &actix_web::HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
 /// A route whose other methods answer 405 with the `Allow` list.
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(move || async move {

@@ -1,10 +1,8 @@
 //! Health checks for load balancers and orchestrators.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::connection::SimpleConnection;
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 
 use super::ApiError;
 use crate::db::{self, outbox};
@@ -66,14 +64,8 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     let Some(token) = &state.settings.metrics.token else {
         return ApiError::NotFound.respond(Locale::En, None);
     };
-    let sent = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    // Digests compared, so the time taken says nothing about the token.
-    if Sha256::digest(sent.trim().as_bytes()) != Sha256::digest(token.expose_secret().as_bytes()) {
+    let sent = super::bearer_token(&req).unwrap_or_default();
+    if !crate::auth::same_secret(sent, token.expose_secret()) {
         return ApiError::Unauthorized.respond(Locale::En, None);
     }
     let stats = match db::run(&state.pool, crate::db::outbox::stats).await {

@@ -39,14 +39,15 @@ enum Body {
     Html,
 }
 
+/// A value of `of`'s type, or null.
+pub fn or_null(b: ObjectBuilder, of: Type) -> ObjectBuilder {
+    b.schema_type([of, Type::Null].into_iter().collect::<SchemaType>())
+}
+
 /// An optional text: in JSON it may also be null.
 fn optional(b: ObjectBuilder, body: Body) -> ObjectBuilder {
     match body {
-        Body::Json => b.schema_type(
-            [Type::String, Type::Null]
-                .into_iter()
-                .collect::<SchemaType>(),
-        ),
+        Body::Json => or_null(b, Type::String),
         Body::Html => b,
     }
 }
@@ -140,11 +141,7 @@ fn consent(body: Body) -> ObjectBuilder {
 /// An optional box.
 fn checkbox(description: &str, body: Body) -> ObjectBuilder {
     match body {
-        Body::Json => ObjectBuilder::new().schema_type(
-            [Type::Boolean, Type::Null]
-                .into_iter()
-                .collect::<SchemaType>(),
-        ),
+        Body::Json => or_null(ObjectBuilder::new(), Type::Boolean),
         Body::Html => text(description).enum_values(Some(CHECKED.iter().chain(UNCHECKED).copied())),
     }
     .description(Some(description))

@@ -8,6 +8,7 @@ pub use docs::page as docs_page;
 
 use actix_web::HttpResponse;
 use serde::Serialize;
+use utoipa::openapi::schema::Type;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
@@ -128,14 +129,7 @@ pub fn staff_name() -> utoipa::openapi::Object {
 }
 
 pub fn new_staff_name() -> utoipa::openapi::Object {
-    use utoipa::openapi::schema::{SchemaType, Type};
-    one_line("A new name", 200)
-        .schema_type(
-            [Type::String, Type::Null]
-                .into_iter()
-                .collect::<SchemaType>(),
-        )
-        .build()
+    forms::or_null(one_line("A new name", 200), Type::String).build()
 }
 
 fn password_schema(description: &str) -> utoipa::openapi::schema::ObjectBuilder {
@@ -151,14 +145,11 @@ pub fn password() -> utoipa::openapi::Object {
 }
 
 pub fn new_password() -> utoipa::openapi::Object {
-    use utoipa::openapi::schema::{SchemaType, Type};
-    password_schema("A new password, 12 to 128 characters; ends the account's sessions")
-        .schema_type(
-            [Type::String, Type::Null]
-                .into_iter()
-                .collect::<SchemaType>(),
-        )
-        .build()
+    forms::or_null(
+        password_schema("A new password, 12 to 128 characters; ends the account's sessions"),
+        Type::String,
+    )
+    .build()
 }
 
 struct BearerAuth;
