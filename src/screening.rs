@@ -23,7 +23,8 @@ pub const TOKEN_FIELD: &str = "form_token";
 /// What a post carried besides the form's own fields.
 #[derive(Debug, Default, Clone)]
 pub struct Clues {
-    /// The honeypot's value, if the field was sent (a non-text value counts as filled).
+    /// The honeypot's value, if the field was sent (as text: any other JSON type is refused as
+    /// malformed before the checks).
     pub honeypot: Option<String>,
     pub form_token: Option<String>,
     pub captcha: Option<String>,

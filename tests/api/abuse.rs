@@ -62,6 +62,11 @@ async fn honeypot_post_is_quarantined_and_answered_like_any_other(b: Backend) {
     assert_eq!(bot.status, "spam");
     assert_eq!(bot.spam_reason.as_deref(), Some("honeypot"));
     assert_eq!(mails_of(&app, &bot.id), 0, "no e-mail for suspected spam");
+    // The extra fields are text, like the form's own: another JSON type is malformed.
+    let number = app
+        .post_json("newsroom", &with(json!({"website": 1})))
+        .await;
+    assert_eq!(number.status(), 400);
     // The HTML form answers the same way too: on to the thank-you page.
     let html = app
         .post_form(

@@ -270,8 +270,9 @@ pub struct Received {
 }
 
 /// Adds the fields a post may carry besides the form's own to the four form schemas: the
-/// honeypot (named by configuration), the form token and the CAPTCHA response. Any value is
-/// accepted: what they say decides quarantine, never the answer.
+/// honeypot (named by configuration), the form token and the CAPTCHA response. Any text (or, in
+/// JSON, null) is accepted: what they say decides quarantine, never the answer. Another JSON
+/// type is a malformed body (400), like a number in any other text field.
 pub fn add_extra_fields(api: &mut utoipa::openapi::OpenApi, honeypot: &str, captcha: &str) {
     let Some(components) = api.components.as_mut() else {
         return;
