@@ -53,7 +53,7 @@ pub async fn create(
 ) -> Result<UserRow, ApiError> {
     let mut errors = FieldErrors::new();
     let email = ReaderEmail::parse(&new.email)
-        .map(|e| e.as_str().to_lowercase())
+        .map(|e| e.folded())
         .map_err(|e| errors.entry("email").or_default().push(e))
         .ok();
     let name = OneLine::parse(&new.name, 200)
@@ -190,4 +190,11 @@ fn hash_error(e: crate::auth::HashError) -> ApiError {
         crate::auth::HashError::Busy => ApiError::Unavailable("password hashing busy".into()),
         crate::auth::HashError::Failed(why) => ApiError::Internal(why),
     }
+}
+
+/// The key an account is found by for an address as typed: the stored form (trimmed, case
+/// folded, the domain in ASCII), or the typed text folded when it is no valid address at all
+/// (then it matches no account).
+pub fn account_key(typed: &str) -> String {
+    ReaderEmail::parse(typed).map_or_else(|_| typed.trim().to_lowercase(), |e| e.folded())
 }

@@ -147,7 +147,7 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
     let by_email = |email: String| {
         let pool = pool.clone();
         async move {
-            let wanted = email.trim().to_lowercase();
+            let wanted = courrier::accounts::account_key(&email);
             db::run(&pool, move |conn| db::staff::user_by_email(conn, &wanted))
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no account with the e-mail address {email}"))

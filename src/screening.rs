@@ -164,7 +164,7 @@ impl Screen {
         if links(s) > self.settings.max_links {
             reasons.push("too_many_links");
         }
-        let email = s.email.as_str().to_lowercase();
+        let email = s.email.folded();
         if self.blocked_emails.contains(&email) {
             reasons.push("blocked_email");
         }

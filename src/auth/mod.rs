@@ -99,7 +99,7 @@ impl Auth {
                 return Err(AuthError::TooManyAttempts { retry_after_secs });
             }
         }
-        let email = email.trim().to_lowercase();
+        let email = crate::accounts::account_key(email);
         let now = db::now();
         let (locked, user) = if email.chars().any(char::is_control) {
             (None, None)

@@ -125,6 +125,12 @@ impl ReaderEmail {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address with its local part lower-cased too: how an account or a limit knows one
+    /// reader or one staff member whatever the case they type.
+    pub fn folded(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
 }
 
 /// A phone number as the reader wrote it: digits and the usual separators.

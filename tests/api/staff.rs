@@ -44,6 +44,33 @@ async fn sign_in_returns_a_strong_token_and_me_answers(b: Backend) {
     assert!(stored.contains(&courrier::auth::token_hash(&admin.token)));
 }
 
+async fn an_account_is_found_whatever_the_case_or_form_of_its_domain(b: Backend) {
+    let app = spawn_app(b, free_port()).await;
+    let hasher = courrier::auth::Hasher::new(1).unwrap();
+    let user = courrier::accounts::create(
+        &app.pool,
+        &hasher,
+        courrier::accounts::NewAccount {
+            email: "Lea@Éditions.Example".into(),
+            name: "Léa".into(),
+            role: "editor".parse().unwrap(),
+            password: PASSWORD.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    assert_eq!(user.email, "lea@xn--ditions-9xa.example");
+    for typed in [
+        "lea@éditions.example",
+        " LEA@ÉDITIONS.EXAMPLE ",
+        "lea@xn--ditions-9xa.example",
+    ] {
+        let resp = app.try_login(typed, PASSWORD).await;
+        assert_eq!(resp.status(), 200, "{typed}");
+    }
+}
+
 async fn unknown_account_and_wrong_password_get_the_same_answer(b: Backend) {
     let app = spawn_app(b, free_port()).await;
     let editor = app.staff("editor").await;
@@ -1043,6 +1070,7 @@ async fn staff_routes_need_a_session(b: Backend) {
 
 crate::on_both_backends!(
     sign_in_returns_a_strong_token_and_me_answers,
+    an_account_is_found_whatever_the_case_or_form_of_its_domain,
     unknown_account_and_wrong_password_get_the_same_answer,
     lockout_grows_and_looks_the_same_for_unknown_accounts,
     sign_in_is_limited_per_client_ip,

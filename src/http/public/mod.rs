@@ -152,7 +152,7 @@ async fn submit(
     if let Err(secs) = state
         .form_limits
         .per_email
-        .check(&submission.email.as_str().to_lowercase())
+        .check(&submission.email.folded())
     {
         return limited(secs);
     }
