@@ -300,5 +300,5 @@ fn hash_ip(state: &AppState, ip: IpAddr) -> String {
     };
     mac.update(ip.to_string().as_bytes());
     let digest = mac.finalize().into_bytes();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::hex(&digest[..16])
 }

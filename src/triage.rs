@@ -9,7 +9,7 @@ use crate::db::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
 use crate::db::triage::{
     self as store, ListFilter, MessageRow, NoteRow, Record, SubmissionChanges, SubmissionSummary,
 };
-use crate::domain::{Desk, FormKind, Msg, OneLine, Priority, QueueName, Role, Status};
+use crate::domain::{FormKind, Msg, OneLine, Priority, QueueName, Role, Status};
 use crate::http::ApiError;
 use crate::mail;
 use crate::startup::AppState;
@@ -171,10 +171,9 @@ pub async fn patch(
             // Moving needs access to both queues; an unknown queue is as good as invisible.
             // And a submission stays on its form's desk: a tip never lands where sales can
             // read it, whoever moves it.
-            let desk = match FormKind::parse(&current.form) {
-                Ok(FormKind::Newsroom) => Desk::Editorial,
-                _ => Desk::Commercial,
-            };
+            let desk = FormKind::parse(&current.form)
+                .map_err(|e| ApiError::Internal(format!("stored form: {e}")))?
+                .desk();
             let target = state.settings.queues.get(to.as_str());
             if !may_see(state, who.role, to.as_str()) || target.is_none_or(|q| q.desk != desk) {
                 return Err(ApiError::Forbidden);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 pub use password::{HashError, Hasher};
-pub use token::{new_token, same_secret, token_hash};
+pub use token::{hex, new_token, same_secret, token_hash};
 
 use crate::config::AuthSettings;
 use crate::db::staff::{self as store, NewSession, UserRow};

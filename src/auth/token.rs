@@ -11,9 +11,16 @@ pub fn new_token() -> String {
 }
 
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hexadecimal, as every digest is stored.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
         .iter()
-        .map(|b| format!("{b:02x}"))
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .map(char::from)
         .collect()
 }
 
@@ -41,6 +48,11 @@ mod tests {
         assert_ne!(t, new_token());
         assert_eq!(token_hash(&t), token_hash(&t));
         assert_eq!(token_hash(&t).len(), 64);
+    }
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 
     #[test]

@@ -385,10 +385,8 @@ impl Settings {
         }
         if let Ok(router) = self.router() {
             // Source protection: what readers send the newsroom stays on the editorial desk.
-            for (form, desk) in [
-                (FormKind::Newsroom, Desk::Editorial),
-                (FormKind::Sales, Desk::Commercial),
-            ] {
+            for form in FormKind::ALL.iter().copied() {
+                let desk = form.desk();
                 for queue in router.queues_for(form) {
                     if self
                         .queues

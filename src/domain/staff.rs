@@ -12,6 +12,17 @@ text_enum!(
     Desk { Editorial => "editorial", Commercial => "commercial" }
 );
 
+impl super::FormKind {
+    /// The desk a form's submissions belong to, wherever they are routed or moved: what readers
+    /// send the newsroom never reaches the commercial desk (source protection).
+    pub fn desk(self) -> Desk {
+        match self {
+            super::FormKind::Newsroom => Desk::Editorial,
+            super::FormKind::Sales => Desk::Commercial,
+        }
+    }
+}
+
 impl Role {
     pub fn sees(self, desk: Desk) -> bool {
         matches!(

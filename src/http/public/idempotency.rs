@@ -17,11 +17,7 @@ pub fn body_hash(encoding: Encoding, bytes: &[u8]) -> String {
         Encoding::Form => b"form\n".as_slice(),
     });
     hasher.update(bytes);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::auth::hex(&hasher.finalize())
 }
 
 /// The `Idempotency-Key` header: 1 to 255 visible ASCII characters, if sent.
