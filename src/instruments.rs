@@ -129,16 +129,20 @@ impl Instruments {
     /// `route` is the route's pattern, never the path, so the label set stays small.
     pub fn http_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let status = status.to_string();
-        let labels = [
-            ("method", method),
-            ("route", route),
-            ("status", status.as_str()),
-        ];
+        // One set of labels for both series.
+        let counter = key(
+            HTTP_REQUESTS,
+            &[
+                ("method", method),
+                ("route", route),
+                ("status", status.as_str()),
+            ],
+        );
+        let histogram =
+            Key::from_parts(HTTP_DURATION, counter.labels().cloned().collect::<Vec<_>>());
+        self.recorder.register_counter(&counter, &META).increment(1);
         self.recorder
-            .register_counter(&key(HTTP_REQUESTS, &labels), &META)
-            .increment(1);
-        self.recorder
-            .register_histogram(&key(HTTP_DURATION, &labels), &META)
+            .register_histogram(&histogram, &META)
             .record(seconds);
     }
 

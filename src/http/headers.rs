@@ -15,20 +15,22 @@ use crate::startup::AppState;
 #[derive(Debug, Clone)]
 pub struct WebPolicy {
     origins: Vec<String>,
-    csp: String,
+    /// Built once: every page sends it.
+    csp: HeaderValue,
 }
+
+/// The policy when no other origin may frame the pages.
+const CSP_SELF: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+    form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
 impl WebPolicy {
     pub fn new(origins: &[String]) -> WebPolicy {
-        let framers = origins.join(" ");
+        let text = format!("{CSP_SELF} {}", origins.join(" "));
         WebPolicy {
             origins: origins.to_vec(),
-            csp: format!(
-                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                 base-uri 'none'; frame-ancestors 'self' {framers}"
-            )
-            .trim_end()
-            .to_owned(),
+            // Configuration admits only bare origins, which are valid header text.
+            csp: HeaderValue::from_str(text.trim_end())
+                .unwrap_or_else(|_| HeaderValue::from_static(CSP_SELF)),
         }
     }
 
@@ -51,9 +53,8 @@ pub async fn apply(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let policy = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.web_policy.clone());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let policy = state.as_ref().map(|s| &s.web_policy);
     let form_route = is_form_route(req.path());
     let header_bytes: usize = req
         .headers()
@@ -104,8 +105,8 @@ pub async fn apply(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/html"));
     if is_html {
-        if let Some(csp) = policy.and_then(|p| HeaderValue::from_str(&p.csp).ok()) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        if let Some(policy) = policy {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
         }
     }
     Ok(res)
@@ -134,6 +135,10 @@ mod tests {
         }
         assert!(policy
             .csp
+            .to_str()
+            .unwrap()
             .ends_with("frame-ancestors 'self' https://journal.example"));
+        let alone = WebPolicy::new(&[]);
+        assert_eq!(alone.csp.to_str().unwrap(), CSP_SELF);
     }
 }

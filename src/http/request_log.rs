@@ -33,7 +33,7 @@ pub async fn log_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id(&req);
-    let method = req.method().to_string();
+    let method = req.method().as_str().to_owned();
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
@@ -53,17 +53,11 @@ pub async fn log_requests(
     if let Some(instruments) = instruments {
         instruments.http_request(&method, &route, status, elapsed);
     }
-    match result {
-        Ok(mut res) => {
-            tracing::info!(%method, %route, status, latency_ms, "request");
-            if let Ok(value) = HeaderValue::from_str(&id) {
-                res.headers_mut().insert(REQUEST_ID, value);
-            }
-            Ok(res)
+    tracing::info!(%method, %route, status, latency_ms, "request");
+    result.map(|mut res| {
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            res.headers_mut().insert(REQUEST_ID, value);
         }
-        Err(e) => {
-            tracing::info!(%method, %route, status, latency_ms, "request");
-            Err(e)
-        }
-    }
+        res
+    })
 }
