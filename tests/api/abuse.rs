@@ -101,6 +101,7 @@ async fn form_tokens_catch_posts_too_fast_forged_or_old(b: Backend) {
         ),
         ("newsroom.1.forged".to_owned(), Some("invalid_token")),
         (token_aged(Newsroom, 2 * 86_400_000), Some("expired_token")),
+        (token_aged(Newsroom, -60_000), Some("invalid_token")),
         (String::new(), None),
     ];
     for (token, reason) in cases {

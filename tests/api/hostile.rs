@@ -97,6 +97,19 @@ async fn long_lines_and_deep_nesting_are_refused(b: Backend) {
         Err(e) => assert!(e.is_request() || e.is_connect() || e.is_body(), "{e}"),
     }
     assert_eq!(app.count("submissions"), 0);
+    // The headers' bound is 16 KiB all together: just over it, a clear 431.
+    let resp = app
+        .client
+        .post(app.url("/v1/forms/newsroom"))
+        .header("x-padding", "p".repeat(17 * 1024))
+        .json(&newsroom_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 431);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "headers_too_large");
+    assert_eq!(app.count("submissions"), 0);
     let deep = format!(
         r#"{{"name": {}1{}, "email": "a@example.fr", "topic": "tip", "message": "m", "consent": true}}"#,
         "[".repeat(5_000),
