@@ -313,6 +313,8 @@ pub async fn spawn_app_with(
 ) -> TestApp {
     let mut settings = test_settings(&db.url, smtp_port);
     tweak(&mut settings);
+    // What a test changes must still be a configuration the service would start with.
+    settings.validate().expect("the test's settings");
     capture_logs();
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
