@@ -283,3 +283,17 @@ fn abuse_settings_are_checked_by_key() {
     assert_eq!(ok.http.trusted_proxies.len(), 3);
     assert_eq!(ok.antispam.blocked_words, ["casino", "viagra"]);
 }
+
+#[test]
+fn a_newsroom_route_to_a_commercial_queue_stops_start_up() {
+    // Source protection: a rule cannot send what readers tell the newsroom to a queue that
+    // sales accounts can read.
+    let err = load(
+        &[],
+        Some("[[routing.rules]]\nform = \"newsroom\"\ntopic = \"tip\"\nqueue = \"commercial\"\n"),
+    )
+    .unwrap_err();
+    assert!(err.contains("queues.commercial.desk"), "{err}");
+    let err = load(&[("COURRIER__QUEUES__EDITORIAL__DESK", "commercial")], None).unwrap_err();
+    assert!(err.contains("queues.editorial.desk"), "{err}");
+}
