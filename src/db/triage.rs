@@ -7,6 +7,7 @@ use diesel::sql_types::{Nullable, Text};
 use super::schema::{events, messages, notes, outbox, staff_users, submissions};
 use super::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
 use super::{write_tx, DbConnection, DbError};
+use crate::domain::Status;
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
@@ -109,7 +110,7 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSum
         Some(AssigneeFilter::Nobody) => query = query.filter(s::assignee_id.is_null()),
         None => {}
     }
-    let closed = ["resolved", "spam"];
+    let closed = Status::closed_texts();
     match f.overdue {
         Some(true) => {
             query = query
@@ -393,7 +394,7 @@ pub fn queue_counts(
     let overdue = s::submissions
         .filter(s::queue.eq_any(queues))
         .filter(s::deadline_at.lt(now))
-        .filter(s::status.ne_all(["resolved", "spam"]))
+        .filter(s::status.ne_all(Status::closed_texts()))
         .group_by(s::queue)
         .select((s::queue, diesel::dsl::count_star()))
         .load(conn)?;

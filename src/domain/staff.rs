@@ -90,7 +90,15 @@ impl Status {
 
     /// Still needs handling: counts towards "overdue".
     pub fn is_open(self) -> bool {
-        !matches!(self, Status::Resolved | Status::Spam)
+        !Self::CLOSED.contains(&self)
+    }
+
+    /// The statuses that need no more handling.
+    pub const CLOSED: &'static [Status] = &[Status::Resolved, Status::Spam];
+
+    /// The same, as stored, for queries.
+    pub fn closed_texts() -> Vec<&'static str> {
+        Self::CLOSED.iter().map(|s| s.as_str()).collect()
     }
 }
 
