@@ -7,14 +7,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 
-use courrier::accounts::{self, AccountChange, NewAccount};
-use courrier::auth::Hasher;
+use courrier::desk::accounts::{self, AccountChange, NewAccount};
+use courrier::desk::auth::Hasher;
 use courrier::config::{ConfigError, Settings, Sources};
 use courrier::db::{self, Pool};
 use courrier::domain::{Locale, Role};
 use courrier::http::ApiError;
 use courrier::mail::redact_addresses;
-use courrier::startup::{self, Application};
+use courrier::http::startup::{self, Application};
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///
@@ -147,7 +147,7 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
     let by_email = |email: String| {
         let pool = pool.clone();
         async move {
-            let wanted = courrier::accounts::account_key(&email);
+            let wanted = courrier::desk::accounts::account_key(&email);
             db::run(&pool, move |conn| db::staff::user_by_email(conn, &wanted))
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no account with the e-mail address {email}"))
@@ -301,7 +301,7 @@ async fn seed(settings: &Settings, count: usize) -> anyhow::Result<()> {
         settings.routing.sales_queue.as_str(),
     );
     let started = std::time::Instant::now();
-    let n = courrier::seed::seed(&pool, count, queues).await?;
+    let n = courrier::desk::seed::seed(&pool, count, queues).await?;
     println!("{n} submissions inserted in {:.1?}", started.elapsed());
     Ok(())
 }

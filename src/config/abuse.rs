@@ -109,7 +109,7 @@ pub(super) fn check(s: &Settings, problems: &mut Vec<String>) {
             problems.push("antispam.captcha.secret: required with a verify_url".into());
         }
     }
-    let reserved = [crate::screening::TOKEN_FIELD, captcha.field.as_str()];
+    let reserved = [crate::desk::screening::TOKEN_FIELD, captcha.field.as_str()];
     let field = s.antispam.honeypot_field.as_str();
     if field.is_empty()
         || !field

@@ -9,7 +9,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 /// The origins allowed to post the forms from a browser, and the page policy built from them.
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ mod ops;
 mod pages;
 pub mod public;
 pub mod request_log;
+pub mod startup;
 mod staff;
 
 use actix_web::web;

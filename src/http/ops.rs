@@ -8,7 +8,7 @@ use super::ApiError;
 use crate::db::{self, outbox};
 use crate::domain::Locale;
 use crate::instruments;
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 /// The state of the process.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -65,7 +65,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         return ApiError::NotFound.respond(Locale::En, None);
     };
     let sent = super::bearer_token(&req).unwrap_or_default();
-    if !crate::auth::same_secret(sent, token.expose_secret()) {
+    if !crate::desk::auth::same_secret(sent, token.expose_secret()) {
         return ApiError::Unauthorized.respond(Locale::En, None);
     }
     let stats = match db::run(&state.pool, crate::db::outbox::stats).await {

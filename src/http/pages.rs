@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::domain::i18n::topic_label;
 use crate::domain::{FormKind, Locale, Topic};
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "pages/demo.html")]

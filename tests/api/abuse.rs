@@ -14,7 +14,7 @@ use crate::helpers::{
 /// A form token issued `age_ms` ago, signed with the test configuration's key.
 fn token_aged(form: courrier::domain::FormKind, age_ms: i64) -> String {
     let settings = test_settings("sqlite://unused", 0);
-    let screen = courrier::screening::Screen::new(
+    let screen = courrier::desk::screening::Screen::new(
         &settings.antispam,
         settings.privacy.ip_hash_key.expose_secret(),
     )

@@ -72,7 +72,7 @@ async fn newsroom_json_is_stored_and_answered_with_a_reference(b: Backend) {
     )
     .unwrap();
     hmac::Mac::update(&mut mac, b"127.0.0.1");
-    let expected = courrier::auth::hex(&hmac::Mac::finalize(mac).into_bytes()[..16]);
+    let expected = courrier::desk::auth::hex(&hmac::Mac::finalize(mac).into_bytes()[..16]);
     assert_eq!(ip_hash, expected);
     assert_eq!(app.count("outbox"), 2);
     assert_eq!(app.count("events"), 1);

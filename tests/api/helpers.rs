@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use courrier::config::{MailTransportKind, Settings, Sources};
 use courrier::db::{DbConnection, Pool};
-use courrier::startup::Application;
+use courrier::http::startup::Application;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use secrecy::SecretString;
@@ -229,11 +229,11 @@ impl TestApp {
     /// Creates an account directly (as the CLI does) and signs it in through the API.
     pub async fn staff(&self, role: &str) -> Staff {
         let email = format!("{role}.{}@journal.example", uuid::Uuid::new_v4().simple());
-        let hasher = courrier::auth::Hasher::new(1).unwrap();
-        let user = courrier::accounts::create(
+        let hasher = courrier::desk::auth::Hasher::new(1).unwrap();
+        let user = courrier::desk::accounts::create(
             &self.pool,
             &hasher,
-            courrier::accounts::NewAccount {
+            courrier::desk::accounts::NewAccount {
                 email: email.clone(),
                 name: format!("Test {role}"),
                 role: role.parse().unwrap(),

@@ -41,16 +41,16 @@ async fn sign_in_returns_a_strong_token_and_me_answers(b: Backend) {
             .unwrap()
     });
     assert!(!stored.contains(&admin.token));
-    assert!(stored.contains(&courrier::auth::token_hash(&admin.token)));
+    assert!(stored.contains(&courrier::desk::auth::token_hash(&admin.token)));
 }
 
 async fn an_account_is_found_whatever_the_case_or_form_of_its_domain(b: Backend) {
     let app = spawn_app(b, free_port()).await;
-    let hasher = courrier::auth::Hasher::new(1).unwrap();
-    let user = courrier::accounts::create(
+    let hasher = courrier::desk::auth::Hasher::new(1).unwrap();
+    let user = courrier::desk::accounts::create(
         &app.pool,
         &hasher,
-        courrier::accounts::NewAccount {
+        courrier::desk::accounts::NewAccount {
             email: "Lea@Éditions.Example".into(),
             name: "Léa".into(),
             role: "editor".parse().unwrap(),
@@ -188,7 +188,7 @@ async fn dead_tokens_are_refused(b: Backend) {
         let past = courrier::db::now() - chrono::Duration::minutes(1);
         let idle_past = courrier::db::now() - chrono::Duration::hours(3);
         app.with_conn(|c| {
-            let target = staff_sessions.filter(token_hash.eq(courrier::auth::token_hash(token)));
+            let target = staff_sessions.filter(token_hash.eq(courrier::desk::auth::token_hash(token)));
             match col_past {
                 "absolute" => diesel::update(target)
                     .set(expires_at.eq(past))

@@ -230,7 +230,7 @@ pub fn document(honeypot: &str, captcha: &str) -> String {
 /// The API reference for people, rendered from this document.
 #[utoipa::path(get, path = "/docs", tag = "ops",
     responses((status = 200, description = "The reference page", content_type = "text/html", body = String)))]
-pub async fn docs(state: actix_web::web::Data<crate::startup::AppState>) -> HttpResponse {
+pub async fn docs(state: actix_web::web::Data<crate::http::startup::AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(state.docs.clone())
@@ -239,7 +239,7 @@ pub async fn docs(state: actix_web::web::Data<crate::startup::AppState>) -> Http
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "ops",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
-pub async fn openapi_json(state: actix_web::web::Data<crate::startup::AppState>) -> HttpResponse {
+pub async fn openapi_json(state: actix_web::web::Data<crate::http::startup::AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(state.openapi.clone())

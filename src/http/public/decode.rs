@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::{FieldErrors, FormKind, Locale, NewSubmission};
 use crate::http::ApiError;
-use crate::screening::{Clues, TOKEN_FIELD};
+use crate::desk::screening::{Clues, TOKEN_FIELD};
 
 /// Largest body accepted on a public form.
 pub const MAX_BODY: usize = 64 * 1024;

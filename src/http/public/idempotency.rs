@@ -6,7 +6,7 @@ use actix_web::HttpRequest;
 use super::decode::Encoding;
 use crate::domain::FormKind;
 use crate::http::ApiError;
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 /// What identifies a body under an idempotency key: its encoding and its bytes.
 pub fn body_hash(encoding: Encoding, bytes: &[u8]) -> String {
@@ -17,7 +17,7 @@ pub fn body_hash(encoding: Encoding, bytes: &[u8]) -> String {
         Encoding::Form => b"form\n".as_slice(),
     });
     hasher.update(bytes);
-    crate::auth::hex(&hasher.finalize())
+    crate::desk::auth::hex(&hasher.finalize())
 }
 
 /// The `Idempotency-Key` header: 1 to 255 visible ASCII characters, if sent.

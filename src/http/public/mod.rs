@@ -13,9 +13,9 @@ use super::openapi::{
 };
 use crate::domain::{FormKind, Locale, Msg, NewSubmission};
 use crate::instruments::Outcome;
-use crate::intake::{self, ClientMeta, IntakeError};
-use crate::screening::{Clues, TOKEN_FIELD};
-use crate::startup::AppState;
+use crate::desk::intake::{self, ClientMeta, IntakeError};
+use crate::desk::screening::{Clues, TOKEN_FIELD};
+use crate::http::startup::AppState;
 
 mod decode;
 mod idempotency;

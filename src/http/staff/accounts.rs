@@ -6,14 +6,14 @@ use utoipa::ToSchema;
 
 use super::require_admin;
 use super::views::{User, UserList};
-use crate::accounts::{self, AccountChange, NewAccount};
-use crate::auth::StaffUser;
+use crate::desk::accounts::{self, AccountChange, NewAccount};
+use crate::desk::auth::StaffUser;
 use crate::db;
 use crate::db::staff::list_users;
 use crate::domain::Role;
 use crate::http::openapi::{AdminOnly, ErrorBody, Failures, SignedIn};
 use crate::http::ApiError;
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 /// Every account, active or not.
 #[utoipa::path(get, path = "/v1/users", tag = "accounts", operation_id = "list_users", security(("bearer" = [])),

@@ -11,8 +11,8 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::ApiError;
-use crate::auth::{AuthError, StaffUser};
-use crate::startup::AppState;
+use crate::desk::auth::{AuthError, StaffUser};
+use crate::http::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use super::resource;
@@ -50,7 +50,7 @@ impl From<AuthError> for ApiError {
             AuthError::TooManyAttempts { retry_after_secs } => {
                 ApiError::TooManyRequests { retry_after_secs }
             }
-            AuthError::Hash(crate::auth::HashError::Busy) => {
+            AuthError::Hash(crate::desk::auth::HashError::Busy) => {
                 ApiError::Unavailable("password hashing busy".into())
             }
             AuthError::Hash(e) => ApiError::Internal(e.to_string()),

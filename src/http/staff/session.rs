@@ -5,10 +5,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::{Me, Session};
-use crate::auth::StaffUser;
+use crate::desk::auth::StaffUser;
 use crate::http::openapi::{Failures, SignedIn};
 use crate::http::ApiError;
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

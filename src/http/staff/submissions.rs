@@ -8,14 +8,14 @@ use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Submission, Summary};
-use crate::auth::StaffUser;
+use crate::desk::auth::StaffUser;
 use crate::db;
 use crate::db::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
 use crate::http::ApiError;
-use crate::startup::AppState;
-use crate::triage::{self, Expected, Patch};
+use crate::http::startup::AppState;
+use crate::desk::triage::{self, Expected, Patch};
 
 const DEFAULT_LIMIT: i64 = 25;
 const MAX_LIMIT: i64 = 100;

@@ -12,7 +12,7 @@ use crate::db::staff::UserRow;
 use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{MessageRow, NoteRow, Record, SubmissionSummary};
 use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
-use crate::triage::QueueView;
+use crate::desk::triage::QueueView;
 
 /// Timestamps leave as RFC 3339 in UTC, to the microsecond.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use crate::auth::StaffUser;
+use crate::desk::auth::StaffUser;
 use crate::db;
 use crate::db::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
 use crate::db::triage::{
@@ -12,7 +12,7 @@ use crate::db::triage::{
 use crate::domain::{FormKind, Msg, OneLine, Priority, QueueName, Role, Status};
 use crate::http::ApiError;
 use crate::mail;
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 /// The queues a role may see, in configuration order.
 pub fn visible_queues(state: &AppState, role: Role) -> Vec<String> {
@@ -152,7 +152,7 @@ pub async fn patch(
                 .await?;
                 if !notified {
                     release_mail = Some(
-                        crate::intake::team_notification_for(state, &current, now)
+                        crate::desk::intake::team_notification_for(state, &current, now)
                             .map_err(|e| ApiError::Internal(e.to_string()))?,
                     );
                 }

@@ -14,7 +14,7 @@ use crate::db::submissions::{
 use crate::db::{self, DbError};
 use crate::domain::{NewSubmission, Reference, Status};
 use crate::mail::{self, Rendered};
-use crate::startup::AppState;
+use crate::http::startup::AppState;
 
 /// What the request knows about the sender, besides the form.
 #[derive(Debug, Default, Clone)]
@@ -58,7 +58,7 @@ pub async fn submit(
         .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
     let ip_hash = meta.ip.map(|ip| hash_ip(state, ip));
     let quarantined = !suspicions.is_empty();
-    let flags = crate::screening::flags(&submission).join(",");
+    let flags = crate::desk::screening::flags(&submission).join(",");
     let user_agent = meta
         .user_agent
         .map(|ua| ua.chars().filter(|c| !c.is_control()).take(500).collect());
@@ -300,5 +300,5 @@ fn hash_ip(state: &AppState, ip: IpAddr) -> String {
     };
     mac.update(ip.to_string().as_bytes());
     let digest = mac.finalize().into_bytes();
-    crate::auth::hex(&digest[..16])
+    crate::desk::auth::hex(&digest[..16])
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::auth::Hasher;
+use crate::desk::auth::Hasher;
 use crate::db::staff::{self as store, UserChanges, UserRow};
 use crate::db::submissions::NewEvent;
 use crate::db::{self, DbError, Pool};
@@ -185,10 +185,10 @@ pub async fn change(
     .await?)
 }
 
-fn hash_error(e: crate::auth::HashError) -> ApiError {
+fn hash_error(e: crate::desk::auth::HashError) -> ApiError {
     match e {
-        crate::auth::HashError::Busy => ApiError::Unavailable("password hashing busy".into()),
-        crate::auth::HashError::Failed(why) => ApiError::Internal(why),
+        crate::desk::auth::HashError::Busy => ApiError::Unavailable("password hashing busy".into()),
+        crate::desk::auth::HashError::Failed(why) => ApiError::Internal(why),
     }
 }
 

@@ -67,14 +67,14 @@ pub struct Issued {
 pub struct Auth {
     pub settings: AuthSettings,
     pub hasher: Hasher,
-    per_ip: Arc<crate::limits::Limiter<IpAddr>>,
+    per_ip: Arc<crate::desk::limits::Limiter<IpAddr>>,
 }
 
 impl Auth {
     pub fn new(settings: AuthSettings) -> Result<Auth, HashError> {
         Ok(Auth {
             hasher: Hasher::new(settings.max_concurrent_hashes)?,
-            per_ip: Arc::new(crate::limits::Limiter::per_minute(
+            per_ip: Arc::new(crate::desk::limits::Limiter::per_minute(
                 settings.login_per_ip_per_minute,
             )),
             settings,
@@ -99,7 +99,7 @@ impl Auth {
                 return Err(AuthError::TooManyAttempts { retry_after_secs });
             }
         }
-        let email = crate::accounts::account_key(email);
+        let email = crate::desk::accounts::account_key(email);
         let now = db::now();
         let (locked, user) = if email.chars().any(char::is_control) {
             (None, None)

@@ -11,7 +11,7 @@ use lettre::message::Mailbox;
 use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
-use crate::auth::Auth;
+use crate::desk::auth::Auth;
 use crate::config::{MailTransportKind, Settings};
 use crate::db::{self, Manager, Pool};
 use crate::domain::Router;
@@ -33,12 +33,12 @@ pub struct AppState {
     /// What `/metrics` shows.
     pub instruments: Arc<Instruments>,
     /// The spam checks.
-    pub screen: crate::screening::Screen,
+    pub screen: crate::desk::screening::Screen,
     pub trusted_proxies: crate::http::client_ip::Networks,
     /// The OpenAPI document, built for this configuration, and its page for people.
     pub openapi: String,
     pub docs: String,
-    pub form_limits: crate::limits::FormLimits,
+    pub form_limits: crate::desk::limits::FormLimits,
 }
 
 pub struct Application {
@@ -101,7 +101,7 @@ impl Application {
         let grace = settings.http.shutdown_grace_seconds;
         let state_drain_ms = settings.http.shutdown_drain_ms;
         let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
-        let screen = crate::screening::Screen::new(
+        let screen = crate::desk::screening::Screen::new(
             &settings.antispam,
             settings.privacy.ip_hash_key.expose_secret(),
         )?;
@@ -125,7 +125,7 @@ impl Application {
             trusted_proxies,
             openapi,
             docs,
-            form_limits: crate::limits::FormLimits::new(&settings_limits),
+            form_limits: crate::desk::limits::FormLimits::new(&settings_limits),
         });
         // The limiters forget quiet keys every minute; the task ends with the server.
         let pruned = state.clone();
