@@ -7,12 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 
-use courrier::desk::accounts::{self, AccountChange, NewAccount};
+use courrier::desk::accounts::{self, AccountChange, AccountError, NewAccount};
 use courrier::desk::auth::Hasher;
 use courrier::config::{ConfigError, Settings, Sources};
 use courrier::db::{self, Pool};
-use courrier::domain::{Locale, Role};
-use courrier::http::ApiError;
+use courrier::domain::{Locale, Msg, Role};
 use courrier::mail::redact_addresses;
 use courrier::http::startup::{self, Application};
 
@@ -275,10 +274,10 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
-/// Turns an API error into words for the terminal.
-fn explain(e: ApiError) -> anyhow::Error {
+/// Turns an account error into words for the terminal.
+fn explain(e: AccountError) -> anyhow::Error {
     match e {
-        ApiError::Validation(fields) => {
+        AccountError::Invalid(fields) => {
             let problems: Vec<String> = fields
                 .iter()
                 .flat_map(|(field, errs)| {
@@ -288,7 +287,7 @@ fn explain(e: ApiError) -> anyhow::Error {
                 .collect();
             anyhow::anyhow!(problems.join("; "))
         }
-        ApiError::Conflict { code, .. } => anyhow::anyhow!(code.text(Locale::En)),
+        AccountError::EmailTaken => anyhow::anyhow!(Msg::EmailTaken.text(Locale::En)),
         other => anyhow::anyhow!(other),
     }
 }

@@ -80,7 +80,7 @@ pub(super) fn check(s: &Settings, problems: &mut Vec<String>) {
         ("antispam.blocked_networks", &s.antispam.blocked_networks),
     ] {
         for net in list {
-            if crate::http::client_ip::parse_network(net).is_none() {
+            if super::networks::parse_network(net).is_none() {
                 problems.push(format!("{key}: `{net}` is not an address or a network"));
             }
         }
@@ -109,14 +109,14 @@ pub(super) fn check(s: &Settings, problems: &mut Vec<String>) {
             problems.push("antispam.captcha.secret: required with a verify_url".into());
         }
     }
-    let reserved = [crate::desk::screening::TOKEN_FIELD, captcha.field.as_str()];
+    let reserved = [crate::domain::TOKEN_FIELD, captcha.field.as_str()];
     let field = s.antispam.honeypot_field.as_str();
     if field.is_empty()
         || !field
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         || reserved.contains(&field)
-        || crate::http::public::FORM_FIELDS.contains(&field)
+        || crate::domain::FORM_FIELDS.contains(&field)
     {
         problems.push(format!(
             "antispam.honeypot_field: `{field}` must be a plain name no form field uses"

@@ -18,6 +18,8 @@ const EMBEDDED: [(&str, &str); 4] = [
 ];
 
 mod abuse;
+pub mod networks;
+pub mod smtp;
 
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
 
@@ -276,7 +278,7 @@ impl Settings {
     /// Checks what serde cannot: references between sections and value formats.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
-        if crate::db::Backend::from_url(self.database.url.expose_secret()).is_none() {
+        if Backend::from_url(self.database.url.expose_secret()).is_none() {
             problems.push(
                 "database.url: must start with sqlite:// or postgres:// (or postgresql://)".into(),
             );
@@ -295,7 +297,7 @@ impl Settings {
                 problems.push("mail.smtp_url: required when mail.transport = \"smtp\"".into())
             }
             (MailTransportKind::Smtp, Some(url)) => {
-                if let Err(e) = crate::mail::SmtpTarget::parse(url.expose_secret()) {
+                if let Err(e) = smtp::SmtpTarget::parse(url.expose_secret()) {
                     problems.push(format!("mail.smtp_url: {e}"));
                 }
             }
@@ -507,4 +509,23 @@ fn layer_source(dir: &Path, layer: &str) -> File<config::FileSourceString, FileF
             .unwrap_or_default()
     });
     File::from_str(&text, FileFormat::Toml)
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else if url.starts_with("sqlite://") {
+            Some(Backend::Sqlite)
+        } else {
+            None
+        }
+    }
 }

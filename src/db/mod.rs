@@ -17,6 +17,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use crate::config::Backend;
 use crate::config::{DatabaseSettings, SqliteSynchronous};
 use secrecy::ExposeSecret;
 
@@ -30,24 +31,6 @@ const MIGRATION_LOCK: i64 = 0x436f_7572_7269_6572; // "Courrier"
 pub enum DbConnection {
     Pg(PgConnection),
     Sqlite(SqliteConnection),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
-
-impl Backend {
-    pub fn from_url(url: &str) -> Option<Backend> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Some(Backend::Postgres)
-        } else if url.starts_with("sqlite://") {
-            Some(Backend::Sqlite)
-        } else {
-            None
-        }
-    }
 }
 
 /// What went wrong with the database, sorted by what the caller should do about it.

@@ -9,7 +9,21 @@ use crate::db::{self, DbError, Pool};
 use crate::domain::{
     FieldError, FieldErrors, Msg, OneLine, Password, PasswordError, ReaderEmail, Role,
 };
-use crate::http::ApiError;
+
+/// Why an account was not created or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid fields")]
+    Invalid(FieldErrors),
+    #[error("an account already has this address")]
+    EmailTaken,
+    #[error("no such account")]
+    NotFound,
+    #[error(transparent)]
+    Hash(#[from] crate::desk::auth::HashError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
 
 pub struct NewAccount {
     pub email: String,
@@ -50,7 +64,7 @@ pub async fn create(
     hasher: &Hasher,
     new: NewAccount,
     actor: &str,
-) -> Result<UserRow, ApiError> {
+) -> Result<UserRow, AccountError> {
     let mut errors = FieldErrors::new();
     let email = ReaderEmail::parse(&new.email)
         .map(|e| e.folded())
@@ -68,9 +82,9 @@ pub async fn create(
         })
         .ok();
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
-        return Err(ApiError::Validation(errors));
+        return Err(AccountError::Invalid(errors));
     };
-    let hash = hasher.hash(&password).await.map_err(hash_error)?;
+    let hash = hasher.hash(&password).await?;
     let now = db::now();
     let user = UserRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -90,10 +104,7 @@ pub async fn create(
     let stored = user.clone();
     match db::run(pool, move |conn| store::insert_user(conn, &stored, &event)).await {
         Ok(()) => Ok(user),
-        Err(DbError::UniqueViolation(_)) => Err(ApiError::Conflict {
-            code: Msg::EmailTaken,
-            detail: None,
-        }),
+        Err(DbError::UniqueViolation(_)) => Err(AccountError::EmailTaken),
         Err(e) => Err(e.into()),
     }
 }
@@ -106,7 +117,7 @@ pub async fn change(
     id: &str,
     change: AccountChange,
     actor: &str,
-) -> Result<UserRow, ApiError> {
+) -> Result<UserRow, AccountError> {
     let mut errors = FieldErrors::new();
     let name = change
         .name
@@ -128,19 +139,19 @@ pub async fn change(
         .ok()
         .flatten();
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(AccountError::Invalid(errors));
     }
     let hash = match &password {
-        Some(p) => Some(hasher.hash(p).await.map_err(hash_error)?),
+        Some(p) => Some(hasher.hash(p).await?),
         None => None,
     };
     if id.chars().any(char::is_control) {
-        return Err(ApiError::NotFound);
+        return Err(AccountError::NotFound);
     }
     let wanted = id.to_owned();
     let before = db::run(pool, move |conn| store::user_by_id(conn, &wanted))
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AccountError::NotFound)?;
     let revoke = hash.is_some()
         || change.role.is_some_and(|r| r.as_str() != before.role)
         || change.active == Some(false);
@@ -185,12 +196,6 @@ pub async fn change(
     .await?)
 }
 
-fn hash_error(e: crate::desk::auth::HashError) -> ApiError {
-    match e {
-        crate::desk::auth::HashError::Busy => ApiError::Unavailable("password hashing busy".into()),
-        crate::desk::auth::HashError::Failed(why) => ApiError::Internal(why),
-    }
-}
 
 /// The key an account is found by for an address as typed: the stored form (trimmed, case
 /// folded, the domain in ASCII), or the typed text folded when it is no valid address at all

@@ -14,7 +14,7 @@ use crate::db::submissions::{
 use crate::db::{self, DbError};
 use crate::domain::{NewSubmission, Reference, Status};
 use crate::mail::{self, Rendered};
-use crate::http::startup::AppState;
+use crate::desk::Desk;
 
 /// What the request knows about the sender, besides the form.
 #[derive(Debug, Default, Clone)]
@@ -43,7 +43,7 @@ pub enum IntakeError {
 /// A submission with `suspicions` is quarantined: stored as spam with its reasons, and no e-mail
 /// is written for it (staff release it; see `triage::patch`).
 pub async fn submit(
-    state: &AppState,
+    state: &Desk,
     submission: NewSubmission,
     meta: ClientMeta,
     suspicions: Vec<&'static str>,
@@ -187,7 +187,7 @@ pub async fn submit(
 /// The team's notification for a stored submission: what a quarantined one gets when staff
 /// release it. The stored fields are checked again on the way (they were when received).
 pub fn team_notification_for(
-    state: &AppState,
+    state: &Desk,
     row: &SubmissionRow,
     now: chrono::NaiveDateTime,
 ) -> Result<NewOutboxRow, IntakeError> {
@@ -225,7 +225,7 @@ pub fn team_notification_for(
 /// The queue's notification of a submission, from the queue's team addresses, answerable to
 /// the reader.
 fn team_mail(
-    state: &AppState,
+    state: &Desk,
     submission: &NewSubmission,
     reference: &str,
     queue: &QueueSettings,
@@ -259,7 +259,7 @@ fn mailbox(name: &str, email: &str) -> String {
 }
 
 fn outbox_row(
-    state: &AppState,
+    state: &Desk,
     submission_id: &str,
     purpose: &str,
     recipients: String,
@@ -288,7 +288,7 @@ fn outbox_row(
 
 /// A keyed hash: the same IP gives the same value (for abuse limits), but the IP cannot be
 /// recovered without the key.
-fn hash_ip(state: &AppState, ip: IpAddr) -> String {
+fn hash_ip(state: &Desk, ip: IpAddr) -> String {
     let key = state
         .settings
         .privacy

@@ -15,10 +15,9 @@ use sha2::Sha256;
 
 use crate::config::AntispamSettings;
 use crate::domain::{FormKind, NewSubmission};
-use crate::http::client_ip::Networks;
+use crate::config::networks::Networks;
 
-/// The form field that carries the token `GET /v1/forms/{form}/token` issues.
-pub const TOKEN_FIELD: &str = "form_token";
+pub use crate::domain::TOKEN_FIELD;
 
 /// What a post carried besides the form's own fields.
 #[derive(Debug, Default, Clone)]

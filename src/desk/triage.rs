@@ -10,12 +10,35 @@ use crate::db::triage::{
     self as store, ListFilter, MessageRow, NoteRow, Record, SubmissionChanges, SubmissionSummary,
 };
 use crate::domain::{FormKind, Msg, OneLine, Priority, QueueName, Role, Status};
-use crate::http::ApiError;
 use crate::mail;
-use crate::http::startup::AppState;
+use crate::desk::{DbError, Desk};
+
+/// Why a staff action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TriageError {
+    /// Missing, or on a desk the caller may not see: the same answer for both.
+    #[error("submission not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("invalid fields")]
+    Invalid(crate::domain::FieldErrors),
+    /// The `If-Match` version is not the current one.
+    #[error("stale If-Match")]
+    Stale,
+    /// The `version` field is not the current one.
+    #[error("version conflict: now {current}")]
+    VersionConflict { current: i32 },
+    #[error("no move from {} to {}", from.as_str(), to.as_str())]
+    IllegalTransition { from: Status, to: Status },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{0}")]
+    Internal(String),
+}
 
 /// The queues a role may see, in configuration order.
-pub fn visible_queues(state: &AppState, role: Role) -> Vec<String> {
+pub fn visible_queues(state: &Desk, role: Role) -> Vec<String> {
     state
         .settings
         .queues
@@ -25,7 +48,7 @@ pub fn visible_queues(state: &AppState, role: Role) -> Vec<String> {
         .collect()
 }
 
-fn may_see(state: &AppState, role: Role, queue: &str) -> bool {
+fn may_see(state: &Desk, role: Role, queue: &str) -> bool {
     state
         .settings
         .queues
@@ -51,9 +74,9 @@ fn event(
 }
 
 pub async fn list(
-    state: &AppState,
+    state: &Desk,
     filter: ListFilter,
-) -> Result<Vec<SubmissionSummary>, ApiError> {
+) -> Result<Vec<SubmissionSummary>, TriageError> {
     if filter.queues.is_empty() {
         return Ok(Vec::new());
     }
@@ -62,17 +85,17 @@ pub async fn list(
 
 /// A submission the caller may see, by id or reference; any other answers "not found", exactly
 /// as a missing one does.
-pub async fn get(state: &AppState, who: &StaffUser, key: &str) -> Result<SubmissionRow, ApiError> {
+pub async fn get(state: &Desk, who: &StaffUser, key: &str) -> Result<SubmissionRow, TriageError> {
     if key.chars().any(char::is_control) {
-        return Err(ApiError::NotFound);
+        return Err(TriageError::NotFound);
     }
     let key = key.to_owned();
     let row = db::run(&state.pool, move |conn| store::find(conn, &key)).await?;
     row.filter(|r| may_see(state, who.role, &r.queue))
-        .ok_or(ApiError::NotFound)
+        .ok_or(TriageError::NotFound)
 }
 
-pub async fn record(state: &AppState, who: &StaffUser, key: &str) -> Result<Record, ApiError> {
+pub async fn record(state: &Desk, who: &StaffUser, key: &str) -> Result<Record, TriageError> {
     let row = get(state, who, key).await?;
     Ok(db::run(&state.pool, move |conn| store::record(conn, row)).await?)
 }
@@ -96,15 +119,15 @@ pub enum Expected {
 }
 
 pub async fn patch(
-    state: &AppState,
+    state: &Desk,
     who: &StaffUser,
     key: &str,
     patch: Patch,
     expected: Expected,
-) -> Result<SubmissionRow, ApiError> {
+) -> Result<SubmissionRow, TriageError> {
     let current = get(state, who, key).await?;
     let stale = match expected {
-        Expected::IfMatch(v) if v != current.version => Some(ApiError::PreconditionFailed),
+        Expected::IfMatch(v) if v != current.version => Some(TriageError::Stale),
         Expected::Field(v) if v != current.version => Some(version_conflict(current.version)),
         _ => None,
     };
@@ -128,17 +151,10 @@ pub async fn patch(
         ));
     };
     if let Some(to) = patch.status {
-        let from = Status::parse(&current.status).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let from = Status::parse(&current.status).map_err(|e| TriageError::Internal(e.to_string()))?;
         if from != to {
             if !from.can_move_to(to) {
-                return Err(ApiError::Conflict {
-                    code: Msg::IllegalTransition,
-                    detail: Some(json!({
-                        "from": from.as_str(),
-                        "to": to.as_str(),
-                        "allowed": from.allowed_moves().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-                    })),
-                });
+                return Err(TriageError::IllegalTransition { from, to });
             }
             changes.status = Some(to.as_str().to_owned());
             changes.resolved_at = Some((to == Status::Resolved).then_some(now));
@@ -153,7 +169,7 @@ pub async fn patch(
                 if !notified {
                     release_mail = Some(
                         crate::desk::intake::team_notification_for(state, &current, now)
-                            .map_err(|e| ApiError::Internal(e.to_string()))?,
+                            .map_err(|e| TriageError::Internal(e.to_string()))?,
                     );
                 }
             }
@@ -172,11 +188,11 @@ pub async fn patch(
             // And a submission stays on its form's desk: a tip never lands where sales can
             // read it, whoever moves it.
             let desk = FormKind::parse(&current.form)
-                .map_err(|e| ApiError::Internal(format!("stored form: {e}")))?
+                .map_err(|e| TriageError::Internal(format!("stored form: {e}")))?
                 .desk();
             let target = state.settings.queues.get(to.as_str());
             if !may_see(state, who.role, to.as_str()) || target.is_none_or(|q| q.desk != desk) {
-                return Err(ApiError::Forbidden);
+                return Err(TriageError::Forbidden);
             }
             queue = to.as_str().to_owned();
             changes.queue = Some(queue.clone());
@@ -201,7 +217,7 @@ pub async fn patch(
                         "assignee",
                         vec![crate::domain::FieldError::new(Msg::AssigneeNotAllowed)],
                     );
-                    return Err(ApiError::Validation(fields));
+                    return Err(TriageError::Invalid(fields));
                 }
             }
             changes.assignee_id = Some(to.clone());
@@ -239,7 +255,7 @@ pub async fn patch(
     })
     .await?;
     let row = updated.map_err(|now_at| match expected {
-        Expected::IfMatch(_) => ApiError::PreconditionFailed,
+        Expected::IfMatch(_) => TriageError::Stale,
         _ => version_conflict(now_at),
     })?;
     if wake {
@@ -248,20 +264,17 @@ pub async fn patch(
     Ok(row)
 }
 
-fn version_conflict(current: i32) -> ApiError {
-    ApiError::Conflict {
-        code: Msg::VersionConflict,
-        detail: Some(json!({ "current_version": current })),
-    }
+fn version_conflict(current: i32) -> TriageError {
+    TriageError::VersionConflict { current }
 }
 
 /// An internal note: kept with the submission, never e-mailed.
 pub async fn add_note(
-    state: &AppState,
+    state: &Desk,
     who: &StaffUser,
     key: &str,
     body: &str,
-) -> Result<NoteRow, ApiError> {
+) -> Result<NoteRow, TriageError> {
     let submission = get(state, who, key).await?;
     let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
     let now = db::now();
@@ -287,21 +300,21 @@ pub async fn add_note(
     Ok(note)
 }
 
-fn single(field: &'static str, e: crate::domain::FieldError) -> ApiError {
+fn single(field: &'static str, e: crate::domain::FieldError) -> TriageError {
     let mut fields = crate::domain::FieldErrors::new();
     fields.insert(field, vec![e]);
-    ApiError::Validation(fields)
+    TriageError::Invalid(fields)
 }
 
 /// A reply to the reader, through the outbox: from the queue's address, threaded under the
 /// acknowledgement, with the reference in the subject.
 pub async fn reply(
-    state: &AppState,
+    state: &Desk,
     who: &StaffUser,
     key: &str,
     body: &str,
     subject: Option<&str>,
-) -> Result<MessageRow, ApiError> {
+) -> Result<MessageRow, TriageError> {
     let submission = get(state, who, key).await?;
     let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
     // Blank means the default subject; the bound holds either way.
@@ -313,14 +326,14 @@ pub async fn reply(
         .settings
         .queues
         .get(&submission.queue)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(TriageError::NotFound)?;
     let from = queue
         .address
         .clone()
         .unwrap_or_else(|| state.settings.mail.from.clone());
     let sender: lettre::message::Mailbox = from
         .parse()
-        .map_err(|e: lettre::address::AddressError| ApiError::Internal(e.to_string()))?;
+        .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?;
     let reference = submission.reference.clone();
     let base = subject.as_ref().map_or_else(
         || {
@@ -336,7 +349,7 @@ pub async fn reply(
     );
     let subject = format!("Re: [{reference}] {base}");
     let rendered = mail::staff_reply(body.as_str(), &subject, locale_of(&submission))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| TriageError::Internal(e.to_string()))?;
     let submission_id = submission.id.clone();
     let parent = db::run(&state.pool, move |conn| {
         store::acknowledgement_id(conn, &submission_id)
@@ -350,7 +363,7 @@ pub async fn reply(
         submission
             .email
             .parse()
-            .map_err(|e: lettre::address::AddressError| ApiError::Internal(e.to_string()))?,
+            .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?,
     );
     let mail_row = NewOutboxRow {
         id: outbox_id.clone(),
@@ -409,7 +422,7 @@ pub struct QueueView {
     pub overdue: i64,
 }
 
-pub async fn queues(state: &AppState, who: &StaffUser) -> Result<Vec<QueueView>, ApiError> {
+pub async fn queues(state: &Desk, who: &StaffUser) -> Result<Vec<QueueView>, TriageError> {
     let names = visible_queues(state, who.role);
     let now = db::now();
     let query_names = names.clone();

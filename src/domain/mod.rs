@@ -11,7 +11,9 @@ mod staff;
 mod submission;
 
 pub use choices::{FormKind, Locale, Priority, QueueName, Status, Topic, UnknownValue};
-pub use fields::{ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail};
+pub use fields::{
+    ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail, FORM_FIELDS, TOKEN_FIELD,
+};
 pub use i18n::Msg;
 pub use reference::Reference;
 pub use routing::{Route, Router, RuleSpec};

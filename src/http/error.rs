@@ -15,7 +15,10 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use serde_json::{json, Map, Value};
 
-use crate::db::DbError;
+use crate::desk::accounts::AccountError;
+use crate::desk::auth::{AuthError, HashError};
+use crate::desk::triage::TriageError;
+use crate::desk::DbError;
 use crate::domain::i18n::{label, Label};
 use crate::domain::{FieldErrors, Locale, Msg};
 
@@ -70,6 +73,69 @@ impl From<DbError> for ApiError {
             DbError::Unavailable(why) => ApiError::Unavailable(why),
             DbError::NotFound => ApiError::NotFound,
             other => ApiError::Internal(error_chain(&other)),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials => ApiError::InvalidCredentials,
+            AuthError::Unauthenticated => ApiError::Unauthorized,
+            AuthError::TooManyAttempts { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
+            }
+            AuthError::Hash(e) => e.into(),
+            AuthError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => ApiError::Unavailable("password hashing busy".into()),
+            HashError::Failed(why) => ApiError::Internal(why),
+        }
+    }
+}
+
+impl From<TriageError> for ApiError {
+    fn from(e: TriageError) -> Self {
+        match e {
+            TriageError::NotFound => ApiError::NotFound,
+            TriageError::Forbidden => ApiError::Forbidden,
+            TriageError::Invalid(fields) => ApiError::Validation(fields),
+            TriageError::Stale => ApiError::PreconditionFailed,
+            TriageError::VersionConflict { current } => ApiError::Conflict {
+                code: Msg::VersionConflict,
+                detail: Some(json!({ "current_version": current })),
+            },
+            TriageError::IllegalTransition { from, to } => ApiError::Conflict {
+                code: Msg::IllegalTransition,
+                detail: Some(json!({
+                    "from": from.as_str(),
+                    "to": to.as_str(),
+                    "allowed": from.allowed_moves().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                })),
+            },
+            TriageError::Db(e) => e.into(),
+            TriageError::Internal(why) => ApiError::Internal(why),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(fields) => ApiError::Validation(fields),
+            AccountError::EmailTaken => ApiError::Conflict {
+                code: Msg::EmailTaken,
+                detail: None,
+            },
+            AccountError::NotFound => ApiError::NotFound,
+            AccountError::Hash(e) => e.into(),
+            AccountError::Db(e) => e.into(),
         }
     }
 }

@@ -11,34 +11,34 @@ use lettre::message::Mailbox;
 use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
+use crate::config::networks::Networks;
 use crate::desk::auth::Auth;
+use crate::desk::Desk;
 use crate::config::{MailTransportKind, Settings};
 use crate::db::{self, Manager, Pool};
-use crate::domain::Router;
 use crate::instruments::Instruments;
 use crate::mail::{SmtpTarget, Transport, Worker, WorkerHandle};
 
-/// What every request handler shares.
+/// What every request handler shares: the desk (the use cases' context) and what only the web
+/// needs.
 pub struct AppState {
-    pub pool: Pool,
-    pub settings: Arc<Settings>,
-    pub router: Router,
-    pub sender: Mailbox,
-    /// Notified after each committed submission so the worker sends at once.
-    pub outbox_wakeup: Arc<Notify>,
-    pub auth: Auth,
+    pub desk: Desk,
     pub web_policy: crate::http::headers::WebPolicy,
     /// Set when a stop signal arrives: readiness answers 503 from then on.
     pub shutting_down: Arc<AtomicBool>,
-    /// What `/metrics` shows.
-    pub instruments: Arc<Instruments>,
-    /// The spam checks.
-    pub screen: crate::desk::screening::Screen,
-    pub trusted_proxies: crate::http::client_ip::Networks,
+    pub trusted_proxies: Networks,
     /// The OpenAPI document, built for this configuration, and its page for people.
     pub openapi: String,
     pub docs: String,
-    pub form_limits: crate::desk::limits::FormLimits,
+}
+
+/// Handlers pass `&state` where a use case wants the desk.
+impl std::ops::Deref for AppState {
+    type Target = Desk;
+
+    fn deref(&self) -> &Desk {
+        &self.desk
+    }
 }
 
 pub struct Application {
@@ -105,27 +105,29 @@ impl Application {
             &settings.antispam,
             settings.privacy.ip_hash_key.expose_secret(),
         )?;
-        let trusted_proxies = crate::http::client_ip::Networks::new(&settings.http.trusted_proxies);
+        let trusted_proxies = Networks::new(&settings.http.trusted_proxies);
         let openapi =
             crate::http::openapi::document(screen.honeypot_field(), screen.captcha_field());
         let settings_limits = settings.limits.clone();
         let docs = crate::http::openapi::docs_page(&openapi)
             .map_err(|e| anyhow::anyhow!("the API reference page: {e}"))?;
         let state = web::Data::new(AppState {
+            desk: Desk {
+                auth,
+                pool: pool.clone(),
+                settings: Arc::new(settings),
+                router,
+                sender,
+                outbox_wakeup: wakeup,
+                instruments,
+                screen,
+                form_limits: crate::desk::limits::FormLimits::new(&settings_limits),
+            },
             web_policy,
             shutting_down: shutting_down.clone(),
-            auth,
-            pool: pool.clone(),
-            settings: Arc::new(settings),
-            router,
-            sender,
-            outbox_wakeup: wakeup,
-            instruments,
-            screen,
             trusted_proxies,
             openapi,
             docs,
-            form_limits: crate::desk::limits::FormLimits::new(&settings_limits),
         });
         // The limiters forget quiet keys every minute; the task ends with the server.
         let pruned = state.clone();

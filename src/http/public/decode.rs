@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::domain::{FieldErrors, FormKind, Locale, NewSubmission};
 use crate::http::ApiError;
-use crate::desk::screening::{Clues, TOKEN_FIELD};
+use crate::desk::screening::Clues;
+use crate::domain::TOKEN_FIELD;
 
 /// Largest body accepted on a public form.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -24,21 +25,6 @@ pub enum Encoding {
     Form,
 }
 
-/// Every field either form takes; no configurable field name may take one of these.
-pub const FORM_FIELDS: &[&str] = &[
-    "name",
-    "email",
-    "topic",
-    "subject",
-    "message",
-    "phone",
-    "article_url",
-    "article_title",
-    "organisation",
-    "consent",
-    "marketing_opt_in",
-    "locale",
-];
 
 /// The names of the fields a post may carry besides the form's own.
 #[derive(Debug, Clone, Copy)]

@@ -21,7 +21,7 @@ mod decode;
 mod idempotency;
 
 use decode::{encoding, read_body};
-pub use decode::{parse_post, parse_submission, Encoding, ExtraFields, FORM_FIELDS, MAX_BODY};
+pub use decode::{parse_post, parse_submission, Encoding, ExtraFields, MAX_BODY};
 use idempotency::{body_hash, idempotency_key, replay};
 
 /// The two form routes: the same handling, documented once.

@@ -11,7 +11,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::ApiError;
-use crate::desk::auth::{AuthError, StaffUser};
+use crate::desk::auth::StaffUser;
 use crate::http::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -40,23 +40,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(accounts::create)),
         )
         .service(resource("/v1/users/{id}", "PATCH").route(web::patch().to(accounts::change)));
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::InvalidCredentials => ApiError::InvalidCredentials,
-            AuthError::Unauthenticated => ApiError::Unauthorized,
-            AuthError::TooManyAttempts { retry_after_secs } => {
-                ApiError::TooManyRequests { retry_after_secs }
-            }
-            AuthError::Hash(crate::desk::auth::HashError::Busy) => {
-                ApiError::Unavailable("password hashing busy".into())
-            }
-            AuthError::Hash(e) => ApiError::Internal(e.to_string()),
-            AuthError::Db(e) => e.into(),
-        }
-    }
 }
 
 /// The signed-in staff member, from the bearer token.

@@ -1,0 +1,37 @@
+//! Lists of IP networks from the settings: trusted proxies, blocked networks.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+/// An address (`192.0.2.1`) or a network (`192.0.2.0/24`, `2001:db8::/32`).
+pub fn parse_network(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+/// Parsed once from configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Networks(Vec<IpNet>);
+
+impl Networks {
+    /// Entries that do not parse are left out (configuration validation has named them).
+    pub fn new(list: &[String]) -> Networks {
+        Networks(list.iter().filter_map(|n| parse_network(n)).collect())
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+}
+
+/// IPv4 seen through an IPv6 socket (`::ffff:192.0.2.1`) is IPv4.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
