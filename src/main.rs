@@ -7,13 +7,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 
-use courrier::desk::accounts::{self, AccountChange, AccountError, NewAccount};
-use courrier::desk::auth::Hasher;
 use courrier::config::{ConfigError, Settings, Sources};
 use courrier::db::{self, Pool};
+use courrier::desk::accounts::{self, AccountChange, AccountError, NewAccount};
+use courrier::desk::auth::Hasher;
 use courrier::domain::{Locale, Msg, Role};
-use courrier::mail::redact_addresses;
 use courrier::http::startup::{self, Application};
+use courrier::mail::redact_addresses;
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///

@@ -1,6 +1,7 @@
 //! The only module that names diesel: connections to PostgreSQL or SQLite, the pool, the
 //! blocking-call helper, transactions, migrations and the queries.
 
+pub mod idempotency;
 pub mod outbox;
 pub mod schema;
 pub mod staff;
@@ -330,4 +331,9 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A trivial query: the database answers.
+pub fn ping(conn: &mut DbConnection) -> Result<(), DbError> {
+    Ok(conn.batch_execute("SELECT 1")?)
 }

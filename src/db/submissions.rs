@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{events, idempotency_keys, outbox, submissions};
+use super::idempotency::IdempotencyRow;
+use super::schema::{events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
@@ -94,94 +95,88 @@ pub struct NewEvent {
     pub created_at: NaiveDateTime,
 }
 
-/// An `Idempotency-Key` and the submission it answers with.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = idempotency_keys)]
-pub struct IdempotencyRow {
-    pub form: String,
-    pub key: String,
-    pub body_hash: String,
-    pub submission_id: String,
-    pub created_at: NaiveDateTime,
-    pub expires_at: NaiveDateTime,
+/// What became of a submission written with its e-mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Done,
+    /// Another submission already holds this reference: nothing was written.
+    ReferenceTaken,
+    /// Another post under the same idempotency key was stored first: nothing was written.
+    KeyTaken,
 }
 
-/// What a live key answers with: the hash of the body first sent under it, and the reference.
-/// An expired key is forgotten on the way, so that it may be used afresh.
-pub fn idempotent(
-    conn: &mut DbConnection,
-    form: &str,
-    key: &str,
-    now: NaiveDateTime,
-) -> Result<Option<(String, String)>, DbError> {
-    let found: Option<(String, String, NaiveDateTime)> = idempotency_keys::table
-        .inner_join(submissions::table.on(submissions::id.eq(idempotency_keys::submission_id)))
-        .filter(idempotency_keys::form.eq(form))
-        .filter(idempotency_keys::key.eq(key))
-        .select((
-            idempotency_keys::body_hash,
-            submissions::reference,
-            idempotency_keys::expires_at,
-        ))
-        .first(conn)
-        .optional()?;
-    match found {
-        Some((hash, reference, expires)) if expires > now => Ok(Some((hash, reference))),
-        Some(_) => {
-            forget_expired_keys(conn, Some((form, key)), now)?;
-            Ok(None)
-        }
-        None => Ok(None),
+/// Why the SQLite transaction stopped: a clash it recognises (then rolled back), or a failure.
+enum Abort {
+    Clash(Stored),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Db(e)
     }
 }
 
-/// Forgets expired keys (one form's one key, or all of them): they may be used afresh.
-pub fn forget_expired_keys(
-    conn: &mut DbConnection,
-    only: Option<(&str, &str)>,
-    now: NaiveDateTime,
-) -> Result<usize, DbError> {
-    let expired = idempotency_keys::table.filter(idempotency_keys::expires_at.le(now));
-    Ok(match only {
-        Some((form, key)) => diesel::delete(
-            expired
-                .filter(idempotency_keys::form.eq(form))
-                .filter(idempotency_keys::key.eq(key)),
-        )
-        .execute(conn)?,
-        None => diesel::delete(expired).execute(conn)?,
-    })
-}
-
 /// Writes the submission, its e-mails, its event and its idempotency key in one transaction:
-/// all or nothing.
+/// all or nothing. A clash on the reference or the key is told apart by the constraint's name
+/// (PostgreSQL) or by `ON CONFLICT DO NOTHING` and the rows it wrote (SQLite), never by the text
+/// of an error message.
 pub fn insert_with_outbox(
     conn: &mut DbConnection,
     submission: &SubmissionRow,
     mails: &[NewOutboxRow],
     event: &NewEvent,
     key: Option<&IdempotencyRow>,
-) -> Result<(), DbError> {
+) -> Result<Stored, DbError> {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
     if let DbConnection::Pg(pg) = conn {
-        pg_insert_with_outbox(pg, submission, mails, event, key)?;
-        return Ok(());
+        return match pg_insert_with_outbox(pg, submission, mails, event, key) {
+            Ok(_) => Ok(Stored::Done),
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+                if info.constraint_name() == Some(super::idempotency::PG_KEY_CONSTRAINT) =>
+            {
+                Ok(Stored::KeyTaken)
+            }
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+                if info.constraint_name() == Some(PG_REFERENCE_CONSTRAINT) =>
+            {
+                Ok(Stored::ReferenceTaken)
+            }
+            Err(e) => Err(e.into()),
+        };
     }
-    write_tx(conn, |conn| {
-        diesel::insert_into(submissions::table)
+    let written = write_tx(conn, |conn| {
+        let DbConnection::Sqlite(sq) = conn else {
+            return Err(Abort::Db(DieselError::BrokenTransactionManager));
+        };
+        let inserted = diesel::insert_into(submissions::table)
             .values(submission)
-            .execute(conn)?;
+            .on_conflict(submissions::reference)
+            .do_nothing()
+            .execute(sq)?;
+        if inserted == 0 {
+            return Err(Abort::Clash(Stored::ReferenceTaken));
+        }
+        if let Some(key) = key {
+            if !super::idempotency::save(sq, key)? {
+                return Err(Abort::Clash(Stored::KeyTaken));
+            }
+        }
         insert_rows!(conn, outbox::table, mails);
         diesel::insert_into(events::table)
             .values(event)
             .execute(conn)?;
-        if let Some(key) = key {
-            diesel::insert_into(idempotency_keys::table)
-                .values(key)
-                .execute(conn)?;
-        }
         Ok(())
-    })
+    });
+    match written {
+        Ok(()) => Ok(Stored::Done),
+        Err(Abort::Clash(clash)) => Ok(clash),
+        Err(Abort::Db(e)) => Err(e.into()),
+    }
 }
+
+/// The name PostgreSQL gives the unique constraint on `submissions.reference`.
+const PG_REFERENCE_CONSTRAINT: &str = "submissions_reference_key";
 
 /// PostgreSQL: the same rows in a single statement (data-modifying CTEs), atomic on its own, so
 /// one round trip instead of five (BEGIN, three INSERTs, COMMIT).

@@ -2,10 +2,11 @@
 
 use serde_json::json;
 
-use crate::desk::auth::Hasher;
-use crate::db::staff::{self as store, UserChanges, UserRow};
+pub use crate::db::staff::UserRow;
+use crate::db::staff::{self as store, UserChanges};
 use crate::db::submissions::NewEvent;
 use crate::db::{self, DbError, Pool};
+use crate::desk::auth::Hasher;
 use crate::domain::{
     FieldError, FieldErrors, Msg, OneLine, Password, PasswordError, ReaderEmail, Role,
 };
@@ -56,6 +57,11 @@ fn audit(actor: &str, kind: &str, detail: serde_json::Value) -> NewEvent {
         detail: detail.to_string(),
         created_at: db::now(),
     }
+}
+
+/// Every account, active or not.
+pub async fn list(pool: &Pool) -> Result<Vec<UserRow>, DbError> {
+    db::run(pool, store::list_users).await
 }
 
 /// Creates an account; e-mail addresses are unique whatever their case.
@@ -195,7 +201,6 @@ pub async fn change(
     })
     .await?)
 }
-
 
 /// The key an account is found by for an address as typed: the stored form (trimmed, case
 /// folded, the domain in ASCII), or the typed text folded when it is no valid address at all

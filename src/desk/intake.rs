@@ -8,34 +8,84 @@ use secrecy::ExposeSecret;
 use sha2::Sha256;
 
 use crate::config::QueueSettings;
-use crate::db::submissions::{
-    insert_with_outbox, IdempotencyRow, NewEvent, NewOutboxRow, SubmissionRow,
-};
+use crate::db::submissions::{insert_with_outbox, NewEvent, NewOutboxRow, Stored, SubmissionRow};
 use crate::db::{self, DbError};
+use crate::desk::idempotency::{self, Keyed, Next};
+use crate::desk::screening::Clues;
+use crate::desk::Desk;
 use crate::domain::{NewSubmission, Reference, Status};
 use crate::mail::{self, Rendered};
-use crate::desk::Desk;
 
 /// What the request knows about the sender, besides the form.
 #[derive(Debug, Default, Clone)]
 pub struct ClientMeta {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
-    /// The post's `Idempotency-Key`, with the hash of its body.
-    pub idempotency: Option<(String, String)>,
+    /// The post's `Idempotency-Key`, with its body's fingerprint.
+    pub idempotency: Option<Keyed>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
+    /// Another post under the same idempotency key was stored first (`receive` replays it).
+    #[error("idempotency key already used")]
+    KeyTaken,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("e-mail template failed")]
     Render(#[from] askama::Error),
     #[error("configuration: {0}")]
     Config(String),
-    /// Another post under the same idempotency key was stored first.
-    #[error("idempotency key already used")]
-    KeyTaken,
+    /// The post's idempotency key was used for another body.
+    #[error("idempotency key reused with another body")]
+    KeyReused,
+    /// Too many posts for this reader's address.
+    #[error("too many posts for one reader")]
+    RateLimited { retry_after_secs: u64 },
+}
+
+/// Takes in a reader's post: a key seen before answers as it did, the per-reader limit applies,
+/// the spam checks run, then the submission is stored (see `submit`). Returns its reference.
+pub async fn receive(
+    state: &Desk,
+    submission: NewSubmission,
+    clues: &Clues,
+    meta: ClientMeta,
+) -> Result<String, IntakeError> {
+    let form = submission.form;
+    if let Some(keyed) = &meta.idempotency {
+        match idempotency::next(state, form, keyed).await? {
+            Next::Replay(reference) => return Ok(reference),
+            Next::Refuse => return Err(IntakeError::KeyReused),
+            Next::Store => {}
+        }
+    }
+    if let Err(retry_after_secs) = state
+        .form_limits
+        .per_email
+        .check(&submission.email.folded())
+    {
+        return Err(IntakeError::RateLimited { retry_after_secs });
+    }
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let suspicions = state
+        .screen
+        .reasons(&submission, clues, meta.ip, now_ms)
+        .await;
+    let keyed = meta.idempotency.clone();
+    match submit(state, submission, meta, suspicions).await {
+        Ok(reference) => Ok(reference.as_str().to_owned()),
+        // The same key arrived at the same moment and was stored first: answer as it did.
+        Err(IntakeError::KeyTaken) => match keyed {
+            Some(keyed) => match idempotency::next(state, form, &keyed).await? {
+                Next::Replay(reference) => Ok(reference),
+                Next::Refuse => Err(IntakeError::KeyReused),
+                Next::Store => Err(IntakeError::Config("idempotency key vanished".into())),
+            },
+            None => Err(IntakeError::Config("idempotency key without a key".into())),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// Stores the submission and its e-mails; returns its public reference once committed.
@@ -143,21 +193,16 @@ pub async fn submit(
             .to_string(),
             created_at: now,
         };
-        let key = meta.idempotency.as_ref().map(|(key, hash)| IdempotencyRow {
-            form: submission.form.as_str().to_owned(),
-            key: key.clone(),
-            body_hash: hash.clone(),
-            submission_id: row.id.clone(),
-            created_at: now,
-            expires_at: now
-                + chrono::Duration::hours(i64::from(state.settings.limits.idempotency_hours)),
-        });
+        let key = meta
+            .idempotency
+            .as_ref()
+            .map(|keyed| idempotency::row(state, submission.form, keyed, &row.id, now));
         let stored = db::run(&state.pool, move |conn| {
             insert_with_outbox(conn, &row, &mails, &event, key.as_ref())
         })
         .await;
         match stored {
-            Ok(()) => {
+            Ok(Stored::Done) => {
                 state.outbox_wakeup.notify_one();
                 state.instruments.submission(
                     submission.form.as_str(),
@@ -170,14 +215,11 @@ pub async fn submit(
                 );
                 return Ok(reference);
             }
-            Err(DbError::UniqueViolation(what)) if what.contains("idempotency") => {
-                return Err(IntakeError::KeyTaken);
-            }
-            Err(DbError::UniqueViolation(what))
-                if what.contains("reference") && attempt < ATTEMPTS =>
-            {
+            Ok(Stored::KeyTaken) => return Err(IntakeError::KeyTaken),
+            Ok(Stored::ReferenceTaken) if attempt < ATTEMPTS => {
                 tracing::info!("reference collision, drawing another");
             }
+            Ok(Stored::ReferenceTaken) => break,
             Err(e) => return Err(e.into()),
         }
     }

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod health;
+pub mod idempotency;
 pub mod intake;
 pub mod limits;
 pub mod screening;
@@ -11,15 +13,16 @@ pub mod triage;
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use lettre::message::Mailbox;
 use tokio::sync::Notify;
 
 use crate::config::Settings;
-use crate::db::Pool;
+use crate::db::{self, Manager};
 use crate::domain::Router;
 use crate::instruments::Instruments;
 
-pub use crate::db::DbError;
+pub use crate::db::{now, DbError, Pool};
 
 /// What the use cases share, whichever way a request comes in: storage, the settings, routing,
 /// the sender's address, the outbox worker's wake-up, sign-in, the spam checks and the limits.
@@ -35,4 +38,60 @@ pub struct Desk {
     pub instruments: Arc<Instruments>,
     pub screen: screening::Screen,
     pub form_limits: limits::FormLimits,
+}
+
+impl Desk {
+    /// The desk for these settings: the database migrated, then pooled; routing, the sender,
+    /// sign-in, the spam checks and the limits built once.
+    pub async fn open(settings: Settings, instruments: Arc<Instruments>) -> anyhow::Result<Desk> {
+        let router = settings
+            .router()
+            .map_err(|e| anyhow::anyhow!("routing: {e}"))?;
+        let sender: Mailbox = settings.mail.from.parse().context("mail.from")?;
+        migrate(&settings).await?;
+        let pool = db::pool(&settings.database)?;
+        let auth = auth::Auth::new(settings.auth.clone())?;
+        let screen = screening::Screen::new(
+            &settings.antispam,
+            secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
+        )?;
+        let form_limits = limits::FormLimits::new(&settings.limits);
+        Ok(Desk {
+            pool,
+            settings: Arc::new(settings),
+            router,
+            sender,
+            outbox_wakeup: Arc::new(Notify::new()),
+            auth,
+            instruments,
+            screen,
+            form_limits,
+        })
+    }
+
+    /// Housekeeping, every minute: the limiters forget quiet keys, expired idempotency keys go.
+    pub async fn sweep(&self) {
+        self.form_limits.prune();
+        self.auth.prune_limits();
+        if let Err(e) = idempotency::sweep(self).await {
+            tracing::warn!(error = %e, "expired idempotency keys not purged");
+        }
+    }
+}
+
+/// Connects once outside the pool, so the operator sees the real connection error, and
+/// applies pending migrations.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
+    let manager = Manager::new(&settings.database)?;
+    let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        let mut conn = manager
+            .establish()
+            .context("database.url: cannot connect to the database")?;
+        Ok(db::migrate(&mut conn)?)
+    })
+    .await??;
+    if applied > 0 {
+        tracing::info!(applied, "database migrated");
+    }
+    Ok(applied)
 }

@@ -13,9 +13,9 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
+use crate::config::networks::Networks;
 use crate::config::AntispamSettings;
 use crate::domain::{FormKind, NewSubmission};
-use crate::config::networks::Networks;
 
 pub use crate::domain::TOKEN_FIELD;
 

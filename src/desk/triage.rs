@@ -3,15 +3,17 @@
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use crate::desk::auth::StaffUser;
 use crate::db;
-use crate::db::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
-use crate::db::triage::{
-    self as store, ListFilter, MessageRow, NoteRow, Record, SubmissionChanges, SubmissionSummary,
+pub use crate::db::submissions::SubmissionRow;
+use crate::db::submissions::{NewEvent, NewOutboxRow};
+use crate::db::triage::{self as store, SubmissionChanges};
+pub use crate::db::triage::{
+    AssigneeFilter, ListFilter, MessageRow, NoteRow, Record, Sort, SubmissionSummary,
 };
+use crate::desk::auth::StaffUser;
+use crate::desk::{DbError, Desk};
 use crate::domain::{FormKind, Msg, OneLine, Priority, QueueName, Role, Status};
 use crate::mail;
-use crate::desk::{DbError, Desk};
 
 /// Why a staff action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -73,10 +75,7 @@ fn event(
     }
 }
 
-pub async fn list(
-    state: &Desk,
-    filter: ListFilter,
-) -> Result<Vec<SubmissionSummary>, TriageError> {
+pub async fn list(state: &Desk, filter: ListFilter) -> Result<Vec<SubmissionSummary>, TriageError> {
     if filter.queues.is_empty() {
         return Ok(Vec::new());
     }
@@ -151,7 +150,8 @@ pub async fn patch(
         ));
     };
     if let Some(to) = patch.status {
-        let from = Status::parse(&current.status).map_err(|e| TriageError::Internal(e.to_string()))?;
+        let from =
+            Status::parse(&current.status).map_err(|e| TriageError::Internal(e.to_string()))?;
         if from != to {
             if !from.can_move_to(to) {
                 return Err(TriageError::IllegalTransition { from, to });

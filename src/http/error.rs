@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 
 use crate::desk::accounts::AccountError;
 use crate::desk::auth::{AuthError, HashError};
+use crate::desk::intake::IntakeError;
 use crate::desk::triage::TriageError;
 use crate::desk::DbError;
 use crate::domain::i18n::{label, Label};
@@ -121,6 +122,19 @@ impl From<TriageError> for ApiError {
             },
             TriageError::Db(e) => e.into(),
             TriageError::Internal(why) => ApiError::Internal(why),
+        }
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> Self {
+        match e {
+            IntakeError::Db(e) => e.into(),
+            IntakeError::KeyReused => ApiError::IdempotencyKeyReused,
+            IntakeError::RateLimited { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
+            }
+            other => ApiError::Internal(error_chain(&other)),
         }
     }
 }

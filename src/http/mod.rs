@@ -8,8 +8,8 @@ mod ops;
 mod pages;
 pub mod public;
 pub mod request_log;
-pub mod startup;
 mod staff;
+pub mod startup;
 
 use actix_web::web;
 

@@ -1,14 +1,13 @@
 //! Health checks for load balancers and orchestrators.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::connection::SimpleConnection;
 use secrecy::ExposeSecret;
 
 use super::ApiError;
-use crate::db::{self, outbox};
+use crate::desk::health;
 use crate::domain::Locale;
-use crate::instruments;
 use crate::http::startup::AppState;
+use crate::instruments;
 
 /// The state of the process.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -39,8 +38,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     {
         return ApiError::Unavailable("shutting down".into()).respond(Locale::En, None);
     }
-    let checked = db::run(&state.pool, |conn| Ok(conn.batch_execute("SELECT 1")?)).await;
-    match checked {
+    match health::database_answers(&state).await {
         Ok(()) => HttpResponse::Ok().json(Health { status: "ready" }),
         Err(e) => ApiError::from(e).respond(Locale::En, None),
     }
@@ -68,12 +66,12 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     if !crate::desk::auth::same_secret(sent, token.expose_secret()) {
         return ApiError::Unauthorized.respond(Locale::En, None);
     }
-    let stats = match db::run(&state.pool, crate::db::outbox::stats).await {
+    let stats = match health::outbox(&state).await {
         Ok(stats) => stats,
         Err(e) => return ApiError::from(e).respond(Locale::En, None),
     };
     let m = &state.instruments;
-    for status in [outbox::PENDING, outbox::SENT, outbox::DEAD] {
+    for status in [health::PENDING, health::SENT, health::DEAD] {
         let n = stats
             .by_status
             .iter()
@@ -82,21 +80,21 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         m.gauge(instruments::OUTBOX_JOBS, &[("state", status)], n as f64);
     }
     let age = stats.oldest_pending.map_or(0.0, |t| {
-        (db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+        (crate::desk::now() - t).num_milliseconds().max(0) as f64 / 1000.0
     });
     m.gauge(instruments::OUTBOX_OLDEST_PENDING, &[], age);
-    let pool = state.pool.state();
+    let pool = health::pool(&state);
     m.gauge(
         instruments::POOL_CONNECTIONS,
         &[("state", "idle")],
-        f64::from(pool.idle_connections),
+        f64::from(pool.idle),
     );
     m.gauge(
         instruments::POOL_CONNECTIONS,
         &[("state", "in_use")],
-        f64::from(pool.connections - pool.idle_connections),
+        f64::from(pool.in_use),
     );
-    m.gauge(instruments::POOL_MAX, &[], f64::from(state.pool.max_size()));
+    m.gauge(instruments::POOL_MAX, &[], f64::from(pool.max));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(m.render())

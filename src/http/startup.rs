@@ -7,17 +7,12 @@ use std::sync::Arc;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use lettre::message::Mailbox;
-use secrecy::ExposeSecret;
-use tokio::sync::Notify;
 
 use crate::config::networks::Networks;
-use crate::desk::auth::Auth;
-use crate::desk::Desk;
-use crate::config::{MailTransportKind, Settings};
-use crate::db::{self, Manager, Pool};
+use crate::config::Settings;
+use crate::desk::{Desk, Pool};
 use crate::instruments::Instruments;
-use crate::mail::{SmtpTarget, Transport, Worker, WorkerHandle};
+use crate::mail::{Transport, Worker, WorkerHandle};
 
 /// What every request handler shares: the desk (the use cases' context) and what only the web
 /// needs.
@@ -53,97 +48,48 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let router = settings
-            .router()
-            .map_err(|e| anyhow::anyhow!("routing: {e}"))?;
-        let sender: Mailbox = settings.mail.from.parse().context("mail.from")?;
-        migrate(&settings).await?;
-        let pool = db::pool(&settings.database)?;
-        let transport = match settings.mail.transport {
-            MailTransportKind::File => {
-                std::fs::create_dir_all(&settings.mail.file_dir).with_context(|| {
-                    format!(
-                        "mail.file_dir: cannot create {}",
-                        settings.mail.file_dir.display()
-                    )
-                })?;
-                Transport::File(settings.mail.file_dir.clone())
-            }
-            MailTransportKind::Smtp => {
-                let url = settings
-                    .mail
-                    .smtp_url
-                    .as_ref()
-                    .context("mail.smtp_url is required with the smtp transport")?;
-                Transport::Smtp(
-                    SmtpTarget::parse(url.expose_secret())
-                        .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?,
-                )
-            }
-        };
-        let wakeup = Arc::new(Notify::new());
-        let instruments = Arc::new(Instruments::new());
-        let worker = settings.mail.run_worker.then(|| {
-            Worker::start(
-                pool.clone(),
-                transport,
-                &settings.mail,
-                wakeup.clone(),
-                instruments.clone(),
-            )
-        });
+        let transport = Transport::from_settings(&settings.mail)?;
         let listener = TcpListener::bind(&settings.http.address)
             .with_context(|| format!("http.address: cannot listen on {}", settings.http.address))?;
         let port = listener.local_addr()?.port();
         let workers = settings.http.workers;
-        let auth = Auth::new(settings.auth.clone())?;
-        let shutting_down = Arc::new(AtomicBool::new(false));
         let grace = settings.http.shutdown_grace_seconds;
         let state_drain_ms = settings.http.shutdown_drain_ms;
         let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
-        let screen = crate::desk::screening::Screen::new(
-            &settings.antispam,
-            settings.privacy.ip_hash_key.expose_secret(),
-        )?;
         let trusted_proxies = Networks::new(&settings.http.trusted_proxies);
-        let openapi =
-            crate::http::openapi::document(screen.honeypot_field(), screen.captcha_field());
-        let settings_limits = settings.limits.clone();
+        let desk = Desk::open(settings, Arc::new(Instruments::new())).await?;
+        let worker = desk.settings.mail.run_worker.then(|| {
+            Worker::start(
+                desk.pool.clone(),
+                transport,
+                &desk.settings.mail,
+                desk.outbox_wakeup.clone(),
+                desk.instruments.clone(),
+            )
+        });
+        let openapi = crate::http::openapi::document(
+            desk.screen.honeypot_field(),
+            desk.screen.captcha_field(),
+        );
         let docs = crate::http::openapi::docs_page(&openapi)
             .map_err(|e| anyhow::anyhow!("the API reference page: {e}"))?;
+        let pool = desk.pool.clone();
+        let shutting_down = Arc::new(AtomicBool::new(false));
         let state = web::Data::new(AppState {
-            desk: Desk {
-                auth,
-                pool: pool.clone(),
-                settings: Arc::new(settings),
-                router,
-                sender,
-                outbox_wakeup: wakeup,
-                instruments,
-                screen,
-                form_limits: crate::desk::limits::FormLimits::new(&settings_limits),
-            },
+            desk,
             web_policy,
             shutting_down: shutting_down.clone(),
             trusted_proxies,
             openapi,
             docs,
         });
-        // The limiters forget quiet keys every minute; the task ends with the server.
-        let pruned = state.clone();
+        // Housekeeping every minute; the task ends with the server.
+        let swept = state.clone();
         let pruner = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 every.tick().await;
-                pruned.form_limits.prune();
-                pruned.auth.prune_limits();
-                let purged = db::run(&pruned.pool, |conn| {
-                    crate::db::submissions::forget_expired_keys(conn, None, db::now())
-                })
-                .await;
-                if let Err(e) = purged {
-                    tracing::warn!(error = %e, "expired idempotency keys not purged");
-                }
+                swept.desk.sweep().await;
             }
         });
         let mut server = HttpServer::new(move || {
@@ -231,19 +177,4 @@ async fn stop_signal() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Connects once outside the pool, so the operator sees the real connection error, and
-/// applies pending migrations.
-pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
-    let manager = Manager::new(&settings.database)?;
-    let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-        let mut conn = manager
-            .establish()
-            .context("database.url: cannot connect to the database")?;
-        Ok(db::migrate(&mut conn)?)
-    })
-    .await??;
-    if applied > 0 {
-        tracing::info!(applied, "database migrated");
-    }
-    Ok(applied)
-}
+pub use crate::desk::migrate;

@@ -13,6 +13,7 @@ use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 pub use crate::config::smtp::{SmtpTarget, TlsMode};
+use crate::config::{MailSettings, MailTransportKind};
 
 impl SmtpTarget {
     /// Opens an authenticated, ready-to-send connection, all within `timeout`: a relay that
@@ -78,7 +79,6 @@ impl SmtpTarget {
         Ok(conn)
     }
 }
-
 
 fn temporary(reason: String) -> SendFailure {
     SendFailure {
@@ -169,5 +169,31 @@ fn smtp_failure(e: lettre::transport::smtp::Error) -> SendFailure {
     SendFailure {
         permanent: e.is_permanent(),
         reason: format!("SMTP: {e}"),
+    }
+}
+
+impl Transport {
+    /// The transport the settings name: a folder of `.eml` files (created if need be), or the
+    /// SMTP relay of `mail.smtp_url`.
+    pub fn from_settings(mail: &MailSettings) -> anyhow::Result<Transport> {
+        use anyhow::Context;
+        Ok(match mail.transport {
+            MailTransportKind::File => {
+                std::fs::create_dir_all(&mail.file_dir).with_context(|| {
+                    format!("mail.file_dir: cannot create {}", mail.file_dir.display())
+                })?;
+                Transport::File(mail.file_dir.clone())
+            }
+            MailTransportKind::Smtp => {
+                let url = mail
+                    .smtp_url
+                    .as_ref()
+                    .context("mail.smtp_url is required with the smtp transport")?;
+                Transport::Smtp(
+                    SmtpTarget::parse(url.expose_secret())
+                        .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?,
+                )
+            }
+        })
     }
 }

@@ -188,7 +188,8 @@ async fn dead_tokens_are_refused(b: Backend) {
         let past = courrier::db::now() - chrono::Duration::minutes(1);
         let idle_past = courrier::db::now() - chrono::Duration::hours(3);
         app.with_conn(|c| {
-            let target = staff_sessions.filter(token_hash.eq(courrier::desk::auth::token_hash(token)));
+            let target =
+                staff_sessions.filter(token_hash.eq(courrier::desk::auth::token_hash(token)));
             match col_past {
                 "absolute" => diesel::update(target)
                     .set(expires_at.eq(past))

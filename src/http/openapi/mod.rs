@@ -239,7 +239,9 @@ pub async fn docs(state: actix_web::web::Data<crate::http::startup::AppState>) -
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "ops",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
-pub async fn openapi_json(state: actix_web::web::Data<crate::http::startup::AppState>) -> HttpResponse {
+pub async fn openapi_json(
+    state: actix_web::web::Data<crate::http::startup::AppState>,
+) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(state.openapi.clone())

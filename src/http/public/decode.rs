@@ -10,10 +10,10 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use crate::domain::{FieldErrors, FormKind, Locale, NewSubmission};
-use crate::http::ApiError;
 use crate::desk::screening::Clues;
 use crate::domain::TOKEN_FIELD;
+use crate::domain::{FieldErrors, FormKind, Locale, NewSubmission};
+use crate::http::ApiError;
 
 /// Largest body accepted on a public form.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -24,7 +24,6 @@ pub enum Encoding {
     Json,
     Form,
 }
-
 
 /// The names of the fields a post may carry besides the form's own.
 #[derive(Debug, Clone, Copy)]

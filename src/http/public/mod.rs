@@ -7,22 +7,23 @@ use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::client_ip::client_ip;
-use super::error::{error_chain, ApiError};
+use super::error::ApiError;
 use super::openapi::{
     ErrorBody, NewsroomForm, NewsroomHtmlForm, Received, SalesForm, SalesHtmlForm,
 };
-use crate::domain::{FormKind, Locale, Msg, NewSubmission};
-use crate::instruments::Outcome;
+use crate::desk::idempotency::{Fingerprint, Keyed};
 use crate::desk::intake::{self, ClientMeta, IntakeError};
 use crate::desk::screening::{Clues, TOKEN_FIELD};
+use crate::domain::{FormKind, Locale, Msg, NewSubmission};
 use crate::http::startup::AppState;
+use crate::instruments::Outcome;
 
 mod decode;
 mod idempotency;
 
 use decode::{encoding, read_body};
 pub use decode::{parse_post, parse_submission, Encoding, ExtraFields, MAX_BODY};
-use idempotency::{body_hash, idempotency_key, replay};
+use idempotency::idempotency_key;
 
 /// The two form routes: the same handling, documented once.
 macro_rules! form_route {
@@ -130,7 +131,7 @@ async fn submit(
             message: Msg::Received.text(locale),
         }),
     };
-    let (submission, clues, hash) =
+    let (submission, clues, fingerprint) =
         match extract(form, &req, body, &state, fallback, encoding).await {
             Ok(s) => s,
             Err((err, locale)) => {
@@ -141,23 +142,6 @@ async fn submit(
             }
         };
     let locale = submission.locale;
-    // A key seen before answers as it did then, or refuses another body.
-    if let Some(key) = &key {
-        match replay(&state, form, key, &hash).await {
-            Ok(Some(reference)) => return answer(&reference, locale),
-            Ok(None) => {}
-            Err(e) => return e.respond(locale, html_back),
-        }
-    }
-    if let Err(secs) = state
-        .form_limits
-        .per_email
-        .check(&submission.email.folded())
-    {
-        return limited(secs);
-    }
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let suspicions = state.screen.reasons(&submission, &clues, ip, now_ms).await;
     let meta = ClientMeta {
         ip,
         user_agent: req
@@ -165,23 +149,12 @@ async fn submit(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        idempotency: key.clone().map(|k| (k, hash.clone())),
+        idempotency: key.map(|key| Keyed { key, fingerprint }),
     };
-    match intake::submit(&state, submission, meta, suspicions).await {
-        Ok(reference) => answer(reference.as_str(), locale),
-        // The same key arrived at the same time and was stored first: answer as it was.
-        Err(IntakeError::KeyTaken) => {
-            let key = key.unwrap_or_default();
-            match replay(&state, form, &key, &hash).await {
-                Ok(Some(reference)) => answer(&reference, locale),
-                Ok(None) => {
-                    ApiError::Internal("idempotency key vanished".into()).respond(locale, html_back)
-                }
-                Err(e) => e.respond(locale, html_back),
-            }
-        }
-        Err(IntakeError::Db(e)) => ApiError::from(e).respond(locale, html_back),
-        Err(e) => ApiError::Internal(error_chain(&e)).respond(locale, html_back),
+    match intake::receive(&state, submission, &clues, meta).await {
+        Ok(reference) => answer(&reference, locale),
+        Err(IntakeError::RateLimited { retry_after_secs }) => limited(retry_after_secs),
+        Err(e) => ApiError::from(e).respond(locale, html_back),
     }
 }
 
@@ -193,7 +166,7 @@ async fn extract(
     state: &AppState,
     fallback: Locale,
     encoding: Option<Encoding>,
-) -> Result<(NewSubmission, Clues, String), (ApiError, Locale)> {
+) -> Result<(NewSubmission, Clues, Fingerprint), (ApiError, Locale)> {
     let fail = |e| (e, fallback);
     let encoding = encoding
         .ok_or(ApiError::UnsupportedMediaType)
@@ -204,8 +177,14 @@ async fn extract(
         honeypot: state.screen.honeypot_field(),
         captcha: state.screen.captcha_field(),
     };
-    let hash = body_hash(encoding, &bytes);
-    parse_post(form, &bytes, encoding, fallback, extra).map(|(s, c)| (s, c, hash))
+    let fingerprint = Fingerprint::of(
+        match encoding {
+            Encoding::Json => "json",
+            Encoding::Form => "form",
+        },
+        &bytes,
+    );
+    parse_post(form, &bytes, encoding, fallback, extra).map(|(s, c)| (s, c, fingerprint))
 }
 
 /// Where the error page links back to: the page the form was on, when the browser says so.

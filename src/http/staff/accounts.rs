@@ -8,19 +8,17 @@ use super::require_admin;
 use super::views::{User, UserList};
 use crate::desk::accounts::{self, AccountChange, NewAccount};
 use crate::desk::auth::StaffUser;
-use crate::db;
-use crate::db::staff::list_users;
 use crate::domain::Role;
 use crate::http::openapi::{AdminOnly, ErrorBody, Failures, SignedIn};
-use crate::http::ApiError;
 use crate::http::startup::AppState;
+use crate::http::ApiError;
 
 /// Every account, active or not.
 #[utoipa::path(get, path = "/v1/users", tag = "accounts", operation_id = "list_users", security(("bearer" = [])),
     responses((status = 200, description = "The accounts", body = UserList), SignedIn, AdminOnly))]
 pub async fn list(state: web::Data<AppState>, who: StaffUser) -> Result<HttpResponse, ApiError> {
     require_admin(&who)?;
-    let users = db::run(&state.pool, list_users).await?;
+    let users = accounts::list(&state.pool).await?;
     Ok(HttpResponse::Ok().json(UserList {
         users: users.iter().map(User::from).collect(),
     }))

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use super::views::{Me, Session};
 use crate::desk::auth::StaffUser;
 use crate::http::openapi::{Failures, SignedIn};
-use crate::http::ApiError;
 use crate::http::startup::AppState;
+use crate::http::ApiError;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

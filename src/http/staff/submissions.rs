@@ -9,13 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Submission, Summary};
 use crate::desk::auth::StaffUser;
-use crate::db;
-use crate::db::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
+use crate::desk::triage::{self, Expected, Patch};
+use crate::desk::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
-use crate::http::ApiError;
 use crate::http::startup::AppState;
-use crate::desk::triage::{self, Expected, Patch};
+use crate::http::ApiError;
 
 const DEFAULT_LIMIT: i64 = 25;
 const MAX_LIMIT: i64 = 100;
@@ -157,7 +156,7 @@ pub async fn list(
         Some("deadline") => Sort::Deadline,
         Some(_) => return Err(ApiError::Malformed("sort: newest or deadline".into())),
     };
-    let now = db::now();
+    let now = crate::desk::now();
     let filter = ListFilter {
         queues,
         status: q.status.map(|s| s.as_str().to_owned()),
@@ -215,7 +214,7 @@ pub async fn detail(
     let record = triage::record(&state, &who, &key).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.submission.version))
-        .json(Detail::new(&record, db::now())))
+        .json(Detail::new(&record, crate::desk::now())))
 }
 
 /// A JSON integer, also when written with a fraction of zero (`3.0`), as JSON Schema allows.
@@ -312,7 +311,7 @@ pub async fn patch(
     let row = triage::patch(&state, &who, &key, patch, expected).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(row.version))
-        .json(Submission::new(&row, db::now())))
+        .json(Submission::new(&row, crate::desk::now())))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -8,11 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::db::staff::UserRow;
-use crate::db::submissions::SubmissionRow;
-use crate::db::triage::{MessageRow, NoteRow, Record, SubmissionSummary};
-use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
+use crate::desk::accounts::UserRow;
+use crate::desk::health::{DEAD, SENT};
 use crate::desk::triage::QueueView;
+use crate::desk::triage::{MessageRow, NoteRow, Record, SubmissionRow, SubmissionSummary};
+use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
 
 /// Timestamps leave as RFC 3339 in UTC, to the microsecond.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -236,8 +236,8 @@ pub enum DeliveryState {
 impl DeliveryState {
     fn parse(s: &str) -> DeliveryState {
         match s {
-            crate::db::outbox::SENT => DeliveryState::Sent,
-            crate::db::outbox::DEAD => DeliveryState::Dead,
+            SENT => DeliveryState::Sent,
+            DEAD => DeliveryState::Dead,
             _ => DeliveryState::Pending,
         }
     }

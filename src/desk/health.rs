@@ -1,0 +1,44 @@
+//! What operators ask of the desk: does the database answer, how full is the outbox, how busy
+//! is the pool.
+
+use chrono::NaiveDateTime;
+
+use super::{DbError, Desk};
+use crate::db;
+
+pub use crate::db::outbox::{DEAD, PENDING, SENT};
+
+/// The database answers a trivial query.
+pub async fn database_answers(desk: &Desk) -> Result<(), DbError> {
+    db::run(&desk.pool, db::ping).await
+}
+
+/// The outbox by status, and its oldest pending job's age.
+pub struct OutboxHealth {
+    pub by_status: Vec<(String, i64)>,
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+pub async fn outbox(desk: &Desk) -> Result<OutboxHealth, DbError> {
+    let stats = db::run(&desk.pool, db::outbox::stats).await?;
+    Ok(OutboxHealth {
+        by_status: stats.by_status,
+        oldest_pending: stats.oldest_pending,
+    })
+}
+
+/// Connections of the pool: idle, in use, and the most it opens.
+pub struct PoolHealth {
+    pub idle: u32,
+    pub in_use: u32,
+    pub max: u32,
+}
+
+pub fn pool(desk: &Desk) -> PoolHealth {
+    let state = desk.pool.state();
+    PoolHealth {
+        idle: state.idle_connections,
+        in_use: state.connections - state.idle_connections,
+        max: desk.pool.max_size(),
+    }
+}
