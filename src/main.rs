@@ -295,12 +295,11 @@ fn explain(e: AccountError) -> anyhow::Error {
 async fn seed(settings: &Settings, count: usize) -> anyhow::Result<()> {
     startup::migrate(settings).await?;
     let pool = db::pool(&settings.database)?;
-    let queues = (
-        settings.routing.newsroom_queue.as_str(),
-        settings.routing.sales_queue.as_str(),
-    );
+    let router = settings
+        .router()
+        .map_err(|e| anyhow::anyhow!("routing: {e}"))?;
     let started = std::time::Instant::now();
-    let n = courrier::desk::seed::seed(&pool, count, queues).await?;
+    let n = courrier::desk::seed::seed(&pool, &router, count).await?;
     println!("{n} submissions inserted in {:.1?}", started.elapsed());
     Ok(())
 }

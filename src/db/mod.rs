@@ -7,6 +7,7 @@ pub mod schema;
 pub mod staff;
 pub mod submissions;
 pub mod triage;
+pub mod types;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -300,6 +301,28 @@ where
     }
 }
 
+/// A write transaction whose body fails with the caller's own error (a use case's), which
+/// rolls it back like a database error does.
+pub fn transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    E: From<DbError>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+{
+    enum Abort<E> {
+        Caller(E),
+        Db(DieselError),
+    }
+    impl<E> From<DieselError> for Abort<E> {
+        fn from(e: DieselError) -> Self {
+            Abort::Db(e)
+        }
+    }
+    write_tx(conn, |conn| f(conn).map_err(Abort::Caller)).map_err(|e| match e {
+        Abort::Caller(e) => e,
+        Abort::Db(e) => E::from(DbError::from(e)),
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("migrations failed: {0}")]
 pub struct MigrationError(String);
@@ -331,6 +354,13 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Whether a text can be looked up at all: PostgreSQL refuses NUL in text, so a lookup by such a
+/// key finds nothing rather than failing (SQLite answers the same). Every lookup by a key that
+/// came from outside checks it here, once.
+pub fn searchable(text: &str) -> bool {
+    !text.contains('\0')
 }
 
 /// A trivial query: the database answers.

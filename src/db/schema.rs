@@ -33,6 +33,7 @@ diesel::table! {
         deadline_at -> Nullable<Timestamp>,
         spam_reason -> Nullable<Text>,
         flags -> Text,
+        desk -> Text,
     }
 }
 
@@ -78,6 +79,15 @@ diesel::table! {
         actor -> Text,
         kind -> Text,
         detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    handovers (editorial_id) {
+        editorial_id -> Text,
+        commercial_id -> Text,
+        actor -> Text,
         created_at -> Timestamp,
     }
 }
@@ -156,4 +166,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     events,
     idempotency_keys,
+    handovers,
 );

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::idempotency::IdempotencyRow;
 use super::schema::{events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
+use crate::domain::{Desk, FormKind, Locale, Priority, QueueName, Status, Topic};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
 /// through the multi-backend connection, and SQLite's own opens a transaction of its own, so
@@ -30,11 +31,11 @@ macro_rules! insert_rows {
 pub struct SubmissionRow {
     pub id: String,
     pub reference: String,
-    pub form: String,
-    pub topic: String,
-    pub queue: String,
-    pub status: String,
-    pub priority: String,
+    pub form: FormKind,
+    pub topic: Topic,
+    pub queue: QueueName,
+    pub status: Status,
+    pub priority: Priority,
     pub name: String,
     pub email: String,
     pub phone: Option<String>,
@@ -43,7 +44,7 @@ pub struct SubmissionRow {
     pub message: String,
     pub article_url: Option<String>,
     pub article_title: Option<String>,
-    pub locale: String,
+    pub locale: Locale,
     pub consent: bool,
     pub consent_version: String,
     pub consent_at: NaiveDateTime,
@@ -61,6 +62,9 @@ pub struct SubmissionRow {
     pub spam_reason: Option<String>,
     /// What staff should know about the text, comma-separated (e.g. `bidi`).
     pub flags: String,
+    /// Follows from the form, computed by the database (never written).
+    #[diesel(skip_insertion)]
+    pub desk: Desk,
 }
 
 /// An e-mail waiting in the outbox.
@@ -306,9 +310,27 @@ pub fn by_reference(conn: &mut DbConnection, reference: &str) -> Result<Submissi
         .first(conn)?)
 }
 
-/// Inserts many rows at once (seeding).
+/// Inserts many rows at once (seeding); a row whose reference is taken is skipped. Returns how
+/// many were written.
 pub fn insert_many(conn: &mut DbConnection, rows: &[SubmissionRow]) -> Result<usize, DbError> {
     write_tx(conn, |conn| {
-        Ok(insert_rows!(conn, submissions::table, rows))
+        Ok(match conn {
+            DbConnection::Pg(pg) => diesel::insert_into(submissions::table)
+                .values(rows)
+                .on_conflict(submissions::reference)
+                .do_nothing()
+                .execute(pg)?,
+            DbConnection::Sqlite(sq) => {
+                let mut n = 0;
+                for row in rows {
+                    n += diesel::insert_into(submissions::table)
+                        .values(row)
+                        .on_conflict(submissions::reference)
+                        .do_nothing()
+                        .execute(sq)?;
+                }
+                n
+            }
+        })
     })
 }

@@ -7,7 +7,7 @@ use diesel::sql_types::{Nullable, Text};
 use super::schema::{events, messages, notes, outbox, staff_users, submissions};
 use super::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::Status;
+use crate::domain::{Desk, FormKind, Priority, QueueName, Role, Status, Topic};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
@@ -18,11 +18,11 @@ diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
 pub struct SubmissionSummary {
     pub id: String,
     pub reference: String,
-    pub form: String,
-    pub topic: String,
-    pub queue: String,
-    pub status: String,
-    pub priority: String,
+    pub form: FormKind,
+    pub topic: Topic,
+    pub queue: QueueName,
+    pub status: Status,
+    pub priority: Priority,
     pub name: String,
     pub email: String,
     pub subject: Option<String>,
@@ -37,11 +37,11 @@ impl From<&SubmissionRow> for SubmissionSummary {
         SubmissionSummary {
             id: s.id.clone(),
             reference: s.reference.clone(),
-            form: s.form.clone(),
-            topic: s.topic.clone(),
+            form: s.form,
+            topic: s.topic,
             queue: s.queue.clone(),
-            status: s.status.clone(),
-            priority: s.priority.clone(),
+            status: s.status,
+            priority: s.priority,
             name: s.name.clone(),
             email: s.email.clone(),
             subject: s.subject.clone(),
@@ -70,13 +70,14 @@ pub enum Sort {
     Deadline,
 }
 
-/// The list's filters, already restricted to the queues the caller may see.
+/// The list's filters, with the desks the caller may see.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    pub queues: Vec<String>,
-    pub status: Option<String>,
-    pub topic: Option<String>,
-    pub form: Option<String>,
+    pub desks: Vec<Desk>,
+    pub queue: Option<QueueName>,
+    pub status: Option<Status>,
+    pub topic: Option<Topic>,
+    pub form: Option<FormKind>,
     pub assignee: Option<AssigneeFilter>,
     pub overdue: Option<bool>,
     pub from: Option<NaiveDateTime>,
@@ -94,16 +95,19 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSum
     use submissions::dsl as s;
     let mut query = s::submissions
         .select(SubmissionSummary::as_select())
-        .filter(s::queue.eq_any(&f.queues))
+        .filter(s::desk.eq_any(f.desks.clone()))
         .into_boxed();
-    if let Some(v) = &f.status {
-        query = query.filter(s::status.eq(v.clone()));
+    if let Some(v) = &f.queue {
+        query = query.filter(s::queue.eq(v.clone()));
     }
-    if let Some(v) = &f.topic {
-        query = query.filter(s::topic.eq(v.clone()));
+    if let Some(v) = f.status {
+        query = query.filter(s::status.eq(v));
     }
-    if let Some(v) = &f.form {
-        query = query.filter(s::form.eq(v.clone()));
+    if let Some(v) = f.topic {
+        query = query.filter(s::topic.eq(v));
+    }
+    if let Some(v) = f.form {
+        query = query.filter(s::form.eq(v));
     }
     match &f.assignee {
         Some(AssigneeFilter::User(id)) => query = query.filter(s::assignee_id.eq(id.clone())),
@@ -176,10 +180,19 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A submission by id or by public reference.
-pub fn find(conn: &mut DbConnection, key: &str) -> Result<Option<SubmissionRow>, DbError> {
+/// A submission by id or by public reference, on one of the caller's desks: one query whether
+/// it is missing or hidden, so neither answer tells the other apart.
+pub fn find(
+    conn: &mut DbConnection,
+    key: &str,
+    desks: &[Desk],
+) -> Result<Option<SubmissionRow>, DbError> {
+    if !super::searchable(key) {
+        return Ok(None);
+    }
     Ok(submissions::table
         .filter(submissions::id.eq(key).or(submissions::reference.eq(key)))
+        .filter(submissions::desk.eq_any(desks.to_vec()))
         .select(SubmissionRow::as_select())
         .first(conn)
         .optional()?)
@@ -272,16 +285,17 @@ pub fn record(conn: &mut DbConnection, submission: SubmissionRow) -> Result<Reco
 #[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = submissions)]
 pub struct SubmissionChanges {
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    pub queue: Option<String>,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub queue: Option<QueueName>,
     pub assignee_id: Option<Option<String>>,
     pub resolved_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
 /// Applies changes if the submission is still at `version`; `None` when someone else changed
-/// it first.
+/// it first. Runs inside the caller's transaction (`db::transaction`), which read what it
+/// checked.
 pub fn update(
     conn: &mut DbConnection,
     id: &str,
@@ -290,7 +304,7 @@ pub fn update(
     audit: &[NewEvent],
     mails: &[NewOutboxRow],
 ) -> Result<Option<SubmissionRow>, DbError> {
-    write_tx(conn, |conn| {
+    {
         let updated = diesel::update(
             submissions::table
                 .filter(submissions::id.eq(id))
@@ -317,7 +331,7 @@ pub fn update(
                 .select(SubmissionRow::as_select())
                 .first(conn)?,
         ))
-    })
+    }
 }
 
 pub fn add_note(conn: &mut DbConnection, note: &NoteRow, event: &NewEvent) -> Result<(), DbError> {
@@ -402,7 +416,10 @@ pub fn queue_counts(
 }
 
 /// An active account's role, for checking an assignee.
-pub fn active_role(conn: &mut DbConnection, user_id: &str) -> Result<Option<String>, DbError> {
+pub fn active_role(conn: &mut DbConnection, user_id: &str) -> Result<Option<Role>, DbError> {
+    if !super::searchable(user_id) {
+        return Ok(None);
+    }
     Ok(staff_users::table
         .find(user_id)
         .filter(staff_users::active.eq(true))

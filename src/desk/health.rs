@@ -3,13 +3,13 @@
 
 use chrono::NaiveDateTime;
 
-use super::{DbError, Desk};
+use super::{Context, DbError};
 use crate::db;
 
 pub use crate::db::outbox::{DEAD, PENDING, SENT};
 
 /// The database answers a trivial query.
-pub async fn database_answers(desk: &Desk) -> Result<(), DbError> {
+pub async fn database_answers(desk: &Context) -> Result<(), DbError> {
     db::run(&desk.pool, db::ping).await
 }
 
@@ -19,7 +19,7 @@ pub struct OutboxHealth {
     pub oldest_pending: Option<NaiveDateTime>,
 }
 
-pub async fn outbox(desk: &Desk) -> Result<OutboxHealth, DbError> {
+pub async fn outbox(desk: &Context) -> Result<OutboxHealth, DbError> {
     let stats = db::run(&desk.pool, db::outbox::stats).await?;
     Ok(OutboxHealth {
         by_status: stats.by_status,
@@ -34,7 +34,7 @@ pub struct PoolHealth {
     pub max: u32,
 }
 
-pub fn pool(desk: &Desk) -> PoolHealth {
+pub fn pool(desk: &Context) -> PoolHealth {
     let state = desk.pool.state();
     PoolHealth {
         idle: state.idle_connections,

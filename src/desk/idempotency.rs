@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{DbError, Desk};
+use super::{Context, DbError};
 use crate::db;
 use crate::db::idempotency::IdempotencyRow;
 use crate::domain::FormKind;
@@ -67,7 +67,7 @@ pub enum Next {
 }
 
 /// What a live key says about a post under it. An expired key is forgotten on the way.
-pub async fn next(desk: &Desk, form: FormKind, keyed: &Keyed) -> Result<Next, DbError> {
+pub async fn next(desk: &Context, form: FormKind, keyed: &Keyed) -> Result<Next, DbError> {
     let key = keyed.key.0.clone();
     let found = db::run(&desk.pool, move |conn| {
         db::idempotency::idempotent(conn, form.as_str(), &key, db::now())
@@ -82,7 +82,7 @@ pub async fn next(desk: &Desk, form: FormKind, keyed: &Keyed) -> Result<Next, Db
 
 /// The row that saves a key with its submission; it lives `limits.idempotency_hours`.
 pub(crate) fn row(
-    desk: &Desk,
+    desk: &Context,
     form: FormKind,
     keyed: &Keyed,
     submission_id: &str,
@@ -100,7 +100,7 @@ pub(crate) fn row(
 }
 
 /// Forgets every expired key.
-pub async fn sweep(desk: &Desk) -> Result<usize, DbError> {
+pub async fn sweep(desk: &Context) -> Result<usize, DbError> {
     db::run(&desk.pool, |conn| {
         db::idempotency::forget_expired_keys(conn, None, db::now())
     })

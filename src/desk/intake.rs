@@ -7,14 +7,16 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use crate::config::QueueSettings;
+use lettre::message::Mailbox;
+
+use crate::config::{QueueSettings, Settings};
 use crate::db::submissions::{insert_with_outbox, NewEvent, NewOutboxRow, Stored, SubmissionRow};
 use crate::db::{self, DbError};
 use crate::desk::idempotency::{self, Keyed, Next};
 use crate::desk::screening::Clues;
-use crate::desk::Desk;
+use crate::desk::Context;
 use crate::domain::{NewSubmission, Reference, Status};
-use crate::mail::{self, Rendered};
+use crate::mail::{self, Facts, Rendered};
 
 /// What the request knows about the sender, besides the form.
 #[derive(Debug, Default, Clone)]
@@ -47,7 +49,7 @@ pub enum IntakeError {
 /// Takes in a reader's post: a key seen before answers as it did, the per-reader limit applies,
 /// the spam checks run, then the submission is stored (see `submit`). Returns its reference.
 pub async fn receive(
-    state: &Desk,
+    state: &Context,
     submission: NewSubmission,
     clues: &Clues,
     meta: ClientMeta,
@@ -93,7 +95,7 @@ pub async fn receive(
 /// A submission with `suspicions` is quarantined: stored as spam with its reasons, and no e-mail
 /// is written for it (staff release it; see `triage::patch`).
 pub async fn submit(
-    state: &Desk,
+    state: &Context,
     submission: NewSubmission,
     meta: ClientMeta,
     suspicions: Vec<&'static str>,
@@ -118,17 +120,15 @@ pub async fn submit(
         let row = SubmissionRow {
             id: id.clone(),
             reference: reference.as_str().to_owned(),
-            form: submission.form.as_str().to_owned(),
-            topic: submission.topic.as_str().to_owned(),
-            queue: route.queue.as_str().to_owned(),
+            form: submission.form,
+            topic: submission.topic,
+            queue: route.queue.clone(),
             status: if quarantined {
                 Status::Spam
             } else {
                 Status::New
-            }
-            .as_str()
-            .to_owned(),
-            priority: route.priority.as_str().to_owned(),
+            },
+            priority: route.priority,
             name: submission.name.as_str().to_owned(),
             email: submission.email.as_str().to_owned(),
             phone: submission.phone.as_ref().map(|p| p.as_str().to_owned()),
@@ -146,7 +146,7 @@ pub async fn submit(
                 .article_title
                 .as_ref()
                 .map(|t| t.as_str().to_owned()),
-            locale: submission.locale.as_str().to_owned(),
+            locale: submission.locale,
             consent: true,
             consent_version: state.settings.site.consent_version.clone(),
             consent_at: now,
@@ -162,6 +162,7 @@ pub async fn submit(
             deadline_at: route.deadline,
             spam_reason: quarantined.then(|| suspicions.join(",")),
             flags: flags.clone(),
+            desk: submission.form.desk(),
         };
         // Suspected spam gets no e-mail, so nothing is rendered for it.
         let mails = if quarantined {
@@ -170,8 +171,25 @@ pub async fn submit(
             let ack = mail::reader_ack(&submission, reference.as_str(), &state.settings.site.name)?;
             let reader = mailbox(submission.name.as_str(), submission.email.as_str());
             vec![
-                team_mail(state, &submission, reference.as_str(), queue, &id, now)?,
-                outbox_row(state, &id, "reader_ack", reader, None, ack, now),
+                team_mail(
+                    &state.settings,
+                    &state.sender,
+                    &Facts::from(&submission),
+                    reference.as_str(),
+                    queue,
+                    &id,
+                    now,
+                )?,
+                outbox_row(
+                    &state.settings,
+                    &state.sender,
+                    &id,
+                    "reader_ack",
+                    reader,
+                    None,
+                    ack,
+                    now,
+                ),
             ]
         };
         let event = NewEvent {
@@ -227,62 +245,44 @@ pub async fn submit(
 }
 
 /// The team's notification for a stored submission: what a quarantined one gets when staff
-/// release it. The stored fields are checked again on the way (they were when received).
+/// release it, rendered from its stored text.
 pub fn team_notification_for(
-    state: &Desk,
+    settings: &Settings,
+    sender: &Mailbox,
     row: &SubmissionRow,
     now: chrono::NaiveDateTime,
 ) -> Result<NewOutboxRow, IntakeError> {
-    use crate::domain::{
-        ArticleUrl, FormKind, Locale, MessageBody, OneLine, Phone, ReaderEmail, Topic,
-        ARTICLE_TITLE_MAX, NAME_MAX, ORGANISATION_MAX, SUBJECT_MAX,
-    };
-    let bad = |what: &str| IntakeError::Config(format!("stored submission: {what}"));
-    let line = |s: &Option<String>, max| s.as_deref().and_then(|s| OneLine::parse(s, max).ok());
-    let submission = NewSubmission {
-        form: FormKind::parse(&row.form).map_err(|_| bad("form"))?,
-        topic: Topic::parse(&row.topic).map_err(|_| bad("topic"))?,
-        locale: Locale::parse(&row.locale).unwrap_or(Locale::Fr),
-        name: OneLine::parse(&row.name, NAME_MAX).map_err(|_| bad("name"))?,
-        email: ReaderEmail::parse(&row.email).map_err(|_| bad("email"))?,
-        phone: row.phone.as_deref().and_then(|p| Phone::parse(p).ok()),
-        organisation: line(&row.organisation, ORGANISATION_MAX),
-        subject: line(&row.subject, SUBJECT_MAX),
-        message: MessageBody::parse(&row.message).map_err(|_| bad("message"))?,
-        article_url: row
-            .article_url
-            .as_deref()
-            .and_then(|u| ArticleUrl::parse(u).ok()),
-        article_title: line(&row.article_title, ARTICLE_TITLE_MAX),
-        marketing_opt_in: row.marketing_opt_in,
-    };
-    let queue = state
-        .settings
+    let queue = settings
         .queues
-        .get(&row.queue)
+        .get(row.queue.as_str())
         .ok_or_else(|| IntakeError::Config(format!("queue {} is not configured", row.queue)))?;
-    team_mail(state, &submission, &row.reference, queue, &row.id, now)
+    team_mail(
+        settings,
+        sender,
+        &Facts::from(row),
+        &row.reference,
+        queue,
+        &row.id,
+        now,
+    )
 }
 
 /// The queue's notification of a submission, from the queue's team addresses, answerable to
 /// the reader.
 fn team_mail(
-    state: &Desk,
-    submission: &NewSubmission,
+    settings: &Settings,
+    sender: &Mailbox,
+    facts: &Facts<'_>,
     reference: &str,
     queue: &QueueSettings,
     submission_id: &str,
     now: chrono::NaiveDateTime,
 ) -> Result<NewOutboxRow, IntakeError> {
-    let team = mail::team_notification(
-        submission,
-        reference,
-        &queue.label,
-        state.settings.mail.team_locale,
-    )?;
-    let reader = mailbox(submission.name.as_str(), submission.email.as_str());
+    let team = mail::team_notification(facts, reference, &queue.label, settings.mail.team_locale)?;
+    let reader = mailbox(facts.name, facts.email);
     Ok(outbox_row(
-        state,
+        settings,
+        sender,
         submission_id,
         "team_notification",
         queue.notify.join(", "),
@@ -300,8 +300,10 @@ fn mailbox(name: &str, email: &str) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn outbox_row(
-    state: &Desk,
+    settings: &Settings,
+    sender: &Mailbox,
     submission_id: &str,
     purpose: &str,
     recipients: String,
@@ -313,13 +315,13 @@ fn outbox_row(
         id: uuid::Uuid::now_v7().to_string(),
         submission_id: submission_id.to_owned(),
         purpose: purpose.to_owned(),
-        from_addr: state.settings.mail.from.clone(),
+        from_addr: settings.mail.from.clone(),
         recipients,
         reply_to,
         subject: rendered.subject,
         body_text: rendered.text,
         body_html: rendered.html,
-        message_id: mail::new_message_id(&state.sender),
+        message_id: mail::new_message_id(sender),
         in_reply_to: None,
         status: db::outbox::PENDING.to_owned(),
         attempts: 0,
@@ -330,7 +332,7 @@ fn outbox_row(
 
 /// A keyed hash: the same IP gives the same value (for abuse limits), but the IP cannot be
 /// recovered without the key.
-fn hash_ip(state: &Desk, ip: IpAddr) -> String {
+fn hash_ip(state: &Context, ip: IpAddr) -> String {
     let key = state
         .settings
         .privacy

@@ -13,7 +13,7 @@ pub mod triage;
 
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use lettre::message::Mailbox;
 use tokio::sync::Notify;
 
@@ -26,7 +26,7 @@ pub use crate::db::{now, DbError, Pool};
 
 /// What the use cases share, whichever way a request comes in: storage, the settings, routing,
 /// the sender's address, the outbox worker's wake-up, sign-in, the spam checks and the limits.
-pub struct Desk {
+pub struct Context {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub router: Router,
@@ -40,10 +40,13 @@ pub struct Desk {
     pub form_limits: limits::FormLimits,
 }
 
-impl Desk {
+impl Context {
     /// The desk for these settings: the database migrated, then pooled; routing, the sender,
     /// sign-in, the spam checks and the limits built once.
-    pub async fn open(settings: Settings, instruments: Arc<Instruments>) -> anyhow::Result<Desk> {
+    pub async fn open(
+        settings: Settings,
+        instruments: Arc<Instruments>,
+    ) -> anyhow::Result<Context> {
         let router = settings
             .router()
             .map_err(|e| anyhow::anyhow!("routing: {e}"))?;
@@ -56,7 +59,7 @@ impl Desk {
             secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
         )?;
         let form_limits = limits::FormLimits::new(&settings.limits);
-        Ok(Desk {
+        Ok(Context {
             pool,
             settings: Arc::new(settings),
             router,

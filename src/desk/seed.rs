@@ -6,7 +6,7 @@ use rand::Rng;
 
 use crate::db::submissions::{insert_many, SubmissionRow};
 use crate::db::{self, Pool};
-use crate::domain::{FormKind, Reference, Status, Topic};
+use crate::domain::{FormKind, Locale, Reference, Router, Status, Topic};
 
 const FIRST: [&str; 8] = [
     "Zoé", "Lucas", "Inès", "Hugo", "Amina", "Jules", "Chloé", "Karim",
@@ -29,46 +29,26 @@ const WORDS: [&str; 12] = [
     "transport",
 ];
 
-/// Inserts `count` submissions spread over the last two years, in batches.
-pub async fn seed(pool: &Pool, count: usize, queues: (&str, &str)) -> Result<usize, db::DbError> {
+/// Inserts `count` submissions spread over the last two years, in batches, routed as the
+/// configuration routes real ones.
+pub async fn seed(pool: &Pool, router: &Router, count: usize) -> Result<usize, db::DbError> {
     const BATCH: usize = 500;
     let now = db::now();
-    let (editorial, commercial) = (queues.0.to_owned(), queues.1.to_owned());
     let mut done = 0;
     while done < count {
         let n = BATCH.min(count - done);
-        let mut rows: Vec<SubmissionRow> = {
+        let rows: Vec<SubmissionRow> = {
             let mut rng = rand::thread_rng();
-            (0..n)
-                .map(|_| fake(&mut rng, now, &editorial, &commercial))
-                .collect()
+            (0..n).map(|_| fake(&mut rng, router, now)).collect()
         };
-        // 40-bit references collide about once in a million rows: draw new ones and retry.
-        loop {
-            let batch = rows.clone();
-            match db::run(pool, move |conn| insert_many(conn, &batch)).await {
-                Ok(inserted) => {
-                    done += inserted;
-                    break;
-                }
-                Err(db::DbError::UniqueViolation(what)) if what.contains("reference") => {
-                    for row in &mut rows {
-                        row.reference = Reference::generate().as_str().to_owned();
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        // 40-bit references collide about once in a million rows: a clash is skipped, and the
+        // next batch makes up for it.
+        done += db::run(pool, move |conn| insert_many(conn, &rows)).await?;
     }
     Ok(done)
 }
 
-fn fake(
-    rng: &mut impl Rng,
-    now: NaiveDateTime,
-    editorial: &str,
-    commercial: &str,
-) -> SubmissionRow {
+fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRow {
     let form = if rng.gen_bool(0.6) {
         FormKind::Newsroom
     } else {
@@ -91,24 +71,15 @@ fn fake(
     let first = FIRST.choose(rng).unwrap_or(&"Zoé");
     let last = LAST.choose(rng).unwrap_or(&"Martin");
     let words: Vec<&str> = (0..6).filter_map(|_| WORDS.choose(rng).copied()).collect();
+    let route = router.route(form, topic, created);
     SubmissionRow {
         id: uuid::Uuid::now_v7().to_string(),
         reference: Reference::generate().as_str().to_owned(),
-        form: form.as_str().into(),
-        topic: topic.as_str().into(),
-        queue: if form == FormKind::Newsroom {
-            editorial
-        } else {
-            commercial
-        }
-        .into(),
-        status: status.as_str().into(),
-        priority: if topic == Topic::RightOfReply {
-            "urgent"
-        } else {
-            "normal"
-        }
-        .into(),
+        form,
+        topic,
+        queue: route.queue,
+        status,
+        priority: route.priority,
         name: format!("{first} {last}"),
         email: format!(
             "{}.{}{}@example.org",
@@ -122,7 +93,7 @@ fn fake(
         message: format!("Bonjour, à propos de {}. Cordialement.", words.join(", ")),
         article_url: Some("https://journal.example/article".into()),
         article_title: None,
-        locale: "fr".into(),
+        locale: Locale::Fr,
         consent: true,
         consent_version: "seed".into(),
         consent_at: created,
@@ -135,8 +106,9 @@ fn fake(
         updated_at: created,
         first_response_at: None,
         resolved_at: (status == Status::Resolved).then_some(created),
-        deadline_at: (topic == Topic::RightOfReply).then(|| created + Duration::days(3)),
+        deadline_at: route.deadline,
         spam_reason: None,
         flags: String::new(),
+        desk: form.desk(),
     }
 }

@@ -11,8 +11,11 @@ pub use crate::db::triage::{
     AssigneeFilter, ListFilter, MessageRow, NoteRow, Record, Sort, SubmissionSummary,
 };
 use crate::desk::auth::StaffUser;
-use crate::desk::{DbError, Desk};
-use crate::domain::{FormKind, Msg, OneLine, Priority, QueueName, Role, Status};
+use lettre::message::Mailbox;
+
+use crate::config::Settings;
+use crate::desk::{Context, DbError};
+use crate::domain::{Desk, FormKind, Msg, OneLine, Priority, QueueName, Role, Status, Topic};
 use crate::mail;
 
 /// Why a staff action did not happen.
@@ -39,8 +42,17 @@ pub enum TriageError {
     Internal(String),
 }
 
+/// The desks a role may see.
+pub fn visible_desks(role: Role) -> Vec<Desk> {
+    Desk::ALL
+        .iter()
+        .copied()
+        .filter(|d| role.sees(*d))
+        .collect()
+}
+
 /// The queues a role may see, in configuration order.
-pub fn visible_queues(state: &Desk, role: Role) -> Vec<String> {
+pub fn visible_queues(state: &Context, role: Role) -> Vec<String> {
     state
         .settings
         .queues
@@ -48,14 +60,6 @@ pub fn visible_queues(state: &Desk, role: Role) -> Vec<String> {
         .filter(|(_, q)| role.sees(q.desk))
         .map(|(name, _)| name.clone())
         .collect()
-}
-
-fn may_see(state: &Desk, role: Role, queue: &str) -> bool {
-    state
-        .settings
-        .queues
-        .get(queue)
-        .is_some_and(|q| role.sees(q.desk))
 }
 
 fn event(
@@ -75,26 +79,65 @@ fn event(
     }
 }
 
-pub async fn list(state: &Desk, filter: ListFilter) -> Result<Vec<SubmissionSummary>, TriageError> {
-    if filter.queues.is_empty() {
-        return Ok(Vec::new());
-    }
+/// What the list asks for, besides what the caller may see.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub queue: Option<QueueName>,
+    pub status: Option<Status>,
+    pub topic: Option<Topic>,
+    pub form: Option<FormKind>,
+    pub assignee: Option<AssigneeFilter>,
+    pub overdue: Option<bool>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub q: Option<String>,
+    pub sort: Sort,
+    /// Keyset: rows strictly after this (time, id) in the sort order.
+    pub after: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+    pub now: NaiveDateTime,
+}
+
+/// One page of the submissions on the caller's desks.
+pub async fn list(
+    state: &Context,
+    who: &StaffUser,
+    query: Filter,
+) -> Result<Vec<SubmissionSummary>, TriageError> {
+    let filter = ListFilter {
+        desks: visible_desks(who.role),
+        queue: query.queue,
+        status: query.status,
+        topic: query.topic,
+        form: query.form,
+        assignee: query.assignee,
+        overdue: query.overdue,
+        from: query.from,
+        to: query.to,
+        q: query.q,
+        sort: query.sort,
+        after: query.after,
+        limit: query.limit,
+        now: query.now,
+    };
     Ok(db::run(&state.pool, move |conn| store::list(conn, &filter)).await?)
 }
 
 /// A submission the caller may see, by id or reference; any other answers "not found", exactly
-/// as a missing one does.
-pub async fn get(state: &Desk, who: &StaffUser, key: &str) -> Result<SubmissionRow, TriageError> {
-    if key.chars().any(char::is_control) {
-        return Err(TriageError::NotFound);
-    }
+/// as a missing one does (the desk is a predicate of the lookup itself).
+pub async fn get(
+    state: &Context,
+    who: &StaffUser,
+    key: &str,
+) -> Result<SubmissionRow, TriageError> {
     let key = key.to_owned();
-    let row = db::run(&state.pool, move |conn| store::find(conn, &key)).await?;
-    row.filter(|r| may_see(state, who.role, &r.queue))
+    let desks = visible_desks(who.role);
+    db::run(&state.pool, move |conn| store::find(conn, &key, &desks))
+        .await?
         .ok_or(TriageError::NotFound)
 }
 
-pub async fn record(state: &Desk, who: &StaffUser, key: &str) -> Result<Record, TriageError> {
+pub async fn record(state: &Context, who: &StaffUser, key: &str) -> Result<Record, TriageError> {
     let row = get(state, who, key).await?;
     Ok(db::run(&state.pool, move |conn| store::record(conn, row)).await?)
 }
@@ -117,21 +160,52 @@ pub enum Expected {
     Any,
 }
 
+/// Applies a change in one transaction: the submission is read, every rule checked and the
+/// change written with its audit events (and, on release from quarantine, the team's
+/// notification), or nothing is.
 pub async fn patch(
-    state: &Desk,
+    state: &Context,
     who: &StaffUser,
     key: &str,
     patch: Patch,
     expected: Expected,
 ) -> Result<SubmissionRow, TriageError> {
-    let current = get(state, who, key).await?;
-    let stale = match expected {
-        Expected::IfMatch(v) if v != current.version => Some(TriageError::Stale),
-        Expected::Field(v) if v != current.version => Some(version_conflict(current.version)),
-        _ => None,
-    };
-    if let Some(e) = stale {
-        return Err(e);
+    let key = key.to_owned();
+    let who = who.clone();
+    let settings = state.settings.clone();
+    let sender = state.sender.clone();
+    let (row, wrote_mail) = db::run(&state.pool, move |conn| {
+        Ok(db::transaction(conn, |conn| {
+            apply(conn, &settings, &sender, &who, &key, patch, expected)
+        }))
+    })
+    .await??;
+    if wrote_mail {
+        state.outbox_wakeup.notify_one();
+    }
+    Ok(row)
+}
+
+/// The body of `patch`, inside its transaction. Returns the row as it now is, and whether an
+/// e-mail was written.
+fn apply(
+    conn: &mut db::DbConnection,
+    settings: &Settings,
+    sender: &Mailbox,
+    who: &StaffUser,
+    key: &str,
+    patch: Patch,
+    expected: Expected,
+) -> Result<(SubmissionRow, bool), TriageError> {
+    let current = store::find(conn, key, &visible_desks(who.role))?.ok_or(TriageError::NotFound)?;
+    match expected {
+        Expected::IfMatch(v) if v != current.version => return Err(TriageError::Stale),
+        Expected::Field(v) if v != current.version => {
+            return Err(TriageError::VersionConflict {
+                current: current.version,
+            })
+        }
+        _ => {}
     }
     let now = db::now();
     let mut changes = SubmissionChanges {
@@ -139,7 +213,6 @@ pub async fn patch(
         ..SubmissionChanges::default()
     };
     let mut audit = Vec::new();
-    let mut release_mail: Option<NewOutboxRow> = None;
     let mut changed = |field: &str, from: serde_json::Value, to: serde_json::Value| {
         audit.push(event(
             &current.id,
@@ -149,128 +222,79 @@ pub async fn patch(
             now,
         ));
     };
-    if let Some(to) = patch.status {
-        let from =
-            Status::parse(&current.status).map_err(|e| TriageError::Internal(e.to_string()))?;
-        if from != to {
-            if !from.can_move_to(to) {
-                return Err(TriageError::IllegalTransition { from, to });
-            }
-            changes.status = Some(to.as_str().to_owned());
-            changes.resolved_at = Some((to == Status::Resolved).then_some(now));
-            changed("status", json!(from.as_str()), json!(to.as_str()));
-            // Released from quarantine: the team hears of it now, once.
-            if from == Status::Spam && to == Status::Open && current.spam_reason.is_some() {
-                let id = current.id.clone();
-                let notified = db::run(&state.pool, move |conn| {
-                    store::has_mail(conn, &id, "team_notification")
-                })
-                .await?;
-                if !notified {
-                    release_mail = Some(
-                        crate::desk::intake::team_notification_for(state, &current, now)
-                            .map_err(|e| TriageError::Internal(e.to_string()))?,
-                    );
-                }
-            }
+    let mut mails = Vec::new();
+    if let Some(to) = patch.status.filter(|to| *to != current.status) {
+        let from = current.status;
+        if !from.can_move_to(to) {
+            return Err(TriageError::IllegalTransition { from, to });
+        }
+        changes.status = Some(to);
+        changes.resolved_at = Some((to == Status::Resolved).then_some(now));
+        changed("status", json!(from), json!(to));
+        // Released from quarantine: the team hears of it now, once.
+        if from == Status::Spam
+            && to == Status::Open
+            && current.spam_reason.is_some()
+            && !store::has_mail(conn, &current.id, "team_notification")?
+        {
+            mails.push(
+                crate::desk::intake::team_notification_for(settings, sender, &current, now)
+                    .map_err(|e| TriageError::Internal(e.to_string()))?,
+            );
         }
     }
-    if let Some(to) = patch.priority {
-        if to.as_str() != current.priority {
-            changes.priority = Some(to.as_str().to_owned());
-            changed("priority", json!(current.priority), json!(to.as_str()));
-        }
+    if let Some(to) = patch.priority.filter(|to| *to != current.priority) {
+        changes.priority = Some(to);
+        changed("priority", json!(current.priority), json!(to));
     }
-    let mut queue = current.queue.clone();
-    if let Some(to) = patch.queue {
-        if to.as_str() != current.queue {
-            // Moving needs access to both queues; an unknown queue is as good as invisible.
-            // And a submission stays on its form's desk: a tip never lands where sales can
-            // read it, whoever moves it.
-            let desk = FormKind::parse(&current.form)
-                .map_err(|e| TriageError::Internal(format!("stored form: {e}")))?
-                .desk();
-            let target = state.settings.queues.get(to.as_str());
-            if !may_see(state, who.role, to.as_str()) || target.is_none_or(|q| q.desk != desk) {
-                return Err(TriageError::Forbidden);
-            }
-            queue = to.as_str().to_owned();
-            changes.queue = Some(queue.clone());
-            changed("queue", json!(current.queue), json!(queue));
+    if let Some(to) = patch.queue.filter(|to| *to != current.queue) {
+        // A submission stays on its own desk, whoever moves it: a tip never lands in a queue
+        // configured for sales. An unknown queue is as good as a forbidden one.
+        let fits = settings
+            .queues
+            .get(to.as_str())
+            .is_some_and(|q| q.desk == current.desk && who.role.sees(q.desk));
+        if !fits {
+            return Err(TriageError::Forbidden);
         }
+        changed("queue", json!(current.queue.as_str()), json!(to.as_str()));
+        changes.queue = Some(to);
     }
-    if let Some(to) = patch.assignee {
-        if to != current.assignee_id {
-            if let Some(user_id) = &to {
-                let user_id = user_id.clone();
-                let role = if user_id.chars().any(char::is_control) {
-                    None
-                } else {
-                    db::run(&state.pool, move |conn| store::active_role(conn, &user_id)).await?
-                };
-                let allowed = role
-                    .and_then(|r| Role::parse(&r).ok())
-                    .is_some_and(|r| may_see(state, r, &queue));
-                if !allowed {
-                    let mut fields = crate::domain::FieldErrors::new();
-                    fields.insert(
-                        "assignee",
-                        vec![crate::domain::FieldError::new(Msg::AssigneeNotAllowed)],
-                    );
-                    return Err(TriageError::Invalid(fields));
-                }
-            }
-            changes.assignee_id = Some(to.clone());
-            changed("assignee", json!(current.assignee_id), json!(to));
-        }
-    }
-    // Changing the queue keeps an assignee only if they may see the new queue.
-    if changes.queue.is_some() && changes.assignee_id.is_none() {
-        if let Some(assignee) = current.assignee_id.clone() {
-            let role =
-                db::run(&state.pool, move |conn| store::active_role(conn, &assignee)).await?;
-            if !role
-                .and_then(|r| Role::parse(&r).ok())
-                .is_some_and(|r| may_see(state, r, &queue))
-            {
-                changes.assignee_id = Some(None);
-                changed("assignee", json!(current.assignee_id), json!(null));
+    let assignee_sees = |conn: &mut db::DbConnection, user: &str| -> Result<bool, TriageError> {
+        Ok(store::active_role(conn, user)?.is_some_and(|r| r.sees(current.desk)))
+    };
+    if let Some(to) = patch.assignee.filter(|to| *to != current.assignee_id) {
+        if let Some(user) = &to {
+            if !assignee_sees(conn, user)? {
+                return Err(single(
+                    "assignee",
+                    crate::domain::FieldError::new(Msg::AssigneeNotAllowed),
+                ));
             }
         }
+        changed("assignee", json!(current.assignee_id), json!(to));
+        changes.assignee_id = Some(to);
     }
     if audit.is_empty() {
-        return Ok(current);
+        return Ok((current, false));
     }
-    let (id, version) = (current.id.clone(), current.version);
-    let mails: Vec<NewOutboxRow> = release_mail.into_iter().collect();
-    let wake = !mails.is_empty();
-    let updated = db::run(&state.pool, move |conn| {
-        Ok(
-            match store::update(conn, &id, version, &changes, &audit, &mails)? {
-                Some(row) => Ok(row),
-                // Someone else won: report the version there is now.
-                None => Err(store::find(conn, &id)?.map_or(version, |r| r.version)),
+    let wrote_mail = !mails.is_empty();
+    match store::update(conn, &current.id, current.version, &changes, &audit, &mails)? {
+        Some(row) => Ok((row, wrote_mail)),
+        // The version was read in this transaction; only a concurrent writer on PostgreSQL
+        // can get here.
+        None => Err(match expected {
+            Expected::IfMatch(_) => TriageError::Stale,
+            _ => TriageError::VersionConflict {
+                current: current.version + 1,
             },
-        )
-    })
-    .await?;
-    let row = updated.map_err(|now_at| match expected {
-        Expected::IfMatch(_) => TriageError::Stale,
-        _ => version_conflict(now_at),
-    })?;
-    if wake {
-        state.outbox_wakeup.notify_one();
+        }),
     }
-    Ok(row)
-}
-
-fn version_conflict(current: i32) -> TriageError {
-    TriageError::VersionConflict { current }
 }
 
 /// An internal note: kept with the submission, never e-mailed.
 pub async fn add_note(
-    state: &Desk,
+    state: &Context,
     who: &StaffUser,
     key: &str,
     body: &str,
@@ -309,7 +333,7 @@ fn single(field: &'static str, e: crate::domain::FieldError) -> TriageError {
 /// A reply to the reader, through the outbox: from the queue's address, threaded under the
 /// acknowledgement, with the reference in the subject.
 pub async fn reply(
-    state: &Desk,
+    state: &Context,
     who: &StaffUser,
     key: &str,
     body: &str,
@@ -325,7 +349,7 @@ pub async fn reply(
     let queue = state
         .settings
         .queues
-        .get(&submission.queue)
+        .get(submission.queue.as_str())
         .ok_or(TriageError::NotFound)?;
     let from = queue
         .address
@@ -410,7 +434,7 @@ pub async fn reply(
 }
 
 fn locale_of(s: &SubmissionRow) -> crate::domain::Locale {
-    crate::domain::Locale::parse(&s.locale).unwrap_or(crate::domain::Locale::Fr)
+    s.locale
 }
 
 /// Per visible queue: counts by status and the overdue count.
@@ -422,7 +446,7 @@ pub struct QueueView {
     pub overdue: i64,
 }
 
-pub async fn queues(state: &Desk, who: &StaffUser) -> Result<Vec<QueueView>, TriageError> {
+pub async fn queues(state: &Context, who: &StaffUser) -> Result<Vec<QueueView>, TriageError> {
     let names = visible_queues(state, who.role);
     let now = db::now();
     let query_names = names.clone();

@@ -39,6 +39,13 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// A value equals the text it is stored and exchanged as.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, text: &&str) -> bool {
+                self.as_str() == *text
+            }
+        }
     };
 }
 
@@ -134,6 +141,13 @@ impl QueueName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A name equals its text.
+impl PartialEq<&str> for QueueName {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
     }
 }
 

@@ -6,18 +6,18 @@ use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, App, HttpServer};
-use anyhow::Context;
+use anyhow::Context as _;
 
 use crate::config::networks::Networks;
 use crate::config::Settings;
-use crate::desk::{Desk, Pool};
+use crate::desk::{Context, Pool};
 use crate::instruments::Instruments;
 use crate::mail::{Transport, Worker, WorkerHandle};
 
 /// What every request handler shares: the desk (the use cases' context) and what only the web
 /// needs.
 pub struct AppState {
-    pub desk: Desk,
+    pub desk: Context,
     pub web_policy: crate::http::headers::WebPolicy,
     /// Set when a stop signal arrives: readiness answers 503 from then on.
     pub shutting_down: Arc<AtomicBool>,
@@ -29,9 +29,9 @@ pub struct AppState {
 
 /// Handlers pass `&state` where a use case wants the desk.
 impl std::ops::Deref for AppState {
-    type Target = Desk;
+    type Target = Context;
 
-    fn deref(&self) -> &Desk {
+    fn deref(&self) -> &Context {
         &self.desk
     }
 }
@@ -57,7 +57,7 @@ impl Application {
         let state_drain_ms = settings.http.shutdown_drain_ms;
         let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
         let trusted_proxies = Networks::new(&settings.http.trusted_proxies);
-        let desk = Desk::open(settings, Arc::new(Instruments::new())).await?;
+        let desk = Context::open(settings, Arc::new(Instruments::new())).await?;
         let worker = desk.settings.mail.run_worker.then(|| {
             Worker::start(
                 desk.pool.clone(),

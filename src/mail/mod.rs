@@ -4,7 +4,7 @@ mod render;
 mod transport;
 mod worker;
 
-pub use render::{reader_ack, staff_reply, team_notification, Rendered};
+pub use render::{reader_ack, staff_reply, team_notification, Facts, Rendered};
 pub use transport::{Channel, SendFailure, SmtpTarget, Transport};
 pub use worker::{redact_addresses, Worker, WorkerHandle};
 

@@ -2,8 +2,9 @@
 
 use askama::Template;
 
+use crate::db::submissions::SubmissionRow;
 use crate::domain::i18n::{label, topic_label, Label};
-use crate::domain::{Locale, NewSubmission};
+use crate::domain::{Locale, NewSubmission, Topic};
 
 /// A message ready for the outbox.
 #[derive(Debug, Clone)]
@@ -70,35 +71,78 @@ fn colon(locale: Locale) -> &'static str {
     }
 }
 
+/// What the team notification shows of a submission: a post just received, or the stored row
+/// of one released from quarantine (rendered from its stored text, not parsed again).
+pub struct Facts<'a> {
+    pub topic: Topic,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub phone: Option<&'a str>,
+    pub organisation: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub message: &'a str,
+    pub article_url: Option<&'a str>,
+    pub article_title: Option<&'a str>,
+    pub marketing_opt_in: bool,
+}
+
+impl<'a> From<&'a NewSubmission> for Facts<'a> {
+    fn from(s: &'a NewSubmission) -> Self {
+        Facts {
+            topic: s.topic,
+            name: s.name.as_str(),
+            email: s.email.as_str(),
+            phone: s.phone.as_ref().map(|p| p.as_str()),
+            organisation: s.organisation.as_ref().map(|o| o.as_str()),
+            subject: s.subject.as_ref().map(|o| o.as_str()),
+            message: s.message.as_str(),
+            article_url: s.article_url.as_ref().map(|u| u.as_str()),
+            article_title: s.article_title.as_ref().map(|o| o.as_str()),
+            marketing_opt_in: s.marketing_opt_in,
+        }
+    }
+}
+
+impl<'a> From<&'a SubmissionRow> for Facts<'a> {
+    fn from(s: &'a SubmissionRow) -> Self {
+        Facts {
+            topic: s.topic,
+            name: &s.name,
+            email: &s.email,
+            phone: s.phone.as_deref(),
+            organisation: s.organisation.as_deref(),
+            subject: s.subject.as_deref(),
+            message: &s.message,
+            article_url: s.article_url.as_deref(),
+            article_title: s.article_title.as_deref(),
+            marketing_opt_in: s.marketing_opt_in,
+        }
+    }
+}
+
 /// The queue's notification: every field, the message and the article link.
 pub fn team_notification(
-    s: &NewSubmission,
+    s: &Facts<'_>,
     reference: &str,
     queue_label: &str,
     locale: Locale,
 ) -> Result<Rendered, askama::Error> {
     let l = |x| label(x, locale);
     let topic = topic_label(s.topic, locale);
-    let summary = s.subject.as_ref().map_or(s.name.as_str(), |x| x.as_str());
+    let summary = s.subject.unwrap_or(s.name);
     let subject = format!("[{reference}] {topic} — {summary}");
     let heading = format!("{queue_label} · {topic} · {reference}");
     let mut fields: Vec<(&str, String)> = vec![
         (l(Label::Reference), reference.to_owned()),
         (l(Label::Topic), topic.to_owned()),
-        (l(Label::Name), s.name.as_str().to_owned()),
-        (l(Label::Email), s.email.as_str().to_owned()),
+        (l(Label::Name), s.name.to_owned()),
+        (l(Label::Email), s.email.to_owned()),
     ];
     let optional = [
-        (Label::Phone, s.phone.as_ref().map(|p| p.as_str())),
-        (
-            Label::Organisation,
-            s.organisation.as_ref().map(|o| o.as_str()),
-        ),
-        (Label::Subject, s.subject.as_ref().map(|o| o.as_str())),
-        (
-            Label::ArticleTitle,
-            s.article_title.as_ref().map(|o| o.as_str()),
-        ),
+        (Label::Phone, s.phone),
+        (Label::Organisation, s.organisation),
+        (Label::Subject, s.subject),
+        (Label::ArticleTitle, s.article_title),
     ];
     fields.extend(
         optional
@@ -113,9 +157,9 @@ pub fn team_notification(
         heading: &heading,
         fields: &fields,
         message_label: l(Label::Message),
-        message: s.message.as_str(),
+        message: s.message,
         article_label: l(Label::ArticleUrl),
-        article_url: s.article_url.as_ref().map(|u| u.as_str()),
+        article_url: s.article_url,
         colon: colon(locale),
     };
     let text = TeamText { v: &view }.render()?;

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Submission, Summary};
 use crate::desk::auth::StaffUser;
 use crate::desk::triage::{self, Expected, Patch};
-use crate::desk::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
+use crate::desk::triage::{AssigneeFilter, Filter, Sort, SubmissionSummary};
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
 use crate::http::startup::AppState;
@@ -147,21 +147,22 @@ pub async fn list(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::Malformed(format!("limit: 1 to {MAX_LIMIT}")));
     }
-    let mut queues = triage::visible_queues(&state, who.role);
-    if let Some(wanted) = &q.queue {
-        queues.retain(|name| name == wanted);
-    }
+    // A queue name that cannot exist matches nothing, as an unknown one does.
+    let queue = match q.queue.as_deref().map(QueueName::parse).transpose() {
+        Ok(queue) => queue,
+        Err(_) => return Ok(HttpResponse::Ok().json(Page::default())),
+    };
     let sort = match q.sort.as_deref() {
         None | Some("newest") => Sort::Newest,
         Some("deadline") => Sort::Deadline,
         Some(_) => return Err(ApiError::Malformed("sort: newest or deadline".into())),
     };
     let now = crate::desk::now();
-    let filter = ListFilter {
-        queues,
-        status: q.status.map(|s| s.as_str().to_owned()),
-        topic: q.topic.map(|t| t.as_str().to_owned()),
-        form: q.form.map(|f| f.as_str().to_owned()),
+    let filter = Filter {
+        queue,
+        status: q.status,
+        topic: q.topic,
+        form: q.form,
         assignee: q.assignee.map(|a| match a.as_str() {
             "me" => AssigneeFilter::User(who.id.clone()),
             "none" => AssigneeFilter::Nobody,
@@ -183,7 +184,7 @@ pub async fn list(
         limit: limit + 1,
         now,
     };
-    let mut rows = triage::list(&state, filter).await?;
+    let mut rows = triage::list(&state, &who, filter).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next = if more {

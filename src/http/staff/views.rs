@@ -115,11 +115,11 @@ impl Summary {
         Summary {
             id: s.id.clone(),
             reference: s.reference.clone(),
-            form: s.form.clone(),
-            topic: s.topic.clone(),
-            queue: s.queue.clone(),
-            status: s.status.clone(),
-            priority: s.priority.clone(),
+            form: s.form.as_str().to_owned(),
+            topic: s.topic.as_str().to_owned(),
+            queue: s.queue.as_str().to_owned(),
+            status: s.status.as_str().to_owned(),
+            priority: s.priority.as_str().to_owned(),
             name: s.name.clone(),
             email: s.email.clone(),
             subject: s.subject.clone(),
@@ -127,14 +127,13 @@ impl Summary {
             created_at: s.created_at.into(),
             updated_at: s.updated_at.into(),
             deadline_at: s.deadline_at.map(Instant::from),
-            overdue: s.deadline_at.is_some_and(|d| d < now)
-                && Status::parse(&s.status).is_ok_and(Status::is_open),
+            overdue: s.deadline_at.is_some_and(|d| d < now) && s.status.is_open(),
         }
     }
 }
 
 /// A page of the list; `next` is the cursor of the following page, if any.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Page {
     pub items: Vec<Summary>,
     pub next: Option<String>,
@@ -183,7 +182,7 @@ impl Submission {
             message: s.message.clone(),
             article_url: s.article_url.clone(),
             article_title: s.article_title.clone(),
-            locale: s.locale.clone(),
+            locale: s.locale.as_str().to_owned(),
             consent: Consent {
                 given: s.consent,
                 version: s.consent_version.clone(),

@@ -1,0 +1,3 @@
+DROP TABLE handovers;
+DROP INDEX submissions_desk_created;
+ALTER TABLE submissions DROP COLUMN desk;
