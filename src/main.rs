@@ -45,11 +45,27 @@ enum Command {
     /// Inspect e-mails that gave up, and put them back in the queue.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Move submissions between queues of their own desk.
+    #[command(subcommand)]
+    Queue(QueueCommand),
     /// Insert plausible fake submissions, for benchmarks and demonstrations. Not for production.
     Seed {
         /// How many submissions to insert.
         #[arg(long, default_value_t = 1000)]
         count: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Move every submission of --from that belongs to --to's desk into --to, each move audited.
+    /// Submissions of the other desk stay (they may only go to a queue of their own desk); the
+    /// count of those is printed. --from may be a queue no longer configured.
+    Move {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -124,6 +140,7 @@ async fn main() -> ExitCode {
         Command::User(cmd) => user(&settings, cmd).await,
         Command::Outbox(cmd) => outbox(&settings, cmd).await,
         Command::Config(_) => Ok(()),
+        Command::Queue(QueueCommand::Move { from, to }) => move_queue(&settings, &from, &to).await,
         Command::Seed { count } => seed(&settings, count).await,
     };
     match result {
@@ -290,6 +307,23 @@ fn explain(e: AccountError) -> anyhow::Error {
         AccountError::EmailTaken => anyhow::anyhow!(Msg::EmailTaken.text(Locale::En)),
         other => anyhow::anyhow!(other),
     }
+}
+
+async fn move_queue(settings: &Settings, from: &str, to: &str) -> anyhow::Result<()> {
+    startup::migrate(settings).await?;
+    let pool = db::pool(&settings.database)?;
+    let done = courrier::desk::handover::move_queue(&pool, settings, from, to, "cli").await?;
+    println!(
+        "{} {} submission(s) moved from {from} to {to}",
+        done.moved, done.desk
+    );
+    if done.stayed > 0 {
+        println!(
+            "{} submission(s) of the other desk stay in {from}: move them to a queue of their own desk",
+            done.stayed
+        );
+    }
+    Ok(())
 }
 
 async fn seed(settings: &Settings, count: usize) -> anyhow::Result<()> {

@@ -397,16 +397,19 @@ pub struct QueueCounts {
 pub fn queue_counts(
     conn: &mut DbConnection,
     queues: &[String],
+    desks: &[Desk],
     now: NaiveDateTime,
 ) -> Result<QueueCounts, DbError> {
     use submissions::dsl as s;
     let by_status = s::submissions
         .filter(s::queue.eq_any(queues))
+        .filter(s::desk.eq_any(desks.to_vec()))
         .group_by((s::queue, s::status))
         .select((s::queue, s::status, diesel::dsl::count_star()))
         .load(conn)?;
     let overdue = s::submissions
         .filter(s::queue.eq_any(queues))
+        .filter(s::desk.eq_any(desks.to_vec()))
         .filter(s::deadline_at.lt(now))
         .filter(s::status.ne_all(Status::closed_texts()))
         .group_by(s::queue)

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod handover;
 pub mod health;
 pub mod idempotency;
 pub mod intake;
@@ -53,6 +54,10 @@ impl Context {
         let sender: Mailbox = settings.mail.from.parse().context("mail.from")?;
         migrate(&settings).await?;
         let pool = db::pool(&settings.database)?;
+        let misfiled = handover::misfiled(&pool, &settings).await?;
+        if !misfiled.is_empty() {
+            anyhow::bail!("{}", handover::misfiled_report(&misfiled));
+        }
         let auth = auth::Auth::new(settings.auth.clone())?;
         let screen = screening::Screen::new(
             &settings.antispam,

@@ -450,8 +450,9 @@ pub async fn queues(state: &Context, who: &StaffUser) -> Result<Vec<QueueView>, 
     let names = visible_queues(state, who.role);
     let now = db::now();
     let query_names = names.clone();
+    let desks = visible_desks(who.role);
     let counts = db::run(&state.pool, move |conn| {
-        store::queue_counts(conn, &query_names, now)
+        store::queue_counts(conn, &query_names, &desks, now)
     })
     .await?;
     Ok(names

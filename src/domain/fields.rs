@@ -192,6 +192,25 @@ impl ArticleUrl {
 
 pub type ArticleTitle = OneLine;
 
+/// Every field either form takes; no configurable field name may take one of these.
+pub const FORM_FIELDS: &[&str] = &[
+    "name",
+    "email",
+    "topic",
+    "subject",
+    "message",
+    "phone",
+    "article_url",
+    "article_title",
+    "organisation",
+    "consent",
+    "marketing_opt_in",
+    "locale",
+];
+
+/// The field that carries the form token (`GET /v1/forms/{form}/token`).
+pub const TOKEN_FIELD: &str = "form_token";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,22 +308,3 @@ mod tests {
         assert_eq!(Phone::parse(&"1".repeat(41)).unwrap_err().code, "too_long");
     }
 }
-
-/// Every field either form takes; no configurable field name may take one of these.
-pub const FORM_FIELDS: &[&str] = &[
-    "name",
-    "email",
-    "topic",
-    "subject",
-    "message",
-    "phone",
-    "article_url",
-    "article_title",
-    "organisation",
-    "consent",
-    "marketing_opt_in",
-    "locale",
-];
-
-/// The field that carries the form token (`GET /v1/forms/{form}/token`).
-pub const TOKEN_FIELD: &str = "form_token";

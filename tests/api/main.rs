@@ -8,6 +8,7 @@ mod cli;
 mod config;
 mod contract;
 mod delivery;
+mod desks;
 mod forms;
 mod hostile;
 mod metrics;

@@ -202,6 +202,7 @@ impl Modify for BearerAuth {
         super::staff::submissions::patch,
         super::staff::submissions::add_note,
         super::staff::submissions::reply,
+        super::staff::handover::hand_over,
         super::staff::accounts::list,
         super::staff::accounts::create,
         super::staff::accounts::change,

@@ -2,6 +2,7 @@
 //! `Authorization: Bearer <token>`.
 
 pub(crate) mod accounts;
+pub(crate) mod handover;
 pub(crate) mod session;
 pub(crate) mod submissions;
 mod views;
@@ -33,6 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/v1/submissions/{key}/replies", "POST")
                 .route(web::post().to(submissions::reply)),
+        )
+        .service(
+            resource("/v1/submissions/{key}/handover", "POST")
+                .route(web::post().to(handover::hand_over)),
         )
         .service(
             resource("/v1/users", "GET, POST")
