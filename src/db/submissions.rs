@@ -182,6 +182,24 @@ pub fn insert_with_outbox(
 /// The name PostgreSQL gives the unique constraint on `submissions.reference`.
 const PG_REFERENCE_CONSTRAINT: &str = "submissions_reference_key";
 
+/// The columns of the single-statement insert on PostgreSQL, in the order of its binds: the
+/// same as the row structs' (checked against diesel's own insert in the tests below).
+const SUBMISSION_COLUMNS: &str =
+    "id, reference, form, topic, queue, status, priority, name, email, \
+    phone, organisation, subject, message, article_url, article_title, locale, consent, \
+    consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
+    version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
+    spam_reason, flags";
+const OUTBOX_COLUMNS: &str =
+    "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
+    body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
+const EVENT_COLUMNS: &str = "id, submission_id, actor, kind, detail, created_at";
+const KEY_COLUMNS: &str = "form, key, body_hash, submission_id, created_at, expires_at";
+
+fn arity(columns: &str) -> usize {
+    columns.split(',').count()
+}
+
 /// PostgreSQL: the same rows in a single statement (data-modifying CTEs), atomic on its own, so
 /// one round trip instead of five (BEGIN, three INSERTs, COMMIT).
 fn pg_insert_with_outbox(
@@ -192,15 +210,6 @@ fn pg_insert_with_outbox(
     key: Option<&IdempotencyRow>,
 ) -> QueryResult<usize> {
     use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
-    const SUBMISSION: &str = "id, reference, form, topic, queue, status, priority, name, email, \
-        phone, organisation, subject, message, article_url, article_title, locale, consent, \
-        consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
-        version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
-        spam_reason, flags";
-    const OUTBOX: &str = "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
-        body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
-    const EVENT: &str = "id, submission_id, actor, kind, detail, created_at";
-    const KEY: &str = "form, key, body_hash, submission_id, created_at, expires_at";
     let mut n = 0;
     let mut tuple = |count: usize| {
         let params: Vec<String> = (0..count)
@@ -212,25 +221,25 @@ fn pg_insert_with_outbox(
         format!("({})", params.join(", "))
     };
     let mut sql = format!(
-        "WITH s AS (INSERT INTO submissions ({SUBMISSION}) VALUES {})",
-        tuple(31)
+        "WITH s AS (INSERT INTO submissions ({SUBMISSION_COLUMNS}) VALUES {})",
+        tuple(arity(SUBMISSION_COLUMNS))
     );
     if !mails.is_empty() {
-        let rows: Vec<String> = mails.iter().map(|_| tuple(15)).collect();
+        let rows: Vec<String> = mails.iter().map(|_| tuple(arity(OUTBOX_COLUMNS))).collect();
         sql.push_str(&format!(
-            ", o AS (INSERT INTO outbox ({OUTBOX}) VALUES {})",
+            ", o AS (INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES {})",
             rows.join(", ")
         ));
     }
     if key.is_some() {
         sql.push_str(&format!(
-            ", k AS (INSERT INTO idempotency_keys ({KEY}) VALUES {})",
-            tuple(6)
+            ", k AS (INSERT INTO idempotency_keys ({KEY_COLUMNS}) VALUES {})",
+            tuple(arity(KEY_COLUMNS))
         ));
     }
     sql.push_str(&format!(
-        " INSERT INTO events ({EVENT}) VALUES {}",
-        tuple(6)
+        " INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
+        tuple(arity(EVENT_COLUMNS))
     ));
 
     let mut q = diesel::sql_query(sql)
@@ -333,4 +342,109 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[SubmissionRow]) -> Result<us
             }
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::pg::Pg;
+
+    /// The column list of diesel's own INSERT for a row, as "a, b, c".
+    fn diesel_columns<Q: diesel::query_builder::QueryFragment<Pg>>(insert: Q) -> String {
+        let sql = diesel::debug_query::<Pg, _>(&insert).to_string();
+        let open = sql.find('(').unwrap_or(0);
+        let close = sql.find(')').unwrap_or(0);
+        sql[open + 1..close].replace('"', "")
+    }
+
+    fn words(columns: &str) -> Vec<&str> {
+        columns.split(',').map(str::trim).collect()
+    }
+
+    fn at() -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(0, 0)
+            .unwrap_or_default()
+            .naive_utc()
+    }
+
+    #[test]
+    fn the_single_statement_insert_names_the_columns_diesel_writes_in_order() {
+        let row = SubmissionRow {
+            id: "i".into(),
+            reference: "r".into(),
+            form: FormKind::Newsroom,
+            topic: Topic::Tip,
+            queue: QueueName::parse("q").unwrap(),
+            status: Status::New,
+            priority: Priority::Normal,
+            name: "n".into(),
+            email: "e".into(),
+            phone: None,
+            organisation: None,
+            subject: None,
+            message: "m".into(),
+            article_url: None,
+            article_title: None,
+            locale: Locale::Fr,
+            consent: true,
+            consent_version: "v".into(),
+            consent_at: at(),
+            marketing_opt_in: false,
+            client_ip_hash: None,
+            user_agent: None,
+            assignee_id: None,
+            version: 1,
+            created_at: at(),
+            updated_at: at(),
+            first_response_at: None,
+            resolved_at: None,
+            deadline_at: None,
+            spam_reason: None,
+            flags: String::new(),
+            desk: Desk::Editorial,
+        };
+        let submission = diesel_columns(diesel::insert_into(submissions::table).values(&row));
+        assert_eq!(words(&submission), words(SUBMISSION_COLUMNS));
+        let mail = NewOutboxRow {
+            id: "o".into(),
+            submission_id: "i".into(),
+            purpose: "p".into(),
+            from_addr: "f".into(),
+            recipients: "t".into(),
+            reply_to: None,
+            subject: "s".into(),
+            body_text: "b".into(),
+            body_html: "h".into(),
+            message_id: "m".into(),
+            in_reply_to: None,
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: at(),
+            created_at: at(),
+        };
+        let outbox = diesel_columns(diesel::insert_into(outbox::table).values(&mail));
+        assert_eq!(words(&outbox), words(OUTBOX_COLUMNS));
+        let event = NewEvent {
+            id: "e".into(),
+            submission_id: None,
+            actor: "a".into(),
+            kind: "k".into(),
+            detail: "{}".into(),
+            created_at: at(),
+        };
+        let events = diesel_columns(diesel::insert_into(events::table).values(&event));
+        assert_eq!(words(&events), words(EVENT_COLUMNS));
+        let key = IdempotencyRow {
+            form: "newsroom".into(),
+            key: "k".into(),
+            body_hash: "h".into(),
+            submission_id: "i".into(),
+            created_at: at(),
+            expires_at: at(),
+        };
+        let keys = diesel_columns(
+            diesel::insert_into(super::super::schema::idempotency_keys::table).values(&key),
+        );
+        assert_eq!(words(&keys), words(KEY_COLUMNS));
+    }
 }
