@@ -69,13 +69,15 @@ pub fn forget_expired_keys(
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
     let expired = idempotency_keys::table.filter(idempotency_keys::expires_at.le(now));
-    Ok(match only {
-        Some((form, key)) => diesel::delete(
-            expired
-                .filter(idempotency_keys::form.eq(form))
-                .filter(idempotency_keys::key.eq(key)),
-        )
-        .execute(conn)?,
-        None => diesel::delete(expired).execute(conn)?,
+    super::write(conn, |conn| {
+        Ok(match only {
+            Some((form, key)) => diesel::delete(
+                expired
+                    .filter(idempotency_keys::form.eq(form))
+                    .filter(idempotency_keys::key.eq(key)),
+            )
+            .execute(conn)?,
+            None => diesel::delete(expired).execute(conn)?,
+        })
     })
 }

@@ -267,6 +267,44 @@ where
 thread_local! {
     /// The write lock of the pool whose connection this blocking thread is using (see `run`).
     static WRITE_LOCK: std::cell::RefCell<Option<WriteLock>> = const { std::cell::RefCell::new(None) };
+    /// Whether this thread holds that lock now (so a write inside a write does not wait on
+    /// itself).
+    static HOLDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` holding the pool's SQLite write lock, unless this thread holds it already.
+fn with_writer<T>(f: impl FnOnce() -> T) -> T {
+    struct Held;
+    impl Drop for Held {
+        fn drop(&mut self) {
+            HOLDING.with(|h| h.set(false));
+        }
+    }
+    if HOLDING.with(std::cell::Cell::get) {
+        return f();
+    }
+    let Some(lock) = WRITE_LOCK.with(|l| l.borrow().clone()) else {
+        return f();
+    };
+    // A poisoned lock only means another writer panicked; the database is still sound.
+    let _guard = lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    HOLDING.with(|h| h.set(true));
+    let _held = Held;
+    f()
+}
+
+/// A write outside a transaction (a single statement). On SQLite it queues on the pool's write
+/// lock as `write_tx` does, rather than in SQLite's busy handler.
+pub fn write<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    match conn {
+        DbConnection::Pg(_) => f(conn),
+        DbConnection::Sqlite(_) => with_writer(|| f(conn)),
+    }
 }
 
 /// Serialises one pool's SQLite writers. Waiting here queues them fairly; waiting in SQLite's
@@ -282,12 +320,7 @@ where
 {
     match conn {
         DbConnection::Pg(_) => conn.transaction(f),
-        DbConnection::Sqlite(_) => {
-            let lock = WRITE_LOCK.with(|l| l.borrow().clone());
-            // A poisoned lock only means another writer panicked; the database is still sound.
-            let _writer = lock
-                .as_ref()
-                .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        DbConnection::Sqlite(_) => with_writer(|| {
             conn.batch_execute("BEGIN IMMEDIATE")?;
             let result = f(conn).and_then(|v| {
                 conn.batch_execute("COMMIT")?;
@@ -298,7 +331,7 @@ where
                 let _ = conn.batch_execute("ROLLBACK");
             }
             result
-        }
+        }),
     }
 }
 
