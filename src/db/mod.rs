@@ -1,8 +1,11 @@
 //! The only module that names diesel: connections to PostgreSQL or SQLite, the pool, the
 //! blocking-call helper, transactions, migrations and the queries.
 
+pub mod events;
 pub mod handovers;
 pub mod idempotency;
+pub mod messages;
+pub mod notes;
 pub mod outbox;
 pub mod schema;
 pub mod staff;

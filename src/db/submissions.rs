@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+pub use super::events::NewEvent;
 use super::idempotency::IdempotencyRow;
 use super::schema::{events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
@@ -85,17 +86,6 @@ pub struct NewOutboxRow {
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = events)]
-pub struct NewEvent {
-    pub id: String,
-    pub submission_id: Option<String>,
-    pub actor: String,
-    pub kind: String,
-    pub detail: String,
     pub created_at: NaiveDateTime,
 }
 

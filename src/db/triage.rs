@@ -4,9 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 
+use super::events::{EventRow, NewEvent};
+use super::messages::MessageRow;
+use super::notes::NoteRow;
 use super::schema::{events, messages, notes, outbox, staff_users, submissions};
-use super::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
-use super::{write_tx, DbConnection, DbError};
+use super::submissions::{NewOutboxRow, SubmissionRow};
+use super::{DbConnection, DbError};
 use crate::domain::{Desk, FormKind, Priority, QueueName, Role, Status, Topic};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
@@ -198,40 +201,6 @@ pub fn find(
         .optional()?)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notes)]
-pub struct NoteRow {
-    pub id: String,
-    pub submission_id: String,
-    pub author_id: String,
-    pub body: String,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = messages)]
-pub struct MessageRow {
-    pub id: String,
-    pub submission_id: String,
-    pub direction: String,
-    pub author_id: Option<String>,
-    pub outbox_id: Option<String>,
-    pub message_id: String,
-    pub subject: String,
-    pub body: String,
-    pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = events)]
-pub struct EventRow {
-    pub id: String,
-    pub actor: String,
-    pub kind: String,
-    pub detail: String,
-    pub created_at: NaiveDateTime,
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct Delivery {
@@ -332,59 +301,6 @@ pub fn update(
                 .first(conn)?,
         ))
     }
-}
-
-pub fn add_note(conn: &mut DbConnection, note: &NoteRow, event: &NewEvent) -> Result<(), DbError> {
-    write_tx(conn, |conn| {
-        diesel::insert_into(notes::table)
-            .values(note)
-            .execute(conn)?;
-        diesel::insert_into(events::table)
-            .values(event)
-            .execute(conn)?;
-        Ok(())
-    })
-}
-
-/// The Message-ID of the reader's acknowledgement, which replies thread under.
-pub fn acknowledgement_id(
-    conn: &mut DbConnection,
-    submission_id: &str,
-) -> Result<Option<String>, DbError> {
-    Ok(outbox::table
-        .filter(outbox::submission_id.eq(submission_id))
-        .filter(outbox::purpose.eq("reader_ack"))
-        .select(outbox::message_id)
-        .first(conn)
-        .optional()?)
-}
-
-/// Queues the reply's e-mail, keeps the reply, and sets the first-response time if unset.
-pub fn add_reply(
-    conn: &mut DbConnection,
-    mail: &NewOutboxRow,
-    reply: &MessageRow,
-    event: &NewEvent,
-) -> Result<(), DbError> {
-    write_tx(conn, |conn| {
-        diesel::insert_into(outbox::table)
-            .values(mail)
-            .execute(conn)?;
-        diesel::insert_into(messages::table)
-            .values(reply)
-            .execute(conn)?;
-        diesel::update(
-            submissions::table
-                .find(&reply.submission_id)
-                .filter(submissions::first_response_at.is_null()),
-        )
-        .set(submissions::first_response_at.eq(reply.created_at))
-        .execute(conn)?;
-        diesel::insert_into(events::table)
-            .values(event)
-            .execute(conn)?;
-        Ok(())
-    })
 }
 
 /// Per queue: (queue, status, count) rows, and (queue, overdue count) rows.

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod conversation;
 pub mod handover;
 pub mod health;
 pub mod idempotency;

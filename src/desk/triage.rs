@@ -4,19 +4,16 @@ use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::db;
+use crate::db::submissions::NewEvent;
 pub use crate::db::submissions::SubmissionRow;
-use crate::db::submissions::{NewEvent, NewOutboxRow};
 use crate::db::triage::{self as store, SubmissionChanges};
-pub use crate::db::triage::{
-    AssigneeFilter, ListFilter, MessageRow, NoteRow, Record, Sort, SubmissionSummary,
-};
+pub use crate::db::triage::{AssigneeFilter, ListFilter, Record, Sort, SubmissionSummary};
 use crate::desk::auth::StaffUser;
 use lettre::message::Mailbox;
 
 use crate::config::Settings;
 use crate::desk::{Context, DbError};
-use crate::domain::{Desk, FormKind, Msg, OneLine, Priority, QueueName, Role, Status, Topic};
-use crate::mail;
+use crate::domain::{Desk, FormKind, Msg, Priority, QueueName, Role, Status, Topic};
 
 /// Why a staff action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +59,7 @@ pub fn visible_queues(state: &Context, role: Role) -> Vec<String> {
         .collect()
 }
 
-fn event(
+pub(super) fn event(
     submission_id: &str,
     actor: &StaffUser,
     kind: &str,
@@ -292,151 +289,6 @@ fn apply(
     }
 }
 
-/// An internal note: kept with the submission, never e-mailed.
-pub async fn add_note(
-    state: &Context,
-    who: &StaffUser,
-    key: &str,
-    body: &str,
-) -> Result<NoteRow, TriageError> {
-    let submission = get(state, who, key).await?;
-    let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
-    let now = db::now();
-    let note = NoteRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: submission.id.clone(),
-        author_id: who.id.clone(),
-        body: body.as_str().to_owned(),
-        created_at: now,
-    };
-    let audit = event(
-        &submission.id,
-        who,
-        "note_added",
-        json!({"note": note.id}),
-        now,
-    );
-    let stored = note.clone();
-    db::run(&state.pool, move |conn| {
-        store::add_note(conn, &stored, &audit)
-    })
-    .await?;
-    Ok(note)
-}
-
-fn single(field: &'static str, e: crate::domain::FieldError) -> TriageError {
-    let mut fields = crate::domain::FieldErrors::new();
-    fields.insert(field, vec![e]);
-    TriageError::Invalid(fields)
-}
-
-/// A reply to the reader, through the outbox: from the queue's address, threaded under the
-/// acknowledgement, with the reference in the subject.
-pub async fn reply(
-    state: &Context,
-    who: &StaffUser,
-    key: &str,
-    body: &str,
-    subject: Option<&str>,
-) -> Result<MessageRow, TriageError> {
-    let submission = get(state, who, key).await?;
-    let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
-    // Blank means the default subject; the bound holds either way.
-    let subject = subject
-        .filter(|s| !s.trim().is_empty() || s.chars().count() > 200)
-        .map(|s| OneLine::parse(s, 200).map_err(|e| single("subject", e)))
-        .transpose()?;
-    let queue = state
-        .settings
-        .queues
-        .get(submission.queue.as_str())
-        .ok_or(TriageError::NotFound)?;
-    let from = queue
-        .address
-        .clone()
-        .unwrap_or_else(|| state.settings.mail.from.clone());
-    let sender: lettre::message::Mailbox = from
-        .parse()
-        .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?;
-    let reference = submission.reference.clone();
-    let base = subject.as_ref().map_or_else(
-        || {
-            submission.subject.clone().unwrap_or_else(|| {
-                crate::domain::i18n::label(
-                    crate::domain::i18n::Label::AckSubject,
-                    locale_of(&submission),
-                )
-                .to_owned()
-            })
-        },
-        |s| s.as_str().to_owned(),
-    );
-    let subject = format!("Re: [{reference}] {base}");
-    let rendered = mail::staff_reply(body.as_str(), &subject, locale_of(&submission))
-        .map_err(|e| TriageError::Internal(e.to_string()))?;
-    let submission_id = submission.id.clone();
-    let parent = db::run(&state.pool, move |conn| {
-        store::acknowledgement_id(conn, &submission_id)
-    })
-    .await?;
-    let now = db::now();
-    let outbox_id = uuid::Uuid::now_v7().to_string();
-    let message_id = mail::new_message_id(&sender);
-    let reader = lettre::message::Mailbox::new(
-        Some(submission.name.clone()),
-        submission
-            .email
-            .parse()
-            .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?,
-    );
-    let mail_row = NewOutboxRow {
-        id: outbox_id.clone(),
-        submission_id: submission.id.clone(),
-        purpose: "staff_reply".into(),
-        from_addr: sender.to_string(),
-        recipients: reader.to_string(),
-        reply_to: None,
-        subject: subject.clone(),
-        body_text: rendered.text,
-        body_html: rendered.html,
-        message_id: message_id.clone(),
-        in_reply_to: parent,
-        status: db::outbox::PENDING.into(),
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-    };
-    let reply = MessageRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: submission.id.clone(),
-        direction: "outbound".into(),
-        author_id: Some(who.id.clone()),
-        outbox_id: Some(outbox_id),
-        message_id,
-        subject,
-        body: body.as_str().to_owned(),
-        created_at: now,
-    };
-    let audit = event(
-        &submission.id,
-        who,
-        "reply_sent",
-        json!({"reply": reply.id}),
-        now,
-    );
-    let stored = reply.clone();
-    db::run(&state.pool, move |conn| {
-        store::add_reply(conn, &mail_row, &stored, &audit)
-    })
-    .await?;
-    state.outbox_wakeup.notify_one();
-    Ok(reply)
-}
-
-fn locale_of(s: &SubmissionRow) -> crate::domain::Locale {
-    s.locale
-}
-
 /// Per visible queue: counts by status and the overdue count.
 pub struct QueueView {
     pub name: String,
@@ -484,4 +336,11 @@ pub async fn queues(state: &Context, who: &StaffUser) -> Result<Vec<QueueView>, 
             })
         })
         .collect())
+}
+
+/// One field's error, as a use case's validation failure.
+pub(super) fn single(field: &'static str, e: crate::domain::FieldError) -> TriageError {
+    let mut fields = crate::domain::FieldErrors::new();
+    fields.insert(field, vec![e]);
+    TriageError::Invalid(fields)
 }

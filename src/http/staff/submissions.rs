@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Submission, Summary};
 use crate::desk::auth::StaffUser;
+use crate::desk::conversation;
 use crate::desk::triage::{self, Expected, Patch};
 use crate::desk::triage::{AssigneeFilter, Filter, Sort, SubmissionSummary};
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
@@ -338,7 +339,7 @@ pub async fn add_note(
     key: web::Path<String>,
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let note = triage::add_note(&state, &who, &key, &body.body).await?;
+    let note = conversation::add_note(&state, &who, &key, &body.body).await?;
     Ok(HttpResponse::Created().json(Note::from(&note)))
 }
 
@@ -367,7 +368,8 @@ pub async fn reply(
     key: web::Path<String>,
     body: web::Json<ReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let reply = triage::reply(&state, &who, &key, &body.body, body.subject.as_deref()).await?;
+    let reply =
+        conversation::reply(&state, &who, &key, &body.body, body.subject.as_deref()).await?;
     Ok(HttpResponse::Created().json(Reply::new(&reply, Some(DeliveryState::Pending))))
 }
 

@@ -9,9 +9,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::desk::accounts::UserRow;
+use crate::desk::conversation::{MessageRow, NoteRow};
 use crate::desk::health::{DEAD, SENT};
 use crate::desk::triage::QueueView;
-use crate::desk::triage::{MessageRow, NoteRow, Record, SubmissionRow, SubmissionSummary};
+use crate::desk::triage::{Record, SubmissionRow, SubmissionSummary};
 use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
 
 /// Timestamps leave as RFC 3339 in UTC, to the microsecond.

@@ -1,0 +1,154 @@
+//! The conversation around a submission: staff's internal notes, and replies to the reader
+//! through the outbox.
+
+use serde_json::json;
+
+use super::auth::StaffUser;
+use super::triage::{event, get, single, SubmissionRow, TriageError};
+use super::Context;
+use crate::db::submissions::NewOutboxRow;
+use crate::db::{self, messages, notes};
+use crate::domain::OneLine;
+use crate::mail;
+
+pub use crate::db::messages::MessageRow;
+pub use crate::db::notes::NoteRow;
+
+/// An internal note: kept with the submission, never e-mailed.
+pub async fn add_note(
+    state: &Context,
+    who: &StaffUser,
+    key: &str,
+    body: &str,
+) -> Result<NoteRow, TriageError> {
+    let submission = get(state, who, key).await?;
+    let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
+    let now = db::now();
+    let note = NoteRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: submission.id.clone(),
+        author_id: who.id.clone(),
+        body: body.as_str().to_owned(),
+        created_at: now,
+    };
+    let audit = event(
+        &submission.id,
+        who,
+        "note_added",
+        json!({"note": note.id}),
+        now,
+    );
+    let stored = note.clone();
+    db::run(&state.pool, move |conn| {
+        notes::add_note(conn, &stored, &audit)
+    })
+    .await?;
+    Ok(note)
+}
+
+/// A reply to the reader, through the outbox: from the queue's address, threaded under the
+/// acknowledgement, with the reference in the subject.
+pub async fn reply(
+    state: &Context,
+    who: &StaffUser,
+    key: &str,
+    body: &str,
+    subject: Option<&str>,
+) -> Result<MessageRow, TriageError> {
+    let submission = get(state, who, key).await?;
+    let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
+    // Blank means the default subject; the bound holds either way.
+    let subject = subject
+        .filter(|s| !s.trim().is_empty() || s.chars().count() > 200)
+        .map(|s| OneLine::parse(s, 200).map_err(|e| single("subject", e)))
+        .transpose()?;
+    let queue = state
+        .settings
+        .queues
+        .get(submission.queue.as_str())
+        .ok_or(TriageError::NotFound)?;
+    let from = queue
+        .address
+        .clone()
+        .unwrap_or_else(|| state.settings.mail.from.clone());
+    let sender: lettre::message::Mailbox = from
+        .parse()
+        .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?;
+    let reference = submission.reference.clone();
+    let base = subject.as_ref().map_or_else(
+        || {
+            submission.subject.clone().unwrap_or_else(|| {
+                crate::domain::i18n::label(
+                    crate::domain::i18n::Label::AckSubject,
+                    locale_of(&submission),
+                )
+                .to_owned()
+            })
+        },
+        |s| s.as_str().to_owned(),
+    );
+    let subject = format!("Re: [{reference}] {base}");
+    let rendered = mail::staff_reply(body.as_str(), &subject, locale_of(&submission))
+        .map_err(|e| TriageError::Internal(e.to_string()))?;
+    let submission_id = submission.id.clone();
+    let parent = db::run(&state.pool, move |conn| {
+        messages::acknowledgement_id(conn, &submission_id)
+    })
+    .await?;
+    let now = db::now();
+    let outbox_id = uuid::Uuid::now_v7().to_string();
+    let message_id = mail::new_message_id(&sender);
+    let reader = lettre::message::Mailbox::new(
+        Some(submission.name.clone()),
+        submission
+            .email
+            .parse()
+            .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?,
+    );
+    let mail_row = NewOutboxRow {
+        id: outbox_id.clone(),
+        submission_id: submission.id.clone(),
+        purpose: "staff_reply".into(),
+        from_addr: sender.to_string(),
+        recipients: reader.to_string(),
+        reply_to: None,
+        subject: subject.clone(),
+        body_text: rendered.text,
+        body_html: rendered.html,
+        message_id: message_id.clone(),
+        in_reply_to: parent,
+        status: db::outbox::PENDING.into(),
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+    };
+    let reply = MessageRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: submission.id.clone(),
+        direction: "outbound".into(),
+        author_id: Some(who.id.clone()),
+        outbox_id: Some(outbox_id),
+        message_id,
+        subject,
+        body: body.as_str().to_owned(),
+        created_at: now,
+    };
+    let audit = event(
+        &submission.id,
+        who,
+        "reply_sent",
+        json!({"reply": reply.id}),
+        now,
+    );
+    let stored = reply.clone();
+    db::run(&state.pool, move |conn| {
+        messages::add_reply(conn, &mail_row, &stored, &audit)
+    })
+    .await?;
+    state.outbox_wakeup.notify_one();
+    Ok(reply)
+}
+
+fn locale_of(s: &SubmissionRow) -> crate::domain::Locale {
+    s.locale
+}
