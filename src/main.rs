@@ -114,7 +114,12 @@ enum UserCommand {
         #[arg(long)]
         email: String,
     },
-    /// List the accounts.
+    /// Clear an account's sign-in locks: those of every client, and the account-wide ceiling.
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
+    /// List the accounts, with the sign-in locks running on them.
     List,
 }
 
@@ -209,18 +214,53 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 .map_err(explain)?;
             println!("disabled {}; its sessions are ended", user.email);
         }
+        UserCommand::Unlock { email } => {
+            let user = accounts::unlock(&pool, &email, "cli")
+                .await
+                .map_err(|e| match e {
+                    AccountError::NotFound => {
+                        anyhow::anyhow!("no account with the e-mail address {email}")
+                    }
+                    other => explain(other),
+                })?;
+            println!("unlocked {}", user.email);
+        }
         UserCommand::List => {
-            let users = db::run(&pool, db::staff::list_users).await?;
-            for u in users {
+            let users = accounts::list_with_lockouts(&pool, &settings.auth).await?;
+            for (u, lock) in users {
                 let state = if u.active { "active" } else { "disabled" };
                 println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    u.email, u.display_name, u.role, state, u.id
+                    "{}\t{}\t{}\t{}\t{}{}",
+                    u.email,
+                    u.display_name,
+                    u.role,
+                    state,
+                    u.id,
+                    lock.map(|l| describe_lockout(&l)).unwrap_or_default()
                 );
             }
         }
     }
     Ok(())
+}
+
+/// A running lock, for `user list`: a tab, then what is locked and until when (UTC).
+fn describe_lockout(lock: &courrier::desk::auth::Lockout) -> String {
+    let mut parts = Vec::new();
+    if let Some(until) = lock.account_until {
+        parts.push(format!(
+            "locked for new clients until {}",
+            until.format("%Y-%m-%d %H:%M:%SZ")
+        ));
+    }
+    if let Some(until) = lock.clients_until {
+        parts.push(format!(
+            "locked for {} client(s) until {}",
+            lock.clients,
+            until.format("%Y-%m-%d %H:%M:%SZ")
+        ));
+    }
+    format!("\t{}", parts.join("; "))
 }
 
 async fn config_check(extra: Option<PathBuf>) -> ExitCode {

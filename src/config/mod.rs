@@ -53,11 +53,14 @@ pub struct AuthSettings {
     pub absolute_timeout_minutes: u32,
     /// Password hashes computed at once (each takes ~19 MiB and a core for ~15 ms).
     pub max_concurrent_hashes: usize,
-    /// Failed sign-ins to one address before it is locked…
+    /// Failed sign-ins to one address from one client before that client is locked out of it…
     pub lockout_threshold: i32,
     /// …for this long, doubling with each further failure, up to the maximum.
     pub lockout_base_seconds: u32,
     pub lockout_max_seconds: u32,
+    /// Failed sign-ins to one account per hour, all clients together, after which only the
+    /// clients it signed in from in the last 30 days may still try.
+    pub account_failures_per_hour: u32,
     /// Sign-in attempts allowed per client IP and minute.
     pub login_per_ip_per_minute: u32,
 }
@@ -321,11 +324,6 @@ impl Settings {
             ("mail.smtp_timeout_ms", self.mail.smtp_timeout_ms, 100),
             ("mail.retry_base_ms", self.mail.retry_base_ms, 1),
             (
-                "auth.idle_timeout_minutes",
-                u64::from(self.auth.idle_timeout_minutes),
-                1,
-            ),
-            (
                 "auth.absolute_timeout_minutes",
                 u64::from(self.auth.absolute_timeout_minutes),
                 1,
@@ -347,6 +345,17 @@ impl Settings {
         }
         if self.auth.lockout_threshold < 1 {
             problems.push("auth.lockout_threshold: at least 1".into());
+        }
+        if self.auth.idle_timeout_minutes < 5 {
+            problems.push(format!(
+                "auth.idle_timeout_minutes: at least 5 (is {}): a session in use is marked \
+                 so only every tenth of the timeout, and shorter timeouts sign out staff \
+                 between two clicks",
+                self.auth.idle_timeout_minutes
+            ));
+        }
+        if self.auth.account_failures_per_hour < 1 {
+            problems.push("auth.account_failures_per_hour: at least 1".into());
         }
         if self.environment == "production" {
             problems.extend(self.production_problems());

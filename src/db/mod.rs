@@ -8,6 +8,7 @@ pub mod messages;
 pub mod notes;
 pub mod outbox;
 pub mod schema;
+pub mod signin;
 pub mod staff;
 pub mod submissions;
 pub mod triage;

@@ -105,6 +105,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_version -> Integer,
     }
 }
 
@@ -121,11 +122,28 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_throttle (email) {
+    login_throttle (email, client) {
         email -> Text,
+        client -> Text,
         failures -> Integer,
         locked_until -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signin_failures (id) {
+        id -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_known_clients (user_id, client) {
+        user_id -> Text,
+        client -> Text,
+        last_signin_at -> Timestamp,
     }
 }
 
@@ -154,6 +172,7 @@ diesel::table! {
 }
 
 diesel::joinable!(staff_sessions -> staff_users (user_id));
+diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
 diesel::joinable!(notes -> staff_users (author_id));
 diesel::joinable!(messages -> submissions (submission_id));
@@ -161,6 +180,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     submissions,
     staff_users,
     staff_sessions,
+    staff_known_clients,
     notes,
     messages,
     outbox,

@@ -1,9 +1,9 @@
-//! Staff accounts, their sessions and the sign-in throttle.
+//! Staff accounts and their sessions.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{events, login_throttle, staff_sessions, staff_users};
+use super::schema::{events, login_throttle, staff_known_clients, staff_sessions, staff_users};
 use super::submissions::NewEvent;
 use super::{write_tx, DbConnection, DbError};
 
@@ -18,6 +18,8 @@ pub struct UserRow {
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped by each change that ends the account's sessions.
+    pub credentials_version: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -108,6 +110,11 @@ pub fn update_user(
             return Err(DbError::NotFound);
         }
         if revoke {
+            // Under the row lock the update above took: a sign-in that checked the old
+            // credentials finds the version moved and opens no session (see `open_session`).
+            diesel::update(staff_users::table.find(id))
+                .set(staff_users::credentials_version.eq(staff_users::credentials_version + 1))
+                .execute(conn)?;
             revoke_all(conn, id, event.created_at)?;
         }
         diesel::insert_into(events::table)
@@ -120,11 +127,61 @@ pub fn update_user(
     })
 }
 
-pub fn create_session(conn: &mut DbConnection, session: &NewSession) -> Result<(), DbError> {
-    diesel::insert_into(staff_sessions::table)
-        .values(session)
+/// Opens a session, in one transaction, only if the account is still active and its
+/// credentials are still those the sign-in checked (`version`); says whether it did. The check
+/// is an update of the account's row, so it takes that row's lock: a concurrent password, role
+/// or status change either commits first (the version has moved: no session) or waits for this
+/// transaction and then revokes the session it made. On a success the client's own failures
+/// are forgotten and the client is remembered as one this account signs in from.
+pub fn open_session(
+    conn: &mut DbConnection,
+    session: &NewSession,
+    version: i32,
+    email: &str,
+    client: &str,
+) -> Result<bool, DbError> {
+    write_tx(conn, |conn| {
+        let current = diesel::update(
+            staff_users::table
+                .find(&session.user_id)
+                .filter(staff_users::credentials_version.eq(version))
+                .filter(staff_users::active.eq(true)),
+        )
+        .set(staff_users::credentials_version.eq(staff_users::credentials_version))
         .execute(conn)?;
-    Ok(())
+        if current == 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(staff_sessions::table)
+            .values(session)
+            .execute(conn)?;
+        diesel::delete(login_throttle::table.find((email, client))).execute(conn)?;
+        if !client.is_empty() {
+            let known = (
+                staff_known_clients::user_id.eq(&session.user_id),
+                staff_known_clients::client.eq(client),
+                staff_known_clients::last_signin_at.eq(session.created_at),
+            );
+            let seen = staff_known_clients::last_signin_at.eq(session.created_at);
+            let key = (staff_known_clients::user_id, staff_known_clients::client);
+            // ON CONFLICT does not pass through the multi-backend connection.
+            match conn {
+                DbConnection::Pg(pg) => diesel::insert_into(staff_known_clients::table)
+                    .values(known)
+                    .on_conflict(key)
+                    .do_update()
+                    .set(seen)
+                    .execute(pg)?,
+                DbConnection::Sqlite(sq) => diesel::insert_into(staff_known_clients::table)
+                    .values(known)
+                    .on_conflict(key)
+                    .do_update()
+                    .set(seen)
+                    .execute(sq)?,
+            };
+        }
+        Ok(true)
+    })
 }
 
 /// The session a token hash names, with its account.
@@ -170,71 +227,4 @@ pub fn revoke_all(
     )
     .set(staff_sessions::revoked_at.eq(now))
     .execute(conn)?)
-}
-
-/// Until when sign-ins to this address are refused, if they are.
-pub fn locked_until(
-    conn: &mut DbConnection,
-    email: &str,
-    now: NaiveDateTime,
-) -> Result<Option<NaiveDateTime>, DbError> {
-    let until: Option<Option<NaiveDateTime>> = login_throttle::table
-        .find(email)
-        .select(login_throttle::locked_until)
-        .first(conn)
-        .optional()?;
-    Ok(until.flatten().filter(|t| *t > now))
-}
-
-/// Counts a failed sign-in and returns the count; `lock_for(failures)` says how long to lock
-/// after this many. Failures older than `forget_before` are forgotten first, so a lock does not
-/// last for ever. Concurrent failures each count (the row is updated in place, under its lock).
-pub fn record_failure(
-    conn: &mut DbConnection,
-    email: &str,
-    now: NaiveDateTime,
-    forget_before: NaiveDateTime,
-    lock_for: impl Fn(i32) -> Option<chrono::Duration>,
-) -> Result<i32, DbError> {
-    write_tx(conn, |conn| {
-        let fresh = (
-            login_throttle::email.eq(email),
-            login_throttle::failures.eq(0),
-            login_throttle::locked_until.eq(None::<NaiveDateTime>),
-            login_throttle::updated_at.eq(now),
-        );
-        // ON CONFLICT does not pass through the multi-backend connection.
-        match conn {
-            DbConnection::Pg(pg) => diesel::insert_into(login_throttle::table)
-                .values(fresh)
-                .on_conflict_do_nothing()
-                .execute(pg)?,
-            DbConnection::Sqlite(sq) => diesel::insert_into(login_throttle::table)
-                .values(fresh)
-                .on_conflict_do_nothing()
-                .execute(sq)?,
-        };
-        let row = login_throttle::table.find(email);
-        diesel::update(row.filter(login_throttle::updated_at.lt(forget_before)))
-            .set(login_throttle::failures.eq(0))
-            .execute(conn)?;
-        let failures: i32 = diesel::update(row)
-            .set((
-                login_throttle::failures.eq(login_throttle::failures + 1),
-                login_throttle::updated_at.eq(now),
-            ))
-            .returning(login_throttle::failures)
-            .get_result(conn)?;
-        if let Some(d) = lock_for(failures) {
-            diesel::update(row)
-                .set(login_throttle::locked_until.eq(now + d))
-                .execute(conn)?;
-        }
-        Ok(failures)
-    })
-}
-
-pub fn clear_failures(conn: &mut DbConnection, email: &str) -> Result<(), DbError> {
-    diesel::delete(login_throttle::table.find(email)).execute(conn)?;
-    Ok(())
 }

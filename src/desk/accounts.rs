@@ -2,11 +2,12 @@
 
 use serde_json::json;
 
+use crate::config::AuthSettings;
 pub use crate::db::staff::UserRow;
 use crate::db::staff::{self as store, UserChanges};
 use crate::db::submissions::NewEvent;
 use crate::db::{self, DbError, Pool};
-use crate::desk::auth::Hasher;
+use crate::desk::auth::{Hasher, Lockout};
 use crate::domain::{
     FieldError, FieldErrors, Msg, OneLine, Password, PasswordError, ReaderEmail, Role,
 };
@@ -101,6 +102,7 @@ pub async fn create(
         password_hash: hash,
         created_at: now,
         updated_at: now,
+        credentials_version: 0,
     };
     let event = audit(
         actor,
@@ -195,7 +197,7 @@ pub async fn change(
         let user = store::update_user(conn, &id, &changes, revoke, &event)?;
         if new_password {
             // A new password is the way out of a lockout.
-            store::clear_failures(conn, &email)?;
+            crate::db::signin::clear_failures(conn, &email)?;
         }
         Ok(user)
     })
@@ -207,4 +209,47 @@ pub async fn change(
 /// (then it matches no account).
 pub fn account_key(typed: &str) -> String {
     ReaderEmail::parse(typed).map_or_else(|_| typed.trim().to_lowercase(), |e| e.folded())
+}
+
+/// Every account with the locks running on it, for the command line.
+pub async fn list_with_lockouts(
+    pool: &Pool,
+    settings: &AuthSettings,
+) -> Result<Vec<(UserRow, Option<Lockout>)>, DbError> {
+    let settings = settings.clone();
+    db::run(pool, move |conn| {
+        let now = db::now();
+        store::list_users(conn)?
+            .into_iter()
+            .map(|u| {
+                let lock = crate::desk::auth::lockout(conn, &settings, &u.email, now)?;
+                Ok((u, lock))
+            })
+            .collect()
+    })
+    .await
+}
+
+/// Clears every sign-in lock on an account, from every client and the account-wide ceiling,
+/// with its audit event; returns the account.
+pub async fn unlock(pool: &Pool, typed_email: &str, actor: &str) -> Result<UserRow, AccountError> {
+    let email = account_key(typed_email);
+    let actor = actor.to_owned();
+    db::run(pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let Some(user) = store::user_by_email(conn, &email)? else {
+                return Ok(None);
+            };
+            let cleared = crate::db::signin::clear_failures(conn, &user.email)?;
+            let event = audit(
+                &actor,
+                "user_unlocked",
+                json!({"user": user.id, "cleared": cleared}),
+            );
+            crate::db::signin::insert_event(conn, &event)?;
+            Ok(Some(user))
+        })
+    })
+    .await?
+    .ok_or(AccountError::NotFound)
 }

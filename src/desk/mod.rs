@@ -59,7 +59,10 @@ impl Context {
         if !misfiled.is_empty() {
             anyhow::bail!("{}", handover::misfiled_report(&misfiled));
         }
-        let auth = auth::Auth::new(settings.auth.clone())?;
+        let auth = auth::Auth::new(
+            settings.auth.clone(),
+            secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
+        )?;
         let screen = screening::Screen::new(
             &settings.antispam,
             secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
@@ -78,10 +81,14 @@ impl Context {
         })
     }
 
-    /// Housekeeping, every minute: the limiters forget quiet keys, expired idempotency keys go.
+    /// Housekeeping, every minute: the limiters forget quiet keys, expired idempotency keys and
+    /// sign-in throttle rows go.
     pub async fn sweep(&self) {
         self.form_limits.prune();
         self.auth.prune_limits();
+        if let Err(e) = self.auth.sweep(&self.pool).await {
+            tracing::warn!(error = %e, "expired sign-in throttle rows not purged");
+        }
         if let Err(e) = idempotency::sweep(self).await {
             tracing::warn!(error = %e, "expired idempotency keys not purged");
         }

@@ -16,5 +16,6 @@ mod resilience;
 mod routing;
 mod schema;
 mod shutdown;
+mod signin;
 mod staff;
 mod web;

@@ -1,6 +1,7 @@
 //! Staff authentication: passwords, sign-in with lockout, sessions and their timeouts.
 
 mod password;
+mod throttle;
 mod token;
 
 use std::net::IpAddr;
@@ -8,13 +9,14 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
 
-pub use password::{HashError, Hasher};
+pub use password::{HashError, Hasher, Lane};
+pub use throttle::{known_for, lockout, sweep, ClientKeys, Lockout};
 pub use token::{hex, new_token, same_secret, token_hash};
 
 use crate::config::AuthSettings;
 use crate::db::staff::{self as store, NewSession, UserRow};
 use crate::db::{self, DbError, Pool};
-use crate::domain::Role;
+use crate::domain::{ReaderEmail, Role};
 
 /// A signed-in staff member, as every staff handler sees them.
 #[derive(Debug, Clone)]
@@ -42,19 +44,6 @@ pub enum AuthError {
     Db(#[from] DbError),
 }
 
-/// Lockout length after `failures` failed sign-ins: none below the threshold, then the base
-/// doubling with each further failure, capped.
-fn lock_for(settings: &AuthSettings, failures: i32) -> Option<Duration> {
-    let over = failures - settings.lockout_threshold;
-    if over < 0 {
-        return None;
-    }
-    let secs = u64::from(settings.lockout_base_seconds)
-        .saturating_mul(1u64 << over.min(30))
-        .min(u64::from(settings.lockout_max_seconds));
-    Some(Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)))
-}
-
 /// A fresh session for the client.
 #[derive(Debug, Clone)]
 pub struct Issued {
@@ -63,20 +52,23 @@ pub struct Issued {
     pub user: UserRow,
 }
 
-/// What sign-in needs: settings, the hasher and the per-IP limiter.
+/// What sign-in needs: settings, the hasher, the per-IP limiter and the clients' keys.
 pub struct Auth {
     pub settings: AuthSettings,
     pub hasher: Hasher,
     per_ip: Arc<crate::desk::limits::Limiter<IpAddr>>,
+    clients: ClientKeys,
 }
 
 impl Auth {
-    pub fn new(settings: AuthSettings) -> Result<Auth, HashError> {
+    /// `ip_hash_key` is the deployment's `privacy.ip_hash_key`: clients are kept as its hashes.
+    pub fn new(settings: AuthSettings, ip_hash_key: &str) -> Result<Auth, HashError> {
         Ok(Auth {
             hasher: Hasher::new(settings.max_concurrent_hashes)?,
             per_ip: Arc::new(crate::desk::limits::Limiter::per_minute(
                 settings.login_per_ip_per_minute,
             )),
+            clients: ClientKeys::new(ip_hash_key),
             settings,
         })
     }
@@ -84,6 +76,11 @@ impl Auth {
     /// Forgets the sign-in limiter's quiet addresses.
     pub fn prune_limits(&self) {
         self.per_ip.prune();
+    }
+
+    /// Deletes the throttle's expired rows.
+    pub async fn sweep(&self, pool: &Pool) -> Result<usize, DbError> {
+        sweep(pool, &self.settings).await
     }
 
     /// Checks the credentials and opens a session.
@@ -99,60 +96,41 @@ impl Auth {
                 return Err(AuthError::TooManyAttempts { retry_after_secs });
             }
         }
-        let email = crate::desk::accounts::account_key(email);
-        let now = db::now();
-        let (locked, user) = if email.chars().any(char::is_control) {
-            (None, None)
-        } else {
-            let email = email.clone();
-            db::run(pool, move |conn| {
-                Ok((
-                    store::locked_until(conn, &email, now)?,
-                    store::user_by_email(conn, &email)?,
-                ))
-            })
-            .await?
+        // No account has an address that is malformed or over 254 characters: refuse it as any
+        // failed sign-in, before the database and the hashing threads, and count nothing (there
+        // is nothing to protect, and nothing to store).
+        let Ok(address) = ReaderEmail::parse(email) else {
+            return Err(AuthError::InvalidCredentials);
         };
-        if let Some(until) = locked {
-            return Err(AuthError::TooManyAttempts {
-                retry_after_secs: u64::try_from((until - now).num_seconds())
-                    .unwrap_or(0)
-                    .max(1),
-            });
-        }
-        let user = user.filter(|u| u.active);
+        let email = address.folded();
+        let client = self.clients.key(ip);
+        let now = db::now();
+        let gate = throttle::gate(pool, &self.settings, &email, &client, now).await?;
+        let user = gate.user.as_ref().filter(|u| u.active);
         // Over-long input cannot be a password here: refuse it without hashing.
         let plausible = password.len() <= crate::domain::Password::MAX * 4;
+        let lane = if gate.known { Lane::Known } else { Lane::Open };
         let matches = plausible
             && self
                 .hasher
-                .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+                .verify(password, user.map(|u| u.password_hash.as_str()), lane)
                 .await?;
         match user {
-            Some(user) if matches => self.open_session(pool, &email, user).await,
+            Some(user) if matches => self.open_session(pool, &email, &client, user.clone()).await,
             _ => {
-                if email.chars().any(char::is_control) {
-                    // Not an address anyone has; nothing to count it against.
-                    return Err(AuthError::InvalidCredentials);
-                }
-                let settings = self.settings.clone();
-                let forget_before =
-                    now - Duration::seconds(i64::from(settings.lockout_max_seconds));
-                db::run(pool, move |conn| {
-                    store::record_failure(conn, &email, now, forget_before, |n| {
-                        lock_for(&settings, n)
-                    })
-                })
-                .await?;
+                throttle::record_failure(pool, &self.settings, &email, &client, &gate, now).await?;
                 Err(AuthError::InvalidCredentials)
             }
         }
     }
 
+    /// Opens the session, unless the credentials just checked changed meanwhile: then the
+    /// sign-in fails as with a wrong password.
     async fn open_session(
         &self,
         pool: &Pool,
         email: &str,
+        client: &str,
         user: UserRow,
     ) -> Result<Issued, AuthError> {
         let token = new_token();
@@ -166,14 +144,15 @@ impl Auth {
             last_seen_at: now,
             expires_at,
         };
-        let email = email.to_owned();
-        db::run(pool, move |conn| {
-            db::write_tx(conn, |conn| {
-                store::clear_failures(conn, &email)?;
-                store::create_session(conn, &session)
-            })
+        let (email, client) = (email.to_owned(), client.to_owned());
+        let version = user.credentials_version;
+        let opened = db::run(pool, move |conn| {
+            store::open_session(conn, &session, version, &email, &client)
         })
         .await?;
+        if !opened {
+            return Err(AuthError::InvalidCredentials);
+        }
         Ok(Issued {
             token,
             expires_at,
@@ -197,9 +176,9 @@ impl Auth {
             if !alive {
                 return Ok(None);
             }
-            // Recording every request would make each read a write; a minute's precision is
-            // plenty for a two-hour idle timeout.
-            if now - session.last_seen_at > Duration::seconds(60) {
+            // Recording every request would make each read a write; a tenth of the idle
+            // timeout is precision enough, and a session in use never comes near its end.
+            if now - session.last_seen_at > idle / 10 {
                 // Best effort: a busy database must not sign anyone out.
                 if let Err(e) = store::touch_session(conn, &session.id, now) {
                     tracing::warn!(error = %e, "session last-seen time not updated");

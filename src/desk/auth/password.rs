@@ -5,9 +5,15 @@
 //! Dedicated threads rather than the blocking pool: each hash allocates 19 MiB, and the
 //! allocator keeps such blocks per thread, so hashing on the blocking pool's many threads grew
 //! the process to 700 MiB under a sign-in load; a fixed handful of threads caps that.
+//!
+//! Two lanes feed the threads. Anyone's sign-in waits in the open lane, which a flood from many
+//! addresses can fill (then "busy", 503). Sign-ins from a client the account signed in from
+//! lately, and the hashes an admin asks for, take the known lane, which the threads always
+//! serve first: an attacker cannot get there without having signed in to that account from
+//! there, so staff at their usual places still sign in during a credential-stuffing wave.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use std::cell::RefCell;
@@ -25,26 +31,62 @@ pub enum HashError {
     Failed(String),
 }
 
+/// Which queue a hash waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// A sign-in from a client this account signed in from lately, or an admin's request.
+    Known,
+    /// Any other sign-in.
+    Open,
+}
+
 /// How long a sign-in waits for its hash before giving up.
 const SLOT_WAIT: Duration = Duration::from_secs(5);
-/// Hashes that may wait for a thread; beyond that, answer "busy" at once.
+/// Hashes that may wait in each lane; beyond that, answer "busy" at once.
 const QUEUE: usize = 64;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+#[derive(Default)]
+struct Lanes {
+    known: VecDeque<Job>,
+    open: VecDeque<Job>,
+    /// Set when the last `Hasher` handle goes: the threads finish what waits, then stop.
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Queue {
+    lanes: Mutex<Lanes>,
+    ready: Condvar,
+}
+
+/// Closes the queue when the last handle is dropped.
+struct Handle {
+    queue: Arc<Queue>,
+    /// A real hash of a random password, checked when the account does not exist.
+    dummy: String,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Ok(mut lanes) = self.queue.lanes.lock() {
+            lanes.closed = true;
+        }
+        self.queue.ready.notify_all();
+    }
+}
+
 #[derive(Clone)]
 pub struct Hasher {
-    jobs: SyncSender<Job>,
-    /// A real hash of a random password, checked when the account does not exist.
-    dummy: Arc<str>,
+    inner: Arc<Handle>,
 }
 
 impl Hasher {
     pub fn new(max_concurrent: usize) -> Result<Hasher, HashError> {
         let random: String = uuid::Uuid::new_v4().simple().to_string();
         let dummy = hash_now(&random)?;
-        let (jobs, queue) = sync_channel::<Job>(QUEUE);
-        let queue = Arc::new(Mutex::new(queue));
+        let queue = Arc::new(Queue::default());
         for n in 0..max_concurrent.max(1) {
             let queue = queue.clone();
             std::thread::Builder::new()
@@ -53,37 +95,60 @@ impl Hasher {
                 .map_err(|e| HashError::Failed(e.to_string()))?;
         }
         Ok(Hasher {
-            jobs,
-            dummy: dummy.into(),
+            inner: Arc::new(Handle { queue, dummy }),
         })
     }
 
+    /// A new password's hash; asked by an admin or the command line, so in the known lane.
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
         let password = password.as_str().to_owned();
-        self.on_blocking_pool(move || hash_now(&password)).await?
+        self.on_hashing_thread(Lane::Known, move || hash_now(&password))
+            .await?
     }
 
     /// True when `password` matches `stored`; with no stored hash, checks the dummy and says
     /// no, taking the same time.
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<&str>,
+        lane: Lane,
+    ) -> Result<bool, HashError> {
         let known = stored.is_some();
-        let hash = stored.map_or_else(|| self.dummy.to_string(), str::to_owned);
+        let hash = stored.map_or_else(|| self.inner.dummy.clone(), str::to_owned);
         let password = password.to_owned();
         let matches = self
-            .on_blocking_pool(move || verify_now(&password, &hash))
+            .on_hashing_thread(lane, move || verify_now(&password, &hash))
             .await?;
         Ok(known && matches)
     }
 
-    async fn on_blocking_pool<T: Send + 'static>(
+    async fn on_hashing_thread<T: Send + 'static>(
         &self,
+        lane: Lane,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = done.send(f());
         });
-        self.jobs.try_send(job).map_err(|_| HashError::Busy)?;
+        {
+            let mut lanes = self
+                .inner
+                .queue
+                .lanes
+                .lock()
+                .map_err(|_| HashError::Failed("hashing queue poisoned".into()))?;
+            let waiting = match lane {
+                Lane::Known => &mut lanes.known,
+                Lane::Open => &mut lanes.open,
+            };
+            if waiting.len() >= QUEUE {
+                return Err(HashError::Busy);
+            }
+            waiting.push_back(job);
+        }
+        self.inner.queue.ready.notify_one();
         tokio::time::timeout(SLOT_WAIT, result)
             .await
             .map_err(|_| HashError::Busy)?
@@ -91,17 +156,27 @@ impl Hasher {
     }
 }
 
-/// A hashing thread: runs jobs until every `Hasher` handle is gone.
-fn work(queue: &Mutex<Receiver<Job>>) {
+/// A hashing thread: runs jobs, the known lane's first, until every `Hasher` handle is gone.
+fn work(queue: &Queue) {
     loop {
-        let job = match queue.lock() {
-            Ok(q) => q.recv(),
-            Err(_) => return,
+        let job = {
+            let Ok(mut lanes) = queue.lanes.lock() else {
+                return;
+            };
+            loop {
+                if let Some(job) = lanes.known.pop_front().or_else(|| lanes.open.pop_front()) {
+                    break job;
+                }
+                if lanes.closed {
+                    return;
+                }
+                lanes = match queue.ready.wait(lanes) {
+                    Ok(l) => l,
+                    Err(_) => return,
+                };
+            }
         };
-        match job {
-            Ok(job) => job(),
-            Err(_) => return,
-        }
+        job();
     }
 }
 
@@ -175,13 +250,71 @@ mod tests {
             "{hash}"
         );
         assert!(hasher
-            .verify("correct horse battery", Some(&hash))
+            .verify("correct horse battery", Some(&hash), Lane::Open)
             .await
             .unwrap());
         assert!(!hasher
-            .verify("wrong horse battery", Some(&hash))
+            .verify("wrong horse battery", Some(&hash), Lane::Known)
             .await
             .unwrap());
-        assert!(!hasher.verify("correct horse battery", None).await.unwrap());
+        assert!(!hasher
+            .verify("correct horse battery", None, Lane::Open)
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_known_lane_is_served_first_even_when_the_open_lane_is_full() {
+        use futures_util::FutureExt;
+        let hasher = Hasher::new(1).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        // Hold the only thread, so that nothing leaves the queue while it is filled.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel();
+        let h = hasher.clone();
+        let blocker = tokio::spawn(async move {
+            h.on_hashing_thread(Lane::Open, move || {
+                let _ = started.send(());
+                let _ = held.recv();
+            })
+            .await
+        });
+        running.await.unwrap();
+        let mut waiting = Vec::new();
+        for n in 0..QUEUE {
+            let (h, order) = (hasher.clone(), order.clone());
+            waiting.push(tokio::spawn(async move {
+                h.on_hashing_thread(Lane::Open, move || order.lock().unwrap().push(n))
+                    .await
+            }));
+        }
+        let mut refused = false;
+        for _ in 0..1000 {
+            tokio::task::yield_now().await;
+            let probe = hasher.on_hashing_thread(Lane::Open, || ()).now_or_never();
+            if matches!(probe, Some(Err(HashError::Busy))) {
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused, "the open lane never filled");
+        let (h, o) = (hasher.clone(), order.clone());
+        let known = tokio::spawn(async move {
+            h.on_hashing_thread(Lane::Known, move || o.lock().unwrap().push(usize::MAX))
+                .await
+        });
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        known.await.unwrap().unwrap();
+        // Some of the fillers may have found the lane full too; those that queued ran after.
+        for w in waiting {
+            let _ = w.await.unwrap();
+        }
+        let order = order.lock().unwrap();
+        assert!(order.len() > 1, "{order:?}");
+        assert_eq!(order.first(), Some(&usize::MAX));
     }
 }
