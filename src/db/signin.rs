@@ -165,22 +165,24 @@ pub struct Expired {
     pub clients_before: NaiveDateTime,
 }
 
-/// Deletes expired throttle rows; returns how many went.
+/// Deletes expired throttle rows, in one transaction; returns how many went.
 pub fn sweep(conn: &mut DbConnection, expired: &Expired) -> Result<usize, DbError> {
-    let pairs = diesel::delete(
-        login_throttle::table.filter(login_throttle::updated_at.lt(expired.throttle_before)),
-    )
-    .execute(conn)?;
-    let failures = diesel::delete(
-        signin_failures::table.filter(signin_failures::created_at.lt(expired.failures_before)),
-    )
-    .execute(conn)?;
-    let clients = diesel::delete(
-        staff_known_clients::table
-            .filter(staff_known_clients::last_signin_at.lt(expired.clients_before)),
-    )
-    .execute(conn)?;
-    Ok(pairs + failures + clients)
+    super::write_tx(conn, |conn| {
+        let pairs = diesel::delete(
+            login_throttle::table.filter(login_throttle::updated_at.lt(expired.throttle_before)),
+        )
+        .execute(conn)?;
+        let failures = diesel::delete(
+            signin_failures::table.filter(signin_failures::created_at.lt(expired.failures_before)),
+        )
+        .execute(conn)?;
+        let clients = diesel::delete(
+            staff_known_clients::table
+                .filter(staff_known_clients::last_signin_at.lt(expired.clients_before)),
+        )
+        .execute(conn)?;
+        Ok(pairs + failures + clients)
+    })
 }
 
 /// An audit event about an account (no submission).

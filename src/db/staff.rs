@@ -198,10 +198,12 @@ pub fn session_by_token(
 }
 
 pub fn touch_session(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    diesel::update(staff_sessions::table.find(id))
-        .set(staff_sessions::last_seen_at.eq(now))
-        .execute(conn)?;
-    Ok(())
+    super::write(conn, |conn| {
+        diesel::update(staff_sessions::table.find(id))
+            .set(staff_sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 pub fn revoke_session(
