@@ -95,7 +95,7 @@ impl From<AuthError> for ApiError {
 impl From<HashError> for ApiError {
     fn from(e: HashError) -> Self {
         match e {
-            HashError::Busy => ApiError::Unavailable("password hashing busy".into()),
+            HashError::Busy => ApiError::Unavailable("sign-in hashing queue full".into()),
             HashError::Failed(why) => ApiError::Internal(why),
         }
     }
