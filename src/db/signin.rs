@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::NewEvent;
-use super::schema::{events, login_throttle, signin_failures, staff_known_clients};
+use super::schema::{events, login_throttle, signin_failures, staff_known_clients, staff_users};
 use super::{DbConnection, DbError};
 
 /// Until when sign-ins to this address from this client are refused, if they are.
@@ -107,6 +107,16 @@ pub fn record_failure(
             .execute(conn)?;
     }
     Ok((failures, until))
+}
+
+/// Takes the account's row lock until the transaction ends, so that concurrent failures on one
+/// account are counted one after the other and exactly one of them reaches the ceiling. (SQLite
+/// writers are serialised anyway.)
+pub fn hold_account(conn: &mut DbConnection, user_id: &str) -> Result<(), DbError> {
+    diesel::update(staff_users::table.find(user_id))
+        .set(staff_users::credentials_version.eq(staff_users::credentials_version))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Counts a failure toward the address's account-wide ceiling and returns how many it has

@@ -138,6 +138,12 @@ pub(super) async fn record_failure(
     let counts = !gate.known;
     db::run(pool, move |conn| {
         db::write_tx(conn, |conn| {
+            // The account's row first, then the pair's: the order a sign-in takes them in. The
+            // same statement runs for an address with no account, so time does not tell them
+            // apart.
+            if counts {
+                store::hold_account(conn, user.as_deref().unwrap_or(""))?;
+            }
             let forget_before = now - Duration::seconds(i64::from(settings.lockout_max_seconds));
             let (failures, locked) =
                 store::record_failure(conn, &email, &client, now, forget_before, |n| {
