@@ -10,7 +10,8 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 pub use password::{HashError, Hasher, Lane};
-pub use throttle::{known_for, lockout, sweep, ClientKeys, Lockout};
+use throttle::ClientKeys;
+pub use throttle::{lockout, sweep, Lockout};
 pub use token::{hex, new_token, same_secret, token_hash};
 
 use crate::config::AuthSettings;

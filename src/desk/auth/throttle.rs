@@ -17,7 +17,7 @@ use crate::db::staff::{user_by_email, UserRow};
 use crate::db::{self, DbError, Pool};
 
 /// A client the account signed in from is spared the ceiling this long afterwards.
-pub fn known_for() -> Duration {
+fn known_for() -> Duration {
     Duration::days(30)
 }
 
@@ -46,7 +46,7 @@ fn lock_for(settings: &AuthSettings, failures: i32) -> Option<Duration> {
 /// client by its /64, which one subscriber holds whole (its addresses rotate within it, and an
 /// attacker with one has them all).
 #[derive(Clone)]
-pub struct ClientKeys(Vec<u8>);
+pub(super) struct ClientKeys(Vec<u8>);
 
 impl ClientKeys {
     /// `secret` is the deployment's `privacy.ip_hash_key`.
