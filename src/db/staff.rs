@@ -79,6 +79,9 @@ pub fn user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User
 }
 
 pub fn user_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<UserRow>, DbError> {
+    if !super::searchable(id) {
+        return Ok(None);
+    }
     Ok(staff_users::table
         .find(id)
         .select(UserRow::as_select())

@@ -149,17 +149,15 @@ pub async fn change(
     if !errors.is_empty() {
         return Err(AccountError::Invalid(errors));
     }
-    let hash = match &password {
-        Some(p) => Some(hasher.hash(p).await?),
-        None => None,
-    };
-    if id.chars().any(char::is_control) {
-        return Err(AccountError::NotFound);
-    }
+    // An unknown account is known before any hashing is spent on it.
     let wanted = id.to_owned();
     let before = db::run(pool, move |conn| store::user_by_id(conn, &wanted))
         .await?
         .ok_or(AccountError::NotFound)?;
+    let hash = match &password {
+        Some(p) => Some(hasher.hash(p).await?),
+        None => None,
+    };
     let revoke = hash.is_some()
         || change.role.is_some_and(|r| r.as_str() != before.role)
         || change.active == Some(false);
