@@ -71,6 +71,11 @@ pub struct LimitSettings {
     pub form_per_email_per_hour: u32,
     /// An `Idempotency-Key` answers with its first submission for this long.
     pub idempotency_hours: u32,
+    /// Acknowledgements per reader mailbox and day (plus tags folded); past it the submission
+    /// is kept and notified, only the acknowledgement is skipped.
+    pub ack_per_mailbox_per_day: u32,
+    /// Acknowledgements per address domain and hour, likewise.
+    pub ack_per_domain_per_hour: u32,
 }
 
 /// Every problem with the abuse settings (and the proxies they trust), by key.
@@ -95,6 +100,14 @@ pub(super) fn check(s: &Settings, problems: &mut Vec<String>) {
             s.limits.form_per_email_per_hour,
         ),
         ("limits.idempotency_hours", s.limits.idempotency_hours),
+        (
+            "limits.ack_per_mailbox_per_day",
+            s.limits.ack_per_mailbox_per_day,
+        ),
+        (
+            "limits.ack_per_domain_per_hour",
+            s.limits.ack_per_domain_per_hour,
+        ),
     ] {
         if value == 0 {
             problems.push(format!("{key}: at least 1"));

@@ -1,6 +1,7 @@
 //! The only module that names diesel: connections to PostgreSQL or SQLite, the pool, the
 //! blocking-call helper, transactions, migrations and the queries.
 
+pub mod acks;
 pub mod events;
 pub mod handovers;
 pub mod idempotency;

@@ -92,6 +92,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ack_log (mailbox, created_at) {
+        mailbox -> Text,
+        domain -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox -> submissions (submission_id));
 diesel::joinable!(events -> submissions (submission_id));
 
@@ -187,4 +195,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     idempotency_keys,
     handovers,
+    ack_log,
 );

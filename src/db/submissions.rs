@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::acks::{Ack, DOMAIN_CAP, MAILBOX_CAP};
 pub use super::events::NewEvent;
 use super::idempotency::IdempotencyRow;
-use super::schema::{events, outbox, submissions};
+use super::schema::{ack_log, events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
 use crate::domain::{Desk, FormKind, Locale, Priority, QueueName, Status, Topic};
 
@@ -103,6 +104,7 @@ pub enum Stored {
 enum Abort {
     Clash(Stored),
     Db(diesel::result::Error),
+    Store(DbError),
 }
 
 impl From<diesel::result::Error> for Abort {
@@ -121,10 +123,11 @@ pub fn insert_with_outbox(
     mails: &[NewOutboxRow],
     event: &NewEvent,
     key: Option<&IdempotencyRow>,
+    ack: Option<&Ack>,
 ) -> Result<Stored, DbError> {
     use diesel::result::{DatabaseErrorKind, Error as DieselError};
     if let DbConnection::Pg(pg) = conn {
-        return match pg_insert_with_outbox(pg, submission, mails, event, key) {
+        return match pg_insert_with_outbox(pg, submission, mails, event, key, ack) {
             Ok(_) => Ok(Stored::Done),
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
                 if info.constraint_name() == Some(super::idempotency::PG_KEY_CONSTRAINT) =>
@@ -160,12 +163,35 @@ pub fn insert_with_outbox(
         diesel::insert_into(events::table)
             .values(event)
             .execute(conn)?;
+        if let Some(ack) = ack {
+            // Inside the write lock: the count and the log cannot interleave with another post.
+            match super::acks::cap_reached(conn, &ack.log, &ack.caps).map_err(Abort::Store)? {
+                None => {
+                    diesel::insert_into(outbox::table)
+                        .values(&ack.mail)
+                        .execute(conn)?;
+                    diesel::insert_into(ack_log::table)
+                        .values(&ack.log)
+                        .execute(conn)?;
+                }
+                Some(reason) => {
+                    let skipped = NewEvent {
+                        detail: reason.to_owned(),
+                        ..ack.skipped.clone()
+                    };
+                    diesel::insert_into(events::table)
+                        .values(&skipped)
+                        .execute(conn)?;
+                }
+            }
+        }
         Ok(())
     });
     match written {
         Ok(()) => Ok(Stored::Done),
         Err(Abort::Clash(clash)) => Ok(clash),
         Err(Abort::Db(e)) => Err(e.into()),
+        Err(Abort::Store(e)) => Err(e),
     }
 }
 
@@ -198,8 +224,9 @@ fn pg_insert_with_outbox(
     mails: &[NewOutboxRow],
     e: &NewEvent,
     key: Option<&IdempotencyRow>,
+    ack: Option<&Ack>,
 ) -> QueryResult<usize> {
-    use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
     let mut n = 0;
     let mut tuple = |count: usize| {
         let params: Vec<String> = (0..count)
@@ -225,6 +252,36 @@ fn pg_insert_with_outbox(
         sql.push_str(&format!(
             ", k AS (INSERT INTO idempotency_keys ({KEY_COLUMNS}) VALUES {})",
             tuple(arity(KEY_COLUMNS))
+        ));
+    }
+    if ack.is_some() {
+        // The acknowledgement is written, with its log row, only under both caps; otherwise the
+        // event saying which cap it met. (Concurrent statements do not see each other's rows:
+        // posts for one mailbox at the very same moment can pass a cap by their number.)
+        let p: Vec<String> = tuple(7)
+            .trim_matches(['(', ')'])
+            .split(", ")
+            .map(str::to_owned)
+            .collect();
+        let (mailbox, domain, mailbox_since, per_mailbox, domain_since, per_domain, at) =
+            (&p[0], &p[1], &p[2], &p[3], &p[4], &p[5], &p[6]);
+        let send = format!("by_mailbox < {per_mailbox} AND by_domain < {per_domain}");
+        let mail = tuple(arity(OUTBOX_COLUMNS));
+        let ev: Vec<String> = tuple(7)
+            .trim_matches(['(', ')'])
+            .split(", ")
+            .map(str::to_owned)
+            .collect();
+        sql.push_str(&format!(
+            ", c AS (SELECT \
+            (SELECT count(*) FROM ack_log WHERE mailbox = {mailbox} AND created_at > {mailbox_since}) AS by_mailbox, \
+            (SELECT count(*) FROM ack_log WHERE domain = {domain} AND created_at > {domain_since}) AS by_domain), \
+            a AS (INSERT INTO ack_log (mailbox, domain, created_at) SELECT {mailbox}, {domain}, {at} FROM c WHERE {send}), \
+            oa AS (INSERT INTO outbox ({OUTBOX_COLUMNS}) SELECT {} FROM c WHERE {send}), \
+            sk AS (INSERT INTO events ({EVENT_COLUMNS}) SELECT {}, {}, {}, {}, \
+            CASE WHEN by_mailbox >= {per_mailbox} THEN {} ELSE {} END, {} FROM c WHERE NOT ({send}))",
+            mail.trim_matches(['(', ')']),
+            ev[0], ev[1], ev[2], ev[3], ev[4], ev[5], ev[6],
         ));
     }
     sql.push_str(&format!(
@@ -266,22 +323,7 @@ fn pg_insert_with_outbox(
         .bind::<Nullable<Text>, _>(&s.spam_reason)
         .bind::<Text, _>(&s.flags);
     for m in mails {
-        q = q
-            .bind::<Text, _>(&m.id)
-            .bind::<Text, _>(&m.submission_id)
-            .bind::<Text, _>(&m.purpose)
-            .bind::<Text, _>(&m.from_addr)
-            .bind::<Text, _>(&m.recipients)
-            .bind::<Nullable<Text>, _>(&m.reply_to)
-            .bind::<Text, _>(&m.subject)
-            .bind::<Text, _>(&m.body_text)
-            .bind::<Text, _>(&m.body_html)
-            .bind::<Text, _>(&m.message_id)
-            .bind::<Nullable<Text>, _>(&m.in_reply_to)
-            .bind::<Text, _>(&m.status)
-            .bind::<Integer, _>(m.attempts)
-            .bind::<Timestamp, _>(m.next_attempt_at)
-            .bind::<Timestamp, _>(m.created_at);
+        q = bind_mail(q, m);
     }
     if let Some(k) = key {
         q = q
@@ -292,6 +334,26 @@ fn pg_insert_with_outbox(
             .bind::<Timestamp, _>(k.created_at)
             .bind::<Timestamp, _>(k.expires_at);
     }
+    if let Some(a) = ack {
+        q = q
+            .bind::<Text, _>(&a.log.mailbox)
+            .bind::<Text, _>(&a.log.domain)
+            .bind::<Timestamp, _>(a.caps.mailbox_since)
+            .bind::<BigInt, _>(a.caps.per_mailbox)
+            .bind::<Timestamp, _>(a.caps.domain_since)
+            .bind::<BigInt, _>(a.caps.per_domain)
+            .bind::<Timestamp, _>(a.log.created_at);
+        q = bind_mail(q, &a.mail);
+        let k = &a.skipped;
+        q = q
+            .bind::<Text, _>(&k.id)
+            .bind::<Nullable<Text>, _>(&k.submission_id)
+            .bind::<Text, _>(&k.actor)
+            .bind::<Text, _>(&k.kind)
+            .bind::<Text, _>(MAILBOX_CAP)
+            .bind::<Text, _>(DOMAIN_CAP)
+            .bind::<Timestamp, _>(k.created_at);
+    }
     q.bind::<Text, _>(&e.id)
         .bind::<Nullable<Text>, _>(&e.submission_id)
         .bind::<Text, _>(&e.actor)
@@ -299,6 +361,29 @@ fn pg_insert_with_outbox(
         .bind::<Text, _>(&e.detail)
         .bind::<Timestamp, _>(e.created_at)
         .execute(pg)
+}
+
+/// Binds an outbox row's values, in `OUTBOX_COLUMNS` order.
+fn bind_mail<'a>(
+    q: diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
+    m: &'a NewOutboxRow,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
+    q.bind::<Text, _>(&m.id)
+        .bind::<Text, _>(&m.submission_id)
+        .bind::<Text, _>(&m.purpose)
+        .bind::<Text, _>(&m.from_addr)
+        .bind::<Text, _>(&m.recipients)
+        .bind::<Nullable<Text>, _>(&m.reply_to)
+        .bind::<Text, _>(&m.subject)
+        .bind::<Text, _>(&m.body_text)
+        .bind::<Text, _>(&m.body_html)
+        .bind::<Text, _>(&m.message_id)
+        .bind::<Nullable<Text>, _>(&m.in_reply_to)
+        .bind::<Text, _>(&m.status)
+        .bind::<Integer, _>(m.attempts)
+        .bind::<Timestamp, _>(m.next_attempt_at)
+        .bind::<Timestamp, _>(m.created_at)
 }
 
 /// A submission by its public reference.

@@ -10,6 +10,7 @@ use sha2::Sha256;
 use lettre::message::Mailbox;
 
 use crate::config::{QueueSettings, Settings};
+use crate::db::acks::{Ack, AckCaps, AckRow};
 use crate::db::submissions::{insert_with_outbox, NewEvent, NewOutboxRow, Stored, SubmissionRow};
 use crate::db::{self, DbError};
 use crate::desk::idempotency::{self, Keyed, Next};
@@ -62,11 +63,7 @@ pub async fn receive(
             Next::Store => {}
         }
     }
-    if let Err(retry_after_secs) = state
-        .form_limits
-        .per_email
-        .check(&submission.email.folded())
-    {
+    if let Err(retry_after_secs) = state.form_limits.check_reader(&submission.email) {
         return Err(IntakeError::RateLimited { retry_after_secs });
     }
     let now_ms = chrono::Utc::now().timestamp_millis();
@@ -108,7 +105,7 @@ pub async fn submit(
         .queues
         .get(route.queue.as_str())
         .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
-    let ip_hash = meta.ip.map(|ip| hash_ip(state, ip));
+    let ip_hash = meta.ip.map(|ip| keyed_hash(state, &ip.to_string()));
     let quarantined = !suspicions.is_empty();
     let flags = crate::desk::screening::flags(&submission).join(",");
     let user_agent = meta
@@ -165,32 +162,22 @@ pub async fn submit(
             desk: submission.form.desk(),
         };
         // Suspected spam gets no e-mail, so nothing is rendered for it.
-        let mails = if quarantined {
-            Vec::new()
+        let (mails, ack) = if quarantined {
+            (Vec::new(), None)
         } else {
-            let ack = mail::reader_ack(&submission, reference.as_str(), &state.settings.site.name)?;
-            let reader = mailbox(submission.name.as_str(), submission.email.as_str());
-            vec![
-                team_mail(
-                    &state.settings,
-                    &state.sender,
-                    &Facts::from(&submission),
-                    reference.as_str(),
-                    queue,
-                    &id,
-                    now,
-                )?,
-                outbox_row(
-                    &state.settings,
-                    &state.sender,
-                    &id,
-                    "reader_ack",
-                    reader,
-                    None,
-                    ack,
-                    now,
-                ),
-            ]
+            let team = team_mail(
+                &state.settings,
+                &state.sender,
+                &Facts::from(&submission),
+                reference.as_str(),
+                queue,
+                &id,
+                now,
+            )?;
+            (
+                vec![team],
+                Some(acknowledgement(state, &submission, &reference, &id, now)?),
+            )
         };
         let event = NewEvent {
             id: uuid::Uuid::now_v7().to_string(),
@@ -216,7 +203,7 @@ pub async fn submit(
             .as_ref()
             .map(|keyed| idempotency::row(state, submission.form, keyed, &row.id, now));
         let stored = db::run(&state.pool, move |conn| {
-            insert_with_outbox(conn, &row, &mails, &event, key.as_ref())
+            insert_with_outbox(conn, &row, &mails, &event, key.as_ref(), ack.as_ref())
         })
         .await;
         match stored {
@@ -330,9 +317,10 @@ fn outbox_row(
     }
 }
 
-/// A keyed hash: the same IP gives the same value (for abuse limits), but the IP cannot be
-/// recovered without the key.
-fn hash_ip(state: &Context, ip: IpAddr) -> String {
+/// A keyed hash: the same text gives the same value (for abuse limits), but the text cannot be
+/// recovered without the key (`privacy.ip_hash_key`). Client IPs and the acknowledgements'
+/// mailboxes are stored only so.
+fn keyed_hash(state: &Context, text: &str) -> String {
     let key = state
         .settings
         .privacy
@@ -342,7 +330,58 @@ fn hash_ip(state: &Context, ip: IpAddr) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
         return String::new();
     };
-    mac.update(ip.to_string().as_bytes());
+    mac.update(text.as_bytes());
     let digest = mac.finalize().into_bytes();
     crate::desk::auth::hex(&digest[..16])
+}
+
+/// The reader's acknowledgement: in their language, with the reference and nothing else they
+/// wrote (not even their name, in the greeting or the `To` header), so that the form cannot
+/// carry chosen text to a chosen address. It is written only under the caps per mailbox (plus
+/// tags and, where the provider ignores them, dots folded) and per domain; past them the
+/// submission is stored and notified as ever, and an `ack_skipped` event says which cap.
+fn acknowledgement(
+    state: &Context,
+    submission: &NewSubmission,
+    reference: &Reference,
+    submission_id: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Ack, IntakeError> {
+    let rendered = mail::reader_ack(
+        submission.locale,
+        reference.as_str(),
+        &state.settings.site.name,
+    )?;
+    let limits = &state.settings.limits;
+    Ok(Ack {
+        mail: outbox_row(
+            &state.settings,
+            &state.sender,
+            submission_id,
+            "reader_ack",
+            submission.email.as_str().to_owned(),
+            None,
+            rendered,
+            now,
+        ),
+        log: AckRow {
+            mailbox: keyed_hash(state, &submission.email.mailbox()),
+            domain: keyed_hash(state, submission.email.domain()),
+            created_at: now,
+        },
+        caps: AckCaps {
+            per_mailbox: i64::from(limits.ack_per_mailbox_per_day),
+            mailbox_since: now - chrono::Duration::days(1),
+            per_domain: i64::from(limits.ack_per_domain_per_hour),
+            domain_since: now - chrono::Duration::hours(1),
+        },
+        skipped: NewEvent {
+            id: uuid::Uuid::now_v7().to_string(),
+            submission_id: Some(submission_id.to_owned()),
+            actor: "reader".into(),
+            kind: "ack_skipped".into(),
+            detail: String::new(),
+            created_at: now,
+        },
+    })
 }

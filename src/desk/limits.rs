@@ -56,8 +56,8 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
 
 /// The public forms' limits: per client address, and per reader address.
 pub struct FormLimits {
-    pub per_ip: Limiter<IpAddr>,
-    pub per_email: Limiter<String>,
+    per_ip: Limiter<IpAddr>,
+    per_email: Limiter<String>,
 }
 
 impl FormLimits {
@@ -66,6 +66,17 @@ impl FormLimits {
             per_ip: Limiter::per_minute(settings.form_per_ip_per_minute),
             per_email: Limiter::per_hour(settings.form_per_email_per_hour),
         }
+    }
+
+    /// Takes one post from the client's bucket: an IPv4 address, or an IPv6 /64 (one
+    /// subscriber's whole network, which an attacker holding one address holds too).
+    pub fn check_client(&self, ip: IpAddr) -> Result<(), u64> {
+        self.per_ip.check(&crate::config::networks::subscriber(ip))
+    }
+
+    /// Takes one post from the reader's bucket, by mailbox (plus tags folded).
+    pub fn check_reader(&self, email: &crate::domain::ReaderEmail) -> Result<(), u64> {
+        self.per_email.check(&email.mailbox())
     }
 
     pub fn prune(&self) {

@@ -92,6 +92,15 @@ impl Context {
         if let Err(e) = idempotency::sweep(self).await {
             tracing::warn!(error = %e, "expired idempotency keys not purged");
         }
+        // No acknowledgement cap looks back further than a day.
+        let day_ago = db::now() - chrono::Duration::days(1);
+        if let Err(e) = db::run(&self.pool, move |conn| {
+            db::acks::forget_before(conn, day_ago)
+        })
+        .await
+        {
+            tracing::warn!(error = %e, "old acknowledgement log rows not purged");
+        }
     }
 }
 

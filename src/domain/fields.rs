@@ -131,7 +131,35 @@ impl ReaderEmail {
     pub fn folded(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+
+    /// The domain, in its ASCII form.
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+
+    /// The mailbox the address delivers to, as the limits count readers: folded, with a plus
+    /// tag dropped (`ana+1@` is `ana@`), and dots dropped where the provider ignores them.
+    pub fn mailbox(&self) -> String {
+        let folded = self.folded();
+        let Some((local, domain)) = folded.rsplit_once('@') else {
+            return folded;
+        };
+        let local = local.split('+').next().unwrap_or(local);
+        let domain = match domain {
+            "googlemail.com" => "gmail.com",
+            other => other,
+        };
+        if DOTLESS_MAILBOXES.contains(&domain) {
+            format!("{}@{domain}", local.replace('.', ""))
+        } else {
+            format!("{local}@{domain}")
+        }
+    }
 }
+
+/// Providers that deliver `a.na@` and `ana@` to one mailbox. A short list on purpose: folding
+/// dots elsewhere would merge two real readers of a provider that tells them apart.
+const DOTLESS_MAILBOXES: &[&str] = &["gmail.com"];
 
 /// A phone number as the reader wrote it: digits and the usual separators.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -306,5 +334,21 @@ mod tests {
         assert!(Phone::parse("+33 (0)1 23-45.67.89").is_ok());
         assert_eq!(Phone::parse("call me").unwrap_err().code, "invalid_phone");
         assert_eq!(Phone::parse(&"1".repeat(41)).unwrap_err().code, "too_long");
+    }
+
+    #[test]
+    fn a_mailbox_folds_case_plus_tags_and_the_dots_a_provider_ignores() {
+        let m = |s: &str| ReaderEmail::parse(s).unwrap().mailbox();
+        assert_eq!(m("Victim+1@Example.com"), "victim@example.com");
+        assert_eq!(m("victim+2@example.com"), "victim@example.com");
+        assert_eq!(m("v.i.c.t.i.m+x@googlemail.com"), "victim@gmail.com");
+        assert_eq!(
+            m("jean.dupont@journal.example"),
+            "jean.dupont@journal.example"
+        );
+        assert_eq!(
+            ReaderEmail::parse("a@b.example").unwrap().domain(),
+            "b.example"
+        );
     }
 }

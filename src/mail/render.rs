@@ -43,7 +43,6 @@ struct AckView<'a> {
     lang: &'a str,
     subject: &'a str,
     greeting: &'a str,
-    name: &'a str,
     body: &'a str,
     reference: &'a str,
     signoff: &'a str,
@@ -173,18 +172,12 @@ pub fn team_notification(
 
 /// The reader's acknowledgement, in the reader's language. It repeats none of the message, so
 /// the form cannot be used to send arbitrary text to a third party.
-pub fn reader_ack(
-    s: &NewSubmission,
-    reference: &str,
-    site: &str,
-) -> Result<Rendered, askama::Error> {
-    let locale = s.locale;
+pub fn reader_ack(locale: Locale, reference: &str, site: &str) -> Result<Rendered, askama::Error> {
     let subject = format!("{} [{reference}]", label(Label::AckSubject, locale));
     let view = AckView {
         lang: locale.as_str(),
         subject: &subject,
         greeting: label(Label::AckGreeting, locale),
-        name: s.name.as_str(),
         body: label(Label::AckBody, locale),
         reference,
         signoff: label(Label::AckSignoff, locale),

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod abuse;
+mod ack_limits;
 mod cli;
 mod config;
 mod contract;

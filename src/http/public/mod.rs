@@ -111,7 +111,7 @@ async fn submit(
         }
         .respond(fallback, html_back)
     };
-    if let Some(Err(secs)) = ip.map(|ip| state.form_limits.per_ip.check(&ip)) {
+    if let Some(Err(secs)) = ip.map(|ip| state.form_limits.check_client(ip)) {
         return limited(secs);
     }
     let key = match idempotency_key(&req) {

@@ -1,0 +1,1 @@
+DROP TABLE ack_log;
