@@ -129,6 +129,7 @@ pub struct MailSettings {
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
     pub poll_interval_ms: u64,
+    /// How long a claimed job is held; renewed while its batch is sent.
     pub lease_ms: u64,
     pub smtp_timeout_ms: u64,
 }
@@ -306,17 +307,20 @@ impl Settings {
             }
             _ => {}
         }
-        // Per job at worst: a connection timeout, a send timeout and 2 s to hang up.
-        let worst_job = self
+        // One send at worst: a connection timeout, a send timeout and 2 s to hang up. A sender
+        // renews its leases every third of one and starts a send only while the lease surely
+        // outlasts it, so two worst sends must fit in a lease, whatever the batch size.
+        let worst_send = self
             .mail
             .smtp_timeout_ms
             .saturating_mul(2)
             .saturating_add(2_000);
-        let worst_batch = worst_job.saturating_mul(u64::from(self.mail.batch_size));
-        if self.mail.lease_ms <= worst_batch {
+        let shortest_lease = worst_send.saturating_mul(2);
+        if self.mail.lease_ms <= shortest_lease {
             problems.push(format!(
-                "mail.lease_ms: must exceed mail.batch_size × (2 × mail.smtp_timeout_ms + 2000) \
-                 ({worst_batch}), or a slow relay could let another worker send the same batch again"
+                "mail.lease_ms: must exceed 2 × (2 × mail.smtp_timeout_ms + 2000) \
+                 ({shortest_lease}), or a slow relay could let another worker send the same \
+                 e-mail again"
             ));
         }
         for (key, value, min) in [

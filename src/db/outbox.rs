@@ -1,8 +1,13 @@
 //! The outbox claim and its outcomes. A claim is a lease: a worker that dies leaves jobs that
-//! any worker may take again once the lease expires.
+//! any worker may take again once the lease expires. Leases are written and compared by the
+//! database's clock, never an instance's own: instances whose clocks disagree still agree on
+//! whose lease has run out.
+
+use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 
 use super::schema::outbox;
 use super::{write_tx, DbConnection, DbError};
@@ -11,16 +16,76 @@ pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const DEAD: &str = "dead";
 
-const CLAIM_PG: &str =
-    "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-    WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
-    AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at LIMIT $4 \
-    FOR UPDATE SKIP LOCKED) RETURNING *";
+/// The database's clock, in the naive UTC that timestamps are stored in. SQLite's is the clock
+/// of the one host whose file it is; its text compares in order with what diesel writes.
+macro_rules! pg_now {
+    () => {
+        "(now() AT TIME ZONE 'UTC')"
+    };
+}
+macro_rules! sqlite_now {
+    () => {
+        "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    };
+}
 
-const CLAIM_SQLITE: &str =
-    "UPDATE outbox SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1 \
-    WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?3 \
-    AND (lease_until IS NULL OR lease_until <= ?3) ORDER BY next_attempt_at LIMIT ?4) RETURNING *";
+/// The due jobs are picked in a materialized CTE, run once: as `id IN (SELECT … LIMIT n FOR
+/// UPDATE SKIP LOCKED)`, a plan that rescans the subquery for each row (a nested-loop semi
+/// join) skips the rows this very statement has just updated and takes more than n.
+const CLAIM_PG: &str = concat!(
+    "WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' \
+     AND next_attempt_at <= ",
+    pg_now!(),
+    " AND (lease_until IS NULL OR lease_until <= ",
+    pg_now!(),
+    ") ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     UPDATE outbox SET lease_owner = $1, lease_until = ",
+    pg_now!(),
+    " + $2 * INTERVAL '1 millisecond', attempts = attempts + 1 \
+     FROM picked WHERE outbox.id = picked.id RETURNING outbox.*"
+);
+
+/// SQLite runs an uncorrelated `IN` subquery once, inside its write lock.
+const CLAIM_SQLITE: &str = concat!(
+    "UPDATE outbox SET lease_owner = ?1, lease_until = strftime('%Y-%m-%d %H:%M:%f', 'now', \
+     (?2 / 1000.0) || ' seconds'), attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ",
+    sqlite_now!(),
+    " AND (lease_until IS NULL OR lease_until <= ",
+    sqlite_now!(),
+    ") ORDER BY next_attempt_at LIMIT ?3) RETURNING *"
+);
+
+const RENEW_PG: &str = concat!(
+    "UPDATE outbox SET lease_until = ",
+    pg_now!(),
+    " + $2 * INTERVAL '1 millisecond' WHERE lease_owner = $1 AND status = 'pending'"
+);
+const RENEW_SQLITE: &str = "UPDATE outbox SET lease_until = strftime('%Y-%m-%d %H:%M:%f', \
+     'now', (?2 / 1000.0) || ' seconds') WHERE lease_owner = ?1 AND status = 'pending'";
+
+const SENT_PG: &str = concat!(
+    "UPDATE outbox SET status = 'sent', sent_at = ",
+    pg_now!(),
+    ", lease_owner = NULL, lease_until = NULL, last_error = NULL \
+     WHERE id = $1 AND lease_owner = $2"
+);
+const SENT_SQLITE: &str = concat!(
+    "UPDATE outbox SET status = 'sent', sent_at = ",
+    sqlite_now!(),
+    ", lease_owner = NULL, lease_until = NULL, last_error = NULL \
+     WHERE id = ?1 AND lease_owner = ?2"
+);
+
+const RETRY_PG: &str = concat!(
+    "UPDATE outbox SET next_attempt_at = ",
+    pg_now!(),
+    " + $4 * INTERVAL '1 millisecond', last_error = $3, lease_owner = NULL, \
+     lease_until = NULL WHERE id = $1 AND lease_owner = $2"
+);
+const RETRY_SQLITE: &str = "UPDATE outbox SET next_attempt_at = strftime('%Y-%m-%d %H:%M:%f', \
+     'now', (?4 / 1000.0) || ' seconds'), last_error = ?3, lease_owner = NULL, \
+     lease_until = NULL WHERE id = ?1 AND lease_owner = ?2";
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
@@ -40,21 +105,23 @@ pub struct OutboxJob {
     pub created_at: NaiveDateTime,
 }
 
-/// Leases up to `limit` due jobs to `owner` and counts the attempt. PostgreSQL skips rows other
-/// workers hold; SQLite takes its write lock first (an immediate transaction).
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Leases up to `limit` due jobs to `owner` for `lease`, oldest first, and counts the attempt.
+/// PostgreSQL skips rows other workers hold; SQLite takes its write lock first (an immediate
+/// transaction).
 pub fn claim(
     conn: &mut DbConnection,
     owner: &str,
-    now: NaiveDateTime,
-    lease_until: NaiveDateTime,
+    lease: Duration,
     limit: i64,
 ) -> Result<Vec<OutboxJob>, DbError> {
-    use diesel::sql_types::{BigInt, Text, Timestamp};
-    let jobs = match conn {
+    let mut jobs: Vec<OutboxJob> = match conn {
         DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
             .bind::<Text, _>(owner)
-            .bind::<Timestamp, _>(lease_until)
-            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(millis(lease))
             .bind::<BigInt, _>(limit)
             .load(pg)?,
         DbConnection::Sqlite(_) => write_tx(conn, |conn| {
@@ -63,76 +130,92 @@ pub fn claim(
             };
             diesel::sql_query(CLAIM_SQLITE)
                 .bind::<Text, _>(owner)
-                .bind::<Timestamp, _>(lease_until)
-                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(millis(lease))
                 .bind::<BigInt, _>(limit)
                 .load(sq)
         })?,
     };
+    // RETURNING keeps no order.
+    jobs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     Ok(jobs)
 }
 
-/// Marks jobs delivered; only those this owner still holds.
-pub fn mark_sent(
+/// Extends, to `lease` from now, every lease `owner` still holds; returns how many.
+pub fn renew(conn: &mut DbConnection, owner: &str, lease: Duration) -> Result<usize, DbError> {
+    let query = |sql| {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(owner.to_owned())
+            .bind::<BigInt, _>(millis(lease))
+    };
+    Ok(match conn {
+        DbConnection::Pg(pg) => query(RENEW_PG).execute(pg)?,
+        DbConnection::Sqlite(sq) => query(RENEW_SQLITE).execute(sq)?,
+    })
+}
+
+/// Marks a job delivered, if this owner still holds it.
+pub fn mark_sent(conn: &mut DbConnection, owner: &str, id: &str) -> Result<usize, DbError> {
+    let query = |sql| {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(id.to_owned())
+            .bind::<Text, _>(owner.to_owned())
+    };
+    Ok(match conn {
+        DbConnection::Pg(pg) => query(SENT_PG).execute(pg)?,
+        DbConnection::Sqlite(sq) => query(SENT_SQLITE).execute(sq)?,
+    })
+}
+
+/// Records a failed attempt: pending again `retry_in` from now, or dead when it is `None`.
+pub fn mark_failed(
     conn: &mut DbConnection,
     owner: &str,
-    ids: &[String],
-    now: NaiveDateTime,
+    id: &str,
+    retry_in: Option<Duration>,
+    error: &str,
 ) -> Result<usize, DbError> {
+    let Some(retry_in) = retry_in else {
+        return Ok(diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(id))
+                .filter(outbox::lease_owner.eq(owner)),
+        )
+        .set((
+            outbox::status.eq(DEAD),
+            outbox::lease_owner.eq(None::<String>),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)?);
+    };
+    let query = |sql| {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(id.to_owned())
+            .bind::<Text, _>(owner.to_owned())
+            .bind::<Text, _>(error.to_owned())
+            .bind::<BigInt, _>(millis(retry_in))
+    };
+    Ok(match conn {
+        DbConnection::Pg(pg) => query(RETRY_PG).execute(pg)?,
+        DbConnection::Sqlite(sq) => query(RETRY_SQLITE).execute(sq)?,
+    })
+}
+
+/// Gives back jobs an owner claimed but never handed to the transport, so they are due at once
+/// elsewhere, with the attempt their claim counted. Only those: a job that was tried and whose
+/// outcome could not be recorded keeps its lease, or it would go out again at once.
+pub fn release(conn: &mut DbConnection, owner: &str, ids: &[String]) -> Result<usize, DbError> {
     Ok(diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(ids))
             .filter(outbox::lease_owner.eq(owner)),
     )
     .set((
-        outbox::status.eq(SENT),
-        outbox::sent_at.eq(now),
         outbox::lease_owner.eq(None::<String>),
         outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(None::<String>),
+        outbox::attempts.eq(outbox::attempts - 1),
     ))
     .execute(conn)?)
-}
-
-/// Records a failed attempt: pending again at `next_attempt_at`, or dead when `next` is `None`.
-pub fn mark_failed(
-    conn: &mut DbConnection,
-    owner: &str,
-    id: &str,
-    next_attempt_at: Option<NaiveDateTime>,
-    error: &str,
-) -> Result<usize, DbError> {
-    let target = outbox::table
-        .filter(outbox::id.eq(id))
-        .filter(outbox::lease_owner.eq(owner));
-    let release = (
-        outbox::lease_owner.eq(None::<String>),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(error),
-    );
-    Ok(match next_attempt_at {
-        Some(at) => diesel::update(target)
-            .set((release, outbox::next_attempt_at.eq(at)))
-            .execute(conn)?,
-        None => diesel::update(target)
-            .set((release, outbox::status.eq(DEAD)))
-            .execute(conn)?,
-    })
-}
-
-/// Gives back every lease an owner still holds, so a stopping worker's jobs are due at once
-/// elsewhere. Those jobs were never tried (tried ones had their lease cleared with their
-/// outcome), so the attempt their claim counted is given back too.
-pub fn release_all(conn: &mut DbConnection, owner: &str) -> Result<usize, DbError> {
-    Ok(
-        diesel::update(outbox::table.filter(outbox::lease_owner.eq(owner)))
-            .set((
-                outbox::lease_owner.eq(None::<String>),
-                outbox::lease_until.eq(None::<NaiveDateTime>),
-                outbox::attempts.eq(outbox::attempts - 1),
-            ))
-            .execute(conn)?,
-    )
 }
 
 /// A job that gave up, for operators.

@@ -1,5 +1,6 @@
 //! E-mail: rendering, the outbox worker and the transports it hands messages to.
 
+mod ledger;
 mod render;
 mod transport;
 mod worker;

@@ -1,22 +1,22 @@
 //! The outbox worker: senders that claim due jobs under a lease, hand them to the transport and
-//! record the outcome. Safe to run in every instance at once.
+//! record each outcome as it comes. Safe to run in every instance at once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
+use super::ledger::{Ledger, Outcome};
 use super::{build_message, Channel, Transport};
 use crate::config::MailSettings;
 use crate::db::{self, outbox, Pool};
 use crate::instruments::Instruments;
 
 /// What every sender shares.
-struct Shared {
-    pool: Pool,
+pub(super) struct Shared {
+    pub(super) pool: Pool,
     transport: Transport,
     wakeup: Arc<Notify>,
     instruments: Arc<Instruments>,
@@ -26,13 +26,21 @@ struct Shared {
     retry_base: Duration,
     retry_max: Duration,
     poll_interval: Duration,
-    lease: Duration,
+    pub(super) lease: Duration,
     smtp_timeout: Duration,
+}
+
+impl Shared {
+    /// The longest one send can take: a connection timeout, a send timeout and 2 s to hang up.
+    fn worst_send(&self) -> Duration {
+        self.smtp_timeout * 2 + Duration::from_secs(2)
+    }
 }
 
 pub struct Worker;
 
-/// Stops the senders: each finishes the batch in hand, gives back its leases and exits.
+/// Stops the senders: each finishes the message in hand, records what it sent, gives back the
+/// rest of its batch and exits.
 pub struct WorkerHandle {
     stop: Arc<watch::Sender<bool>>,
     tasks: JoinSet<()>,
@@ -51,16 +59,6 @@ impl WorkerHandle {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
     }
-}
-
-/// A job's fate after one attempt.
-enum Outcome {
-    Sent(String),
-    Failed {
-        id: String,
-        next_attempt_at: Option<NaiveDateTime>,
-        reason: String,
-    },
 }
 
 impl Worker {
@@ -106,12 +104,12 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
         let woken = shared.wakeup.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
+        let claimed_at = tokio::time::Instant::now();
         let claimed = {
             let owner = owner.clone();
             let (batch, lease) = (shared.batch_size, shared.lease);
             db::run(&shared.pool, move |conn| {
-                let now = db::now();
-                outbox::claim(conn, &owner, now, now + lease, batch)
+                outbox::claim(conn, &owner, lease, batch)
             })
             .await
         };
@@ -132,115 +130,79 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
             }
             continue;
         }
-        let mut outcomes = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            // On a stop, what is left of the batch goes back untried (see release_all).
-            if *stopped.borrow() {
-                break;
-            }
-            let attempt = job.attempts;
-            shared.instruments.send_attempt(&job.purpose);
-            let result = match build_message(&job) {
-                Ok((envelope, raw)) => channel.send(&envelope, &raw).await,
-                Err(reason) => Err(super::SendFailure {
-                    permanent: true,
-                    reason,
-                }),
-            };
-            outcomes.push(match result {
-                Ok(()) => Outcome::Sent(job.id),
-                Err(failure) => {
-                    shared
-                        .instruments
-                        .send_failure(&job.purpose, failure.permanent);
-                    let give_up = failure.permanent || attempt >= shared.max_attempts;
-                    tracing::warn!(
-                        job = %job.id,
-                        purpose = %job.purpose,
-                        attempt,
-                        permanent = failure.permanent,
-                        dead = give_up,
-                        reason = %redact_addresses(&failure.reason),
-                        "e-mail not delivered"
-                    );
-                    Outcome::Failed {
-                        id: job.id,
-                        next_attempt_at: (!give_up).then(|| db::now() + backoff(&shared, attempt)),
-                        reason: failure.reason,
-                    }
-                }
-            });
-        }
-        record(&shared, &owner, outcomes).await;
+        send_batch(&shared, &owner, &mut channel, jobs, claimed_at, &stopped).await;
     }
     channel.close().await;
-    let released = {
-        let owner = owner.clone();
-        db::run(&shared.pool, move |conn| outbox::release_all(conn, &owner)).await
-    };
-    if let Err(e) = released {
-        tracing::warn!(error = %e, "could not release outbox leases; they expire on their own");
-    }
 }
 
-/// Records outcomes, retrying while the database is briefly unavailable: an outcome lost here
-/// means the job is sent again once its lease expires.
-async fn record(shared: &Shared, owner: &str, outcomes: Vec<Outcome>) {
-    const TRIES: u32 = 5;
-    let outcomes = Arc::new(outcomes);
-    for attempt in 1..=TRIES {
-        match record_once(shared, owner, outcomes.clone()).await {
-            Ok(()) => return,
-            Err(db::DbError::Unavailable(e)) if attempt < TRIES => {
-                tracing::warn!(error = %e, attempt, "outbox outcomes not recorded yet; retrying");
-                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
-            }
-            Err(e) => {
-                // The lease runs out and the jobs are tried again: a duplicate at worst, never
-                // a loss.
-                tracing::error!(error = %e, "could not record outbox outcomes");
-                return;
-            }
-        }
-    }
-}
-
-async fn record_once(
-    shared: &Shared,
+/// Sends one claimed batch, each outcome handed to the ledger as soon as it is known.
+async fn send_batch(
+    shared: &Arc<Shared>,
     owner: &str,
-    outcomes: Arc<Vec<Outcome>>,
-) -> Result<(), db::DbError> {
+    channel: &mut Channel,
+    jobs: Vec<outbox::OutboxJob>,
+    claimed_at: tokio::time::Instant,
+    stopped: &watch::Receiver<bool>,
+) {
+    let ledger = Ledger::open(shared.clone(), owner.to_owned(), claimed_at);
+    let mut jobs = jobs.into_iter();
+    let mut untried = Vec::new();
+    for job in jobs.by_ref() {
+        // On a stop, or when the lease might run out during this send (its renewals failing),
+        // the rest goes back untried.
+        if *stopped.borrow() || !ledger.lease_covers(shared.worst_send()) {
+            untried.push(job.id);
+            break;
+        }
+        ledger.record(attempt(shared, channel, job).await);
+    }
+    untried.extend(jobs.map(|job| job.id));
+    ledger.close().await;
+    if untried.is_empty() {
+        return;
+    }
     let owner = owner.to_owned();
-    db::run(&shared.pool, move |conn| {
-        db::write_tx(conn, |conn| record_in(conn, &owner, &outcomes))
+    let released = db::run(&shared.pool, move |conn| {
+        outbox::release(conn, &owner, &untried)
     })
-    .await
+    .await;
+    if let Err(e) = released {
+        tracing::warn!(error = %e, "could not give back outbox leases; they expire on their own");
+    }
 }
 
-fn record_in(
-    conn: &mut db::DbConnection,
-    owner: &str,
-    outcomes: &[Outcome],
-) -> Result<(), db::DbError> {
-    {
-        let now = db::now();
-        let mut sent = Vec::new();
-        for outcome in outcomes.iter() {
-            match outcome {
-                Outcome::Sent(id) => sent.push(id.clone()),
-                Outcome::Failed {
-                    id,
-                    next_attempt_at,
-                    reason,
-                } => {
-                    outbox::mark_failed(conn, owner, id, *next_attempt_at, reason)?;
-                }
-            }
-        }
-        if !sent.is_empty() {
-            outbox::mark_sent(conn, owner, &sent, now)?;
-        }
-        Ok(())
+/// Hands one job to the transport.
+async fn attempt(shared: &Shared, channel: &mut Channel, job: outbox::OutboxJob) -> Outcome {
+    let attempt = job.attempts;
+    shared.instruments.send_attempt(&job.purpose);
+    let result = match build_message(&job) {
+        Ok((envelope, raw)) => channel.send(&envelope, &raw).await,
+        Err(reason) => Err(super::SendFailure {
+            permanent: true,
+            reason,
+        }),
+    };
+    let failure = match result {
+        Ok(()) => return Outcome::Sent(job.id),
+        Err(failure) => failure,
+    };
+    shared
+        .instruments
+        .send_failure(&job.purpose, failure.permanent);
+    let give_up = failure.permanent || attempt >= shared.max_attempts;
+    tracing::warn!(
+        job = %job.id,
+        purpose = %job.purpose,
+        attempt,
+        permanent = failure.permanent,
+        dead = give_up,
+        reason = %redact_addresses(&failure.reason),
+        "e-mail not delivered"
+    );
+    Outcome::Failed {
+        id: job.id,
+        retry_in: (!give_up).then(|| backoff(shared, attempt)),
+        reason: failure.reason,
     }
 }
 
