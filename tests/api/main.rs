@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod contract;
 mod delivery;
+mod delivery_crash;
 mod desks;
 mod forms;
 mod hostile;
