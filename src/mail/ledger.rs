@@ -121,7 +121,11 @@ async fn keep(
 async fn renew(shared: &Arc<Shared>, owner: &str, held_until: &watch::Sender<Instant>) {
     let before = Instant::now();
     let (owner, lease) = (owner.to_owned(), shared.lease);
-    match db::run(&shared.pool, move |conn| outbox::renew(conn, &owner, lease)).await {
+    match db::run(&shared.pool, move |conn| {
+        db::write(conn, |conn| outbox::renew(conn, &owner, lease))
+    })
+    .await
+    {
         Ok(_) => {
             let _ = held_until.send(before + shared.lease);
         }

@@ -163,7 +163,7 @@ async fn send_batch(
     }
     let owner = owner.to_owned();
     let released = db::run(&shared.pool, move |conn| {
-        outbox::release(conn, &owner, &untried)
+        db::write(conn, |conn| outbox::release(conn, &owner, &untried))
     })
     .await;
     if let Err(e) = released {
