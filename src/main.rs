@@ -13,7 +13,6 @@ use courrier::desk::accounts::{self, AccountChange, AccountError, NewAccount};
 use courrier::desk::auth::Hasher;
 use courrier::domain::{Locale, Msg, Role};
 use courrier::http::startup::{self, Application};
-use courrier::mail::redact_addresses;
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///
@@ -298,7 +297,7 @@ async fn outbox(settings: &Settings, cmd: OutboxCommand) -> anyhow::Result<()> {
         OutboxCommand::List => {
             let jobs = db::run(&pool, db::outbox::dead_jobs).await?;
             for j in &jobs {
-                let error = redact_addresses(j.last_error.as_deref().unwrap_or(""));
+                let error = j.last_error.as_deref().unwrap_or("");
                 println!(
                     "{}\t{}\t{}\t{} attempt(s)\t{}\t{}",
                     j.id, j.reference, j.purpose, j.attempts, j.created_at, error

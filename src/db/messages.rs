@@ -30,7 +30,7 @@ pub fn acknowledgement_id(
 ) -> Result<Option<String>, DbError> {
     Ok(outbox::table
         .filter(outbox::submission_id.eq(submission_id))
-        .filter(outbox::purpose.eq("reader_ack"))
+        .filter(outbox::purpose.eq(crate::domain::MailPurpose::ReaderAck))
         .select(outbox::message_id)
         .first(conn)
         .optional()?)

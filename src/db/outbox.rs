@@ -11,10 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::schema::outbox;
 use super::{write_tx, DbConnection, DbError};
-
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const DEAD: &str = "dead";
+use crate::domain::{MailPurpose, MailStatus};
 
 /// The database's clock, in the naive UTC that timestamps are stored in. SQLite's is the clock
 /// of the one host whose file it is; its text compares in order with what diesel writes.
@@ -92,7 +89,7 @@ const RETRY_SQLITE: &str = "UPDATE outbox SET next_attempt_at = strftime('%Y-%m-
 pub struct OutboxJob {
     pub id: String,
     pub submission_id: String,
-    pub purpose: String,
+    pub purpose: MailPurpose,
     pub from_addr: String,
     pub recipients: String,
     pub reply_to: Option<String>,
@@ -181,7 +178,7 @@ pub fn mark_failed(
                 .filter(outbox::lease_owner.eq(owner)),
         )
         .set((
-            outbox::status.eq(DEAD),
+            outbox::status.eq(MailStatus::Dead),
             outbox::lease_owner.eq(None::<String>),
             outbox::lease_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(error),
@@ -223,7 +220,7 @@ pub fn release(conn: &mut DbConnection, owner: &str, ids: &[String]) -> Result<u
 pub struct DeadJob {
     pub id: String,
     pub reference: String,
-    pub purpose: String,
+    pub purpose: MailPurpose,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
@@ -233,7 +230,7 @@ pub fn dead_jobs(conn: &mut DbConnection) -> Result<Vec<DeadJob>, DbError> {
     use super::schema::submissions;
     Ok(outbox::table
         .inner_join(submissions::table)
-        .filter(outbox::status.eq(DEAD))
+        .filter(outbox::status.eq(MailStatus::Dead))
         .order(outbox::created_at.asc())
         .select((
             outbox::id,
@@ -253,13 +250,13 @@ pub fn requeue_dead(
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
     let changes = (
-        outbox::status.eq(PENDING),
+        outbox::status.eq(MailStatus::Pending),
         outbox::attempts.eq(0),
         outbox::next_attempt_at.eq(now),
         outbox::lease_owner.eq(None::<String>),
         outbox::lease_until.eq(None::<NaiveDateTime>),
     );
-    let dead = outbox::table.filter(outbox::status.eq(DEAD));
+    let dead = outbox::table.filter(outbox::status.eq(MailStatus::Dead));
     Ok(match id {
         Some(id) => diesel::update(dead.filter(outbox::id.eq(id)))
             .set(changes)
@@ -271,7 +268,7 @@ pub fn requeue_dead(
 /// The outbox at a glance, for `/metrics`: jobs by state, and when the oldest pending one was
 /// written.
 pub struct OutboxStats {
-    pub by_status: Vec<(String, i64)>,
+    pub by_status: Vec<(MailStatus, i64)>,
     pub oldest_pending: Option<NaiveDateTime>,
 }
 
@@ -280,9 +277,9 @@ pub fn stats(conn: &mut DbConnection) -> Result<OutboxStats, DbError> {
     let by_status = outbox::table
         .group_by(outbox::status)
         .select((outbox::status, count_star()))
-        .load::<(String, i64)>(conn)?;
+        .load::<(MailStatus, i64)>(conn)?;
     let oldest_pending = outbox::table
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(MailStatus::Pending))
         .select(min(outbox::created_at))
         .first::<Option<NaiveDateTime>>(conn)?;
     Ok(OutboxStats {

@@ -8,7 +8,9 @@ pub use super::events::NewEvent;
 use super::idempotency::IdempotencyRow;
 use super::schema::{ack_log, events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::{Desk, FormKind, Locale, Priority, QueueName, Status, Topic};
+use crate::domain::{
+    Desk, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic,
+};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
 /// through the multi-backend connection, and SQLite's own opens a transaction of its own, so
@@ -75,7 +77,7 @@ pub struct SubmissionRow {
 pub struct NewOutboxRow {
     pub id: String,
     pub submission_id: String,
-    pub purpose: String,
+    pub purpose: MailPurpose,
     pub from_addr: String,
     pub recipients: String,
     pub reply_to: Option<String>,
@@ -84,7 +86,7 @@ pub struct NewOutboxRow {
     pub body_html: String,
     pub message_id: String,
     pub in_reply_to: Option<String>,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
@@ -483,7 +485,7 @@ mod tests {
         let mail = NewOutboxRow {
             id: "o".into(),
             submission_id: "i".into(),
-            purpose: "p".into(),
+            purpose: MailPurpose::StaffReply,
             from_addr: "f".into(),
             recipients: "t".into(),
             reply_to: None,
@@ -492,7 +494,7 @@ mod tests {
             body_html: "h".into(),
             message_id: "m".into(),
             in_reply_to: None,
-            status: "pending".into(),
+            status: MailStatus::Pending,
             attempts: 0,
             next_attempt_at: at(),
             created_at: at(),

@@ -10,7 +10,9 @@ use super::notes::NoteRow;
 use super::schema::{events, messages, notes, outbox, staff_users, submissions};
 use super::submissions::{NewOutboxRow, SubmissionRow};
 use super::{DbConnection, DbError};
-use crate::domain::{Desk, FormKind, Priority, QueueName, Role, Status, Topic};
+use crate::domain::{
+    Desk, FormKind, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,
+};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
@@ -205,8 +207,8 @@ pub fn find(
 #[diesel(table_name = outbox)]
 pub struct Delivery {
     pub id: String,
-    pub purpose: String,
-    pub status: String,
+    pub purpose: MailPurpose,
+    pub status: MailStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub message_id: String,
@@ -348,7 +350,11 @@ pub fn active_role(conn: &mut DbConnection, user_id: &str) -> Result<Option<Role
 }
 
 /// Whether an e-mail for this purpose was ever written for the submission.
-pub fn has_mail(conn: &mut DbConnection, submission: &str, purpose: &str) -> Result<bool, DbError> {
+pub fn has_mail(
+    conn: &mut DbConnection,
+    submission: &str,
+    purpose: MailPurpose,
+) -> Result<bool, DbError> {
     use diesel::dsl::{exists, select};
     Ok(select(exists(
         outbox::table

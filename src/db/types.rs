@@ -9,7 +9,9 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{Desk, FormKind, Locale, Priority, QueueName, Role, Status, Topic};
+use crate::domain::{
+    Desk, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,
+};
 
 macro_rules! text_column {
     ($($ty:ident via $proxy:ident),+ $(,)?) => {$(
@@ -52,4 +54,6 @@ text_column!(
     Role via RoleText,
     Desk via DeskText,
     QueueName via QueueNameText,
+    MailPurpose via MailPurposeText,
+    MailStatus via MailStatusText,
 );

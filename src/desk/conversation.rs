@@ -8,7 +8,7 @@ use super::triage::{event, get, single, SubmissionRow, TriageError};
 use super::Context;
 use crate::db::submissions::NewOutboxRow;
 use crate::db::{self, messages, notes};
-use crate::domain::OneLine;
+use crate::domain::{MailPurpose, MailStatus, OneLine};
 use crate::mail;
 
 pub use crate::db::messages::MessageRow;
@@ -108,7 +108,7 @@ pub async fn reply(
     let mail_row = NewOutboxRow {
         id: outbox_id.clone(),
         submission_id: submission.id.clone(),
-        purpose: "staff_reply".into(),
+        purpose: MailPurpose::StaffReply,
         from_addr: sender.to_string(),
         recipients: reader.to_string(),
         reply_to: None,
@@ -117,7 +117,7 @@ pub async fn reply(
         body_html: rendered.html,
         message_id: message_id.clone(),
         in_reply_to: parent,
-        status: db::outbox::PENDING.into(),
+        status: MailStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
         created_at: now,

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use super::{Context, DbError};
 use crate::db;
 
-pub use crate::db::outbox::{DEAD, PENDING, SENT};
+pub use crate::domain::MailStatus;
 
 /// The database answers a trivial query.
 pub async fn database_answers(desk: &Context) -> Result<(), DbError> {
@@ -15,7 +15,7 @@ pub async fn database_answers(desk: &Context) -> Result<(), DbError> {
 
 /// The outbox by status, and its oldest pending job's age.
 pub struct OutboxHealth {
-    pub by_status: Vec<(String, i64)>,
+    pub by_status: Vec<(MailStatus, i64)>,
     pub oldest_pending: Option<NaiveDateTime>,
 }
 

@@ -16,7 +16,7 @@ use crate::db::{self, DbError};
 use crate::desk::idempotency::{self, Keyed, Next};
 use crate::desk::screening::Clues;
 use crate::desk::Context;
-use crate::domain::{NewSubmission, Reference, Status};
+use crate::domain::{MailPurpose, MailStatus, NewSubmission, Reference, Status};
 use crate::mail::{self, Facts, Rendered};
 
 /// What the request knows about the sender, besides the form.
@@ -271,7 +271,7 @@ fn team_mail(
         settings,
         sender,
         submission_id,
-        "team_notification",
+        MailPurpose::TeamNotification,
         queue.notify.join(", "),
         Some(reader),
         team,
@@ -292,7 +292,7 @@ fn outbox_row(
     settings: &Settings,
     sender: &Mailbox,
     submission_id: &str,
-    purpose: &str,
+    purpose: MailPurpose,
     recipients: String,
     reply_to: Option<String>,
     rendered: Rendered,
@@ -301,7 +301,7 @@ fn outbox_row(
     NewOutboxRow {
         id: uuid::Uuid::now_v7().to_string(),
         submission_id: submission_id.to_owned(),
-        purpose: purpose.to_owned(),
+        purpose,
         from_addr: settings.mail.from.clone(),
         recipients,
         reply_to,
@@ -310,7 +310,7 @@ fn outbox_row(
         body_html: rendered.html,
         message_id: mail::new_message_id(sender),
         in_reply_to: None,
-        status: db::outbox::PENDING.to_owned(),
+        status: MailStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
         created_at: now,
@@ -358,7 +358,7 @@ fn acknowledgement(
             &state.settings,
             &state.sender,
             submission_id,
-            "reader_ack",
+            MailPurpose::ReaderAck,
             submission.email.as_str().to_owned(),
             None,
             rendered,

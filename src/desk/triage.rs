@@ -13,7 +13,7 @@ use lettre::message::Mailbox;
 
 use crate::config::Settings;
 use crate::desk::{Context, DbError};
-use crate::domain::{Desk, FormKind, Msg, Priority, QueueName, Role, Status, Topic};
+use crate::domain::{Desk, FormKind, MailPurpose, Msg, Priority, QueueName, Role, Status, Topic};
 
 /// Why a staff action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +232,7 @@ fn apply(
         if from == Status::Spam
             && to == Status::Open
             && current.spam_reason.is_some()
-            && !store::has_mail(conn, &current.id, "team_notification")?
+            && !store::has_mail(conn, &current.id, MailPurpose::TeamNotification)?
         {
             mails.push(
                 crate::desk::intake::team_notification_for(settings, sender, &current, now)

@@ -57,6 +57,19 @@ text_enum!(
     /// Lifecycle of a submission in its queue.
     Status { New => "new", Open => "open", Waiting => "waiting", Resolved => "resolved", Spam => "spam" }
 );
+text_enum!(
+    /// Why an e-mail is in the outbox.
+    MailPurpose {
+        TeamNotification => "team_notification",
+        ReaderAck => "reader_ack",
+        StaffReply => "staff_reply",
+    }
+);
+text_enum!(
+    /// Where an e-mail of the outbox stands: waiting (or being sent), handed to the relay, or
+    /// given up.
+    MailStatus { Pending => "pending", Sent => "sent", Dead => "dead" }
+);
 text_enum!(Priority { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" });
 text_enum!(
     /// The reader's language; French unless the reader or the browser says English.

@@ -10,7 +10,9 @@ mod routing;
 mod staff;
 mod submission;
 
-pub use choices::{FormKind, Locale, Priority, QueueName, Status, Topic, UnknownValue};
+pub use choices::{
+    FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic, UnknownValue,
+};
 pub use fields::{
     ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail, FORM_FIELDS, TOKEN_FIELD,
 };

@@ -71,13 +71,17 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         Err(e) => return ApiError::from(e).respond(Locale::En, None),
     };
     let m = &state.instruments;
-    for status in [health::PENDING, health::SENT, health::DEAD] {
+    for status in health::MailStatus::ALL {
         let n = stats
             .by_status
             .iter()
             .find(|(s, _)| s == status)
             .map_or(0, |(_, n)| *n);
-        m.gauge(instruments::OUTBOX_JOBS, &[("state", status)], n as f64);
+        m.gauge(
+            instruments::OUTBOX_JOBS,
+            &[("state", status.as_str())],
+            n as f64,
+        );
     }
     let age = stats.oldest_pending.map_or(0.0, |t| {
         (crate::desk::now() - t).num_milliseconds().max(0) as f64 / 1000.0

@@ -7,7 +7,7 @@ mod worker;
 
 pub use render::{reader_ack, staff_reply, team_notification, Facts, Rendered};
 pub use transport::{Channel, SendFailure, SmtpTarget, Transport};
-pub use worker::{redact_addresses, Worker, WorkerHandle};
+pub use worker::{Worker, WorkerHandle};
 
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;

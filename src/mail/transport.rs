@@ -81,10 +81,7 @@ impl SmtpTarget {
 }
 
 fn temporary(reason: String) -> SendFailure {
-    SendFailure {
-        permanent: false,
-        reason,
-    }
+    SendFailure::new(false, &reason)
 }
 
 /// The configured destination of outgoing mail.
@@ -108,7 +105,33 @@ pub struct Channel {
 pub struct SendFailure {
     /// A 5xx reply or an unbuildable message: retrying cannot help.
     pub permanent: bool,
+    /// The relay's words with the addresses it quoted taken out: this is what is logged,
+    /// stored as the job's last error and shown to operators.
     pub reason: String,
+}
+
+impl SendFailure {
+    pub fn new(permanent: bool, reason: &str) -> SendFailure {
+        SendFailure {
+            permanent,
+            reason: redact_addresses(reason),
+        }
+    }
+}
+
+/// Relays quote recipients in their replies; logs and stored errors must not carry readers'
+/// addresses.
+fn redact_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<address>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Channel {
@@ -166,10 +189,7 @@ impl Channel {
 }
 
 fn smtp_failure(e: lettre::transport::smtp::Error) -> SendFailure {
-    SendFailure {
-        permanent: e.is_permanent(),
-        reason: format!("SMTP: {e}"),
-    }
+    SendFailure::new(e.is_permanent(), &format!("SMTP: {e}"))
 }
 
 impl Transport {
@@ -195,5 +215,22 @@ impl Transport {
                 )
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_carries_the_relays_words_without_the_addresses_it_quoted() {
+        let failure = SendFailure::new(
+            true,
+            "permanent error (550): 5.1.1 <zoe@example.fr>: unknown",
+        );
+        assert_eq!(
+            failure.reason,
+            "permanent error (550): 5.1.1 <address> unknown"
+        );
     }
 }

@@ -174,13 +174,10 @@ async fn send_batch(
 /// Hands one job to the transport.
 async fn attempt(shared: &Shared, channel: &mut Channel, job: outbox::OutboxJob) -> Outcome {
     let attempt = job.attempts;
-    shared.instruments.send_attempt(&job.purpose);
+    shared.instruments.send_attempt(job.purpose.as_str());
     let result = match build_message(&job) {
         Ok((envelope, raw)) => channel.send(&envelope, &raw).await,
-        Err(reason) => Err(super::SendFailure {
-            permanent: true,
-            reason,
-        }),
+        Err(reason) => Err(super::SendFailure::new(true, &reason)),
     };
     let failure = match result {
         Ok(()) => return Outcome::Sent(job.id),
@@ -188,7 +185,7 @@ async fn attempt(shared: &Shared, channel: &mut Channel, job: outbox::OutboxJob)
     };
     shared
         .instruments
-        .send_failure(&job.purpose, failure.permanent);
+        .send_failure(job.purpose.as_str(), failure.permanent);
     let give_up = failure.permanent || attempt >= shared.max_attempts;
     tracing::warn!(
         job = %job.id,
@@ -196,7 +193,7 @@ async fn attempt(shared: &Shared, channel: &mut Channel, job: outbox::OutboxJob)
         attempt,
         permanent = failure.permanent,
         dead = give_up,
-        reason = %redact_addresses(&failure.reason),
+        reason = %failure.reason,
         "e-mail not delivered"
     );
     Outcome::Failed {
@@ -218,31 +215,4 @@ fn backoff(shared: &Shared, attempt: i32) -> Duration {
         .min(shared.retry_max);
     let half = full / 2;
     half + rand::thread_rng().gen_range(Duration::ZERO..=half)
-}
-
-/// Relays quote recipients in their replies; logs must not carry readers' addresses.
-pub fn redact_addresses(text: &str) -> String {
-    text.split(' ')
-        .map(|word| {
-            if word.contains('@') {
-                "<address>"
-            } else {
-                word
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_are_redacted_from_relay_replies() {
-        assert_eq!(
-            redact_addresses("permanent error (550): 5.1.1 <zoe@example.fr>: unknown"),
-            "permanent error (550): 5.1.1 <address> unknown"
-        );
-    }
 }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::desk::accounts::UserRow;
 use crate::desk::conversation::{MessageRow, NoteRow};
-use crate::desk::health::{DEAD, SENT};
+use crate::desk::health::MailStatus;
 use crate::desk::triage::QueueView;
 use crate::desk::triage::{Record, SubmissionRow, SubmissionSummary};
 use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
@@ -233,12 +233,12 @@ pub enum DeliveryState {
     Dead,
 }
 
-impl DeliveryState {
-    fn parse(s: &str) -> DeliveryState {
+impl From<MailStatus> for DeliveryState {
+    fn from(s: MailStatus) -> DeliveryState {
         match s {
-            SENT => DeliveryState::Sent,
-            DEAD => DeliveryState::Dead,
-            _ => DeliveryState::Pending,
+            MailStatus::Sent => DeliveryState::Sent,
+            MailStatus::Dead => DeliveryState::Dead,
+            MailStatus::Pending => DeliveryState::Pending,
         }
     }
 }
@@ -320,7 +320,7 @@ impl Detail {
                         .deliveries
                         .iter()
                         .find(|d| Some(&d.id) == m.outbox_id.as_ref())
-                        .map(|d| DeliveryState::parse(&d.status));
+                        .map(|d| DeliveryState::from(d.status));
                     Reply::new(m, delivery)
                 })
                 .collect(),
@@ -340,8 +340,8 @@ impl Detail {
                 .iter()
                 .map(|d| Delivery {
                     id: d.id.clone(),
-                    purpose: d.purpose.clone(),
-                    status: DeliveryState::parse(&d.status),
+                    purpose: d.purpose.as_str().to_owned(),
+                    status: DeliveryState::from(d.status),
                     attempts: d.attempts,
                     last_error: d.last_error.clone(),
                     message_id: d.message_id.clone(),
