@@ -70,7 +70,72 @@ impl Worker {
         wakeup: Arc<Notify>,
         instruments: Arc<Instruments>,
     ) -> WorkerHandle {
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Shared::new(pool, transport, settings, wakeup, instruments));
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        for n in 0..settings.concurrency {
+            tasks.spawn(sender(shared.clone(), n, stopped.clone()));
+        }
+        WorkerHandle {
+            stop: Arc::new(stop),
+            tasks,
+        }
+    }
+
+    /// Sends every job due now, in this task, and returns how many were tried: what a test or
+    /// a one-off command does instead of waiting for the background senders.
+    pub async fn dispatch_all_pending(
+        pool: Pool,
+        transport: Transport,
+        settings: &MailSettings,
+        instruments: Arc<Instruments>,
+    ) -> usize {
+        let shared = Arc::new(Shared::new(
+            pool,
+            transport,
+            settings,
+            Arc::new(Notify::new()),
+            instruments,
+        ));
+        let owner = format!("{}-once", shared.instance);
+        let mut channel = Channel::new(shared.transport.clone(), shared.smtp_timeout);
+        let (_stop, stopped) = watch::channel(false);
+        let mut tried = 0;
+        loop {
+            let claimed_at = tokio::time::Instant::now();
+            let claimed = {
+                let owner = owner.clone();
+                let (batch, lease) = (shared.batch_size, shared.lease);
+                db::run(&shared.pool, move |conn| {
+                    outbox::claim(conn, &owner, lease, batch)
+                })
+                .await
+            };
+            let jobs = match claimed {
+                Ok(jobs) if !jobs.is_empty() => jobs,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox claim failed");
+                    break;
+                }
+            };
+            tried += jobs.len();
+            send_batch(&shared, &owner, &mut channel, jobs, claimed_at, &stopped).await;
+        }
+        channel.close().await;
+        tried
+    }
+}
+
+impl Shared {
+    fn new(
+        pool: Pool,
+        transport: Transport,
+        settings: &MailSettings,
+        wakeup: Arc<Notify>,
+        instruments: Arc<Instruments>,
+    ) -> Shared {
+        Shared {
             instruments,
             pool,
             transport,
@@ -83,15 +148,6 @@ impl Worker {
             poll_interval: Duration::from_millis(settings.poll_interval_ms),
             lease: Duration::from_millis(settings.lease_ms),
             smtp_timeout: Duration::from_millis(settings.smtp_timeout_ms),
-        });
-        let (stop, stopped) = watch::channel(false);
-        let mut tasks = JoinSet::new();
-        for n in 0..settings.concurrency {
-            tasks.spawn(sender(shared.clone(), n, stopped.clone()));
-        }
-        WorkerHandle {
-            stop: Arc::new(stop),
-            tasks,
         }
     }
 }

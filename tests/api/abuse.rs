@@ -7,8 +7,8 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    free_port, newsroom_body, spawn_app, spawn_app_with, test_settings, Backend, MailSink,
-    SinkMode, TestApp, TestDb,
+    free_port, newsroom_body, spawn_app, spawn_app_with, spawn_app_without_worker, test_settings,
+    Answer, Backend, MailSink, SinkMode, TestApp, TestDb,
 };
 
 /// A form token issued `age_ms` ago, signed with the test configuration's key.
@@ -170,28 +170,17 @@ async fn block_lists_quarantine_addresses_domains_networks_and_words(b: Backend)
 
 async fn releasing_quarantine_notifies_the_team_once(b: Backend) {
     let sink = MailSink::start(SinkMode::Accept);
-    let app = spawn_app(b, sink.port).await;
+    let app = spawn_app_without_worker(b, sink.port).await;
     let editor = app.staff("editor").await;
     let row = post_and_fetch(&app, &with(json!({"website": "x"}))).await;
     let path = format!("/v1/submissions/{}", row.reference);
-    let detail: Value = app
-        .get_as(&editor, &path)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = app.get_as(&editor, &path).read_json().await;
     assert_eq!(detail["status"], "spam");
     assert_eq!(detail["spam_reason"], "honeypot");
     let listed: Value = app
         .get_as(&editor, "/v1/submissions?status=spam")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read_json()
+        .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     let release = |status: &'static str| {
         app.patch_as(&editor, &path)
@@ -199,7 +188,8 @@ async fn releasing_quarantine_notifies_the_team_once(b: Backend) {
             .send()
     };
     assert_eq!(release("open").await.unwrap().status(), 200);
-    let mails = sink.wait_for(1).await;
+    app.dispatch_all_pending().await;
+    let mails = sink.accepted();
     assert_eq!(mails.len(), 1);
     let subject = mails[0].header("Subject").unwrap();
     assert!(subject.contains(&row.reference), "{subject}");
@@ -233,24 +223,16 @@ async fn bidi_and_normalisation_are_kept_exactly_and_bidi_is_flagged(b: Backend)
     let editor = app.staff("editor").await;
     let list: Value = app
         .get_as(&editor, "/v1/submissions?limit=100")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read_json()
+        .await;
     let first = &list["items"].as_array().unwrap().last().unwrap()["reference"];
     let detail: Value = app
         .get_as(
             &editor,
             &format!("/v1/submissions/{}", first.as_str().unwrap()),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read_json()
+        .await;
     assert_eq!(detail["flags"], json!(["bidi"]));
 }
 

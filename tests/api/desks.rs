@@ -10,7 +10,8 @@ use courrier::http::startup::Application;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    newsroom_body, spawn_app, spawn_app_with, test_settings, Backend, MailSink, SinkMode, TestDb,
+    newsroom_body, spawn_app, spawn_app_with, spawn_app_without_worker, test_settings, Answer,
+    Backend, MailSink, SinkMode, TestDb,
 };
 
 /// Configuration A: newsroom feedback goes to `readers`, a queue of the editorial desk.
@@ -83,14 +84,7 @@ async fn a_repurposed_queue_stops_start_up_until_its_rows_move_to_their_own_desk
     let path = format!("/v1/submissions/{reference}");
     let hidden = after.get_as(&sales, &path).send().await.unwrap();
     assert_eq!(hidden.status(), 404);
-    let seen: Value = after
-        .get_as(&editor, &path)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen: Value = after.get_as(&editor, &path).read_json().await;
     assert_eq!(seen["queue"], "editorial");
     let moves: Vec<&Value> = seen["events"]
         .as_array()
@@ -153,10 +147,7 @@ async fn visibility_is_a_predicate_of_every_lookup_not_of_the_queue_configuratio
     assert_eq!(find(&[Desk::Editorial]).unwrap().desk, Desk::Editorial);
     let sales = app.staff("sales").await;
     let path = format!("/v1/submissions/{reference}");
-    assert_eq!(
-        app.get_as(&sales, &path).send().await.unwrap().status(),
-        404
-    );
+    assert_eq!(app.get_as(&sales, &path).status_code().await, 404);
     let reply = app
         .post_as(&sales, &format!("{path}/replies"))
         .json(&json!({"body": "Bonjour"}))
@@ -166,21 +157,10 @@ async fn visibility_is_a_predicate_of_every_lookup_not_of_the_queue_configuratio
     assert_eq!(reply.status(), 404);
     let list: Value = app
         .get_as(&sales, "/v1/submissions?queue=commercial")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read_json()
+        .await;
     assert_eq!(list["items"], json!([]));
-    let queues: Value = app
-        .get_as(&sales, "/v1/queues")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let queues: Value = app.get_as(&sales, "/v1/queues").read_json().await;
     let commercial = queues["queues"]
         .as_array()
         .unwrap()
@@ -193,11 +173,10 @@ async fn visibility_is_a_predicate_of_every_lookup_not_of_the_queue_configuratio
 
 async fn an_editor_hands_a_sales_enquiry_over_and_the_original_stays_editorial(b: Backend) {
     let sink = MailSink::start(SinkMode::Accept);
-    let app = spawn_app(b, sink.port).await;
+    let app = spawn_app_without_worker(b, sink.port).await;
     let editor = app.staff("editor").await;
     let sales = app.staff("sales").await;
     let (reference, _) = app.submit("newsroom").await;
-    sink.wait_for(2).await;
     let original = format!("/v1/submissions/{reference}");
     let note = app
         .post_as(&editor, &format!("{original}/notes"))
@@ -221,12 +200,8 @@ async fn an_editor_hands_a_sales_enquiry_over_and_the_original_stays_editorial(b
     // Sales sees the reader's words and contact details, none of the newsroom's work.
     let copy: Value = app
         .get_as(&sales, &format!("/v1/submissions/{copy_ref}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read_json()
+        .await;
     let body = newsroom_body();
     assert_eq!(copy["form"], "sales");
     assert_eq!(copy["name"], body["name"]);
@@ -243,25 +218,16 @@ async fn an_editor_hands_a_sales_enquiry_over_and_the_original_stays_editorial(b
     assert_eq!(kinds, ["received_by_handover"]);
     assert!(!copy.to_string().contains(&reference), "{copy}");
     // The team hears of it through the outbox.
-    let mails = sink.wait_for(3).await;
+    assert_eq!(app.dispatch_all_pending().await, 3);
+    let mails = sink.accepted();
     assert!(mails
         .iter()
         .any(|m| m.to == ["commercial@localhost".to_owned()]
             && String::from_utf8_lossy(&m.raw).contains(copy_ref)));
 
     // The original stays editorial, and says where it went.
-    assert_eq!(
-        app.get_as(&sales, &original).send().await.unwrap().status(),
-        404
-    );
-    let kept: Value = app
-        .get_as(&editor, &original)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(app.get_as(&sales, &original).status_code().await, 404);
+    let kept: Value = app.get_as(&editor, &original).read_json().await;
     assert_eq!(kept["form"], "newsroom");
     assert!(kept["events"]
         .as_array()

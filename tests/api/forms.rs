@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{newsroom_body, sales_body, spawn_app, Backend, MailSink, SinkMode};
+use crate::helpers::{newsroom_body, sales_body, spawn_app, Answer, Backend, MailSink, SinkMode};
 
 async fn assert_field_errors(
     app: &crate::helpers::TestApp,
@@ -298,12 +298,8 @@ async fn errors_follow_the_readers_language(b: Backend) {
         .post(app.url("/v1/forms/newsroom"))
         .header("accept-language", "en-GB,en;q=0.9,fr;q=0.5")
         .json(&bad)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read_json()
+        .await;
     assert_eq!(
         en["fields"]["email"][0]["message"],
         "This field is required."

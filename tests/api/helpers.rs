@@ -136,6 +136,35 @@ pub struct TestApp {
     pub pool: Pool,
     pub client: reqwest::Client,
     pub db: Arc<TestDb>,
+    /// The mail settings it runs with, for `dispatch_all_pending`.
+    pub mail: courrier::config::MailSettings,
+}
+
+/// Sending a request and reading its answer in one step, instead of send → unwrap → json.
+#[allow(async_fn_in_trait)]
+pub trait Answer {
+    /// The answer's status.
+    async fn status_code(self) -> u16;
+    /// The answer's JSON body, whatever its status.
+    async fn read_json(self) -> serde_json::Value;
+    /// The JSON body of an answer that must be a success.
+    async fn json_ok(self) -> serde_json::Value;
+}
+
+impl Answer for reqwest::RequestBuilder {
+    async fn status_code(self) -> u16 {
+        self.send().await.unwrap().status().as_u16()
+    }
+
+    async fn read_json(self) -> serde_json::Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+
+    async fn json_ok(self) -> serde_json::Value {
+        let resp = self.send().await.unwrap();
+        assert!(resp.status().is_success(), "status {}", resp.status());
+        resp.json().await.unwrap()
+    }
 }
 
 impl TestApp {
@@ -282,6 +311,19 @@ impl TestApp {
         self.client.post(self.url(path)).bearer_auth(&who.token)
     }
 
+    /// Sends every e-mail due now and returns once the relay has taken them (or refused): for
+    /// tests started with `mail.run_worker = false`, instead of waiting for the worker.
+    pub async fn dispatch_all_pending(&self) -> usize {
+        let transport = courrier::mail::Transport::from_settings(&self.mail).unwrap();
+        courrier::mail::Worker::dispatch_all_pending(
+            self.pool.clone(),
+            transport,
+            &self.mail,
+            Arc::new(courrier::instruments::Instruments::new()),
+        )
+        .await
+    }
+
     /// Posts a valid submission of the given form and returns its reference and id.
     pub async fn submit(&self, form: &str) -> (String, String) {
         let body = if form == "newsroom" {
@@ -305,6 +347,15 @@ pub async fn spawn_app(backend: Backend, smtp_port: u16) -> TestApp {
     spawn_app_with(Arc::new(TestDb::new(backend)), smtp_port, |_| {}).await
 }
 
+/// Starts the application on a fresh database with mail going to `smtp_port`, without the
+/// background worker: the test sends with `dispatch_all_pending` when it wants the mail.
+pub async fn spawn_app_without_worker(backend: Backend, smtp_port: u16) -> TestApp {
+    spawn_app_with(Arc::new(TestDb::new(backend)), smtp_port, |s| {
+        s.mail.run_worker = false
+    })
+    .await
+}
+
 /// Starts the application on the given database, after `tweak` has changed its settings.
 pub async fn spawn_app_with(
     db: Arc<TestDb>,
@@ -316,6 +367,7 @@ pub async fn spawn_app_with(
     // What a test changes must still be a configuration the service would start with.
     settings.validate().expect("the test's settings");
     capture_logs();
+    let mail = settings.mail.clone();
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
@@ -328,6 +380,7 @@ pub async fn spawn_app_with(
             .build()
             .unwrap(),
         db,
+        mail,
     }
 }
 

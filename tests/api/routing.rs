@@ -7,7 +7,8 @@ use courrier::config::{QueueSettings, RoutingRuleSettings};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    newsroom_body, sales_body, spawn_app, spawn_app_with, Backend, MailSink, SinkMode, TestDb,
+    newsroom_body, sales_body, spawn_app, spawn_app_with, spawn_app_without_worker, Backend,
+    MailSink, SinkMode, TestDb,
 };
 
 async fn stored(
@@ -22,7 +23,7 @@ async fn stored(
 
 async fn newsroom_goes_to_editorial_and_sales_to_commercial(b: Backend) {
     let sink = MailSink::start(SinkMode::Accept);
-    let app = spawn_app(b, sink.port).await;
+    let app = spawn_app_without_worker(b, sink.port).await;
     let tip = stored(&app, app.post_json("newsroom", &newsroom_body()).await).await;
     assert_eq!(
         (tip.queue.as_str(), tip.priority.as_str()),
@@ -34,7 +35,9 @@ async fn newsroom_goes_to_editorial_and_sales_to_commercial(b: Backend) {
         (lead.queue.as_str(), lead.priority.as_str()),
         ("commercial", "normal")
     );
-    let mails = sink.wait_for(4).await;
+    app.dispatch_all_pending().await;
+    let mails = sink.accepted();
+    assert_eq!(mails.len(), 4);
     let team_to = |addr: &str| mails.iter().filter(|m| m.to == [addr.to_owned()]).count();
     assert_eq!(team_to("redaction@localhost"), 1);
     assert_eq!(team_to("commercial@localhost"), 1);
@@ -59,6 +62,7 @@ async fn right_of_reply_is_urgent_with_a_deadline_and_corrections_are_high(b: Ba
 async fn configured_rules_route_topics_to_their_queue(b: Backend) {
     let sink = MailSink::start(SinkMode::Accept);
     let app = spawn_app_with(Arc::new(TestDb::new(b)), sink.port, |s| {
+        s.mail.run_worker = false;
         s.queues.insert(
             "licensing".into(),
             QueueSettings {
@@ -96,7 +100,9 @@ async fn configured_rules_route_topics_to_their_queue(b: Backend) {
         reply.deadline_at,
         Some(reply.created_at + Duration::days(5))
     );
-    let mails = sink.wait_for(6).await;
+    app.dispatch_all_pending().await;
+    let mails = sink.accepted();
+    assert_eq!(mails.len(), 6);
     assert!(mails.iter().any(|m| {
         m.to == [
             "droits@journal.example".to_owned(),

@@ -8,24 +8,15 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    eventually, free_port, spawn_app, spawn_app_with, Backend, MailSink, SinkMode, TestDb, PASSWORD,
+    eventually, free_port, spawn_app, spawn_app_with, spawn_app_without_worker, Answer, Backend,
+    MailSink, SinkMode, TestDb, PASSWORD,
 };
-
-async fn status_of(resp: reqwest::RequestBuilder) -> u16 {
-    resp.send().await.unwrap().status().as_u16()
-}
-
-async fn json_of(resp: reqwest::RequestBuilder) -> Value {
-    let resp = resp.send().await.unwrap();
-    assert!(resp.status().is_success(), "status {}", resp.status());
-    resp.json().await.unwrap()
-}
 
 async fn sign_in_returns_a_strong_token_and_me_answers(b: Backend) {
     let app = spawn_app(b, free_port()).await;
     let admin = app.staff("admin").await;
     assert!(admin.token.len() >= 43, "at least 256 bits");
-    let me = json_of(app.get_as(&admin, "/v1/auth/me")).await;
+    let me = app.get_as(&admin, "/v1/auth/me").json_ok().await;
     assert_eq!(me["email"], admin.email);
     assert_eq!(me["role"], "admin");
     let resp = app.try_login(&admin.email.to_uppercase(), PASSWORD).await;
@@ -157,7 +148,7 @@ async fn dead_tokens_are_refused(b: Backend) {
     let app = spawn_app(b, free_port()).await;
     let who = app.staff("editor").await;
     assert_eq!(
-        status_of(app.client.get(app.url("/v1/auth/me"))).await,
+        app.client.get(app.url("/v1/auth/me")).status_code().await,
         401,
         "no token"
     );
@@ -165,21 +156,19 @@ async fn dead_tokens_are_refused(b: Backend) {
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
     assert_eq!(
-        status_of(
-            app.client
-                .get(app.url("/v1/auth/me"))
-                .bearer_auth(&tampered)
-        )
-        .await,
+        app.client
+            .get(app.url("/v1/auth/me"))
+            .bearer_auth(&tampered)
+            .status_code()
+            .await,
         401
     );
     assert_eq!(
-        status_of(
-            app.client
-                .get(app.url("/v1/auth/me"))
-                .header("authorization", format!("Basic {}", who.token))
-        )
-        .await,
+        app.client
+            .get(app.url("/v1/auth/me"))
+            .header("authorization", format!("Basic {}", who.token))
+            .status_code()
+            .await,
         401
     );
 
@@ -204,7 +193,7 @@ async fn dead_tokens_are_refused(b: Backend) {
     };
     expire("idle", &who.token);
     assert_eq!(
-        status_of(app.get_as(&who, "/v1/auth/me")).await,
+        app.get_as(&who, "/v1/auth/me").status_code().await,
         401,
         "idle timeout"
     );
@@ -214,7 +203,7 @@ async fn dead_tokens_are_refused(b: Backend) {
     };
     expire("absolute", &who.token);
     assert_eq!(
-        status_of(app.get_as(&who, "/v1/auth/me")).await,
+        app.get_as(&who, "/v1/auth/me").status_code().await,
         401,
         "absolute timeout"
     );
@@ -223,10 +212,13 @@ async fn dead_tokens_are_refused(b: Backend) {
         token: app.login(&who.email, PASSWORD).await,
         ..who
     };
-    assert_eq!(status_of(app.get_as(&who, "/v1/auth/me")).await, 200);
-    assert_eq!(status_of(app.post_as(&who, "/v1/auth/logout")).await, 204);
+    assert_eq!(app.get_as(&who, "/v1/auth/me").status_code().await, 200);
     assert_eq!(
-        status_of(app.get_as(&who, "/v1/auth/me")).await,
+        app.post_as(&who, "/v1/auth/logout").status_code().await,
+        204
+    );
+    assert_eq!(
+        app.get_as(&who, "/v1/auth/me").status_code().await,
         401,
         "revoked by logout"
     );
@@ -250,12 +242,16 @@ async fn account_changes_end_sessions(b: Backend) {
             .unwrap();
         assert_eq!(resp.status(), 200, "{change}");
         assert_eq!(
-            status_of(app.get_as(&who, "/v1/auth/me")).await,
+            app.get_as(&who, "/v1/auth/me").status_code().await,
             401,
             "{change}"
         );
         assert_eq!(
-            status_of(app.client.get(app.url("/v1/auth/me")).bearer_auth(&other)).await,
+            app.client
+                .get(app.url("/v1/auth/me"))
+                .bearer_auth(&other)
+                .status_code()
+                .await,
             401
         );
     }
@@ -303,7 +299,7 @@ async fn account_changes_end_sessions(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(status_of(app.get_as(&kept, "/v1/auth/me")).await, 200);
+    assert_eq!(app.get_as(&kept, "/v1/auth/me").status_code().await, 200);
 }
 
 async fn only_admins_manage_accounts(b: Backend) {
@@ -311,21 +307,21 @@ async fn only_admins_manage_accounts(b: Backend) {
     let admin = app.staff("admin").await;
     for role in ["editor", "sales"] {
         let who = app.staff(role).await;
-        assert_eq!(status_of(app.get_as(&who, "/v1/users")).await, 403);
+        assert_eq!(app.get_as(&who, "/v1/users").status_code().await, 403);
         let promote = app
             .patch_as(&who, &format!("/v1/users/{}", who.id))
             .json(&json!({"role": "admin"}));
         assert_eq!(
-            status_of(promote).await,
+            promote.status_code().await,
             403,
             "{role} cannot make itself admin"
         );
         let create = app.post_as(&who, "/v1/users").json(&json!({"email": "x@journal.example", "name": "X", "role": "admin", "password": PASSWORD}));
-        assert_eq!(status_of(create).await, 403);
-        let me = json_of(app.get_as(&who, "/v1/auth/me")).await;
+        assert_eq!(create.status_code().await, 403);
+        let me = app.get_as(&who, "/v1/auth/me").json_ok().await;
         assert_eq!(me["role"], role, "unchanged");
     }
-    let users = json_of(app.get_as(&admin, "/v1/users")).await;
+    let users = app.get_as(&admin, "/v1/users").json_ok().await;
     assert_eq!(users["users"].as_array().unwrap().len(), 3);
     assert!(!users.to_string().contains("argon2"), "hashes never leave");
 }
@@ -375,7 +371,7 @@ async fn each_role_sees_only_its_desk(b: Backend) {
     };
     for role in ["admin", "editor", "sales"] {
         let who = app.staff(role).await;
-        let list = json_of(app.get_as(&who, "/v1/submissions")).await;
+        let list = app.get_as(&who, "/v1/submissions").json_ok().await;
         let ids: HashSet<&str> = list["items"]
             .as_array()
             .unwrap()
@@ -384,7 +380,7 @@ async fn each_role_sees_only_its_desk(b: Backend) {
             .collect();
         let expected: HashSet<&str> = visible(role).into_iter().map(String::as_str).collect();
         assert_eq!(ids, expected, "{role}");
-        let queues = json_of(app.get_as(&who, "/v1/queues")).await;
+        let queues = app.get_as(&who, "/v1/queues").json_ok().await;
         let names: Vec<&str> = queues["queues"]
             .as_array()
             .unwrap()
@@ -401,8 +397,10 @@ async fn each_role_sees_only_its_desk(b: Backend) {
             (&lead_ref, &lead_id, "commercial"),
         ] {
             let allowed = visible(role).contains(&id);
-            let filtered =
-                json_of(app.get_as(&who, &format!("/v1/submissions?queue={queue}"))).await;
+            let filtered = app
+                .get_as(&who, &format!("/v1/submissions?queue={queue}"))
+                .json_ok()
+                .await;
             assert_eq!(
                 filtered["items"].as_array().unwrap().len(),
                 usize::from(allowed),
@@ -411,7 +409,9 @@ async fn each_role_sees_only_its_desk(b: Backend) {
             for key in [id, reference] {
                 let expected = if allowed { 200 } else { 404 };
                 assert_eq!(
-                    status_of(app.get_as(&who, &format!("/v1/submissions/{key}"))).await,
+                    app.get_as(&who, &format!("/v1/submissions/{key}"))
+                        .status_code()
+                        .await,
                     expected,
                     "{role} GET {key}"
                 );
@@ -443,7 +443,7 @@ async fn each_role_sees_only_its_desk(b: Backend) {
                             .json(&json!({"body": "x"})),
                     ];
                     for write in writes {
-                        assert_eq!(status_of(write).await, 404, "{role} writes to {key}");
+                        assert_eq!(write.status_code().await, 404, "{role} writes to {key}");
                     }
                 }
             }
@@ -508,7 +508,10 @@ async fn every_status_move_is_checked(b: Backend) {
         }
     }
     // Every accepted change is in the audit log, with who, before and after.
-    let record = json_of(app.get_as(&editor, &format!("/v1/submissions/{id}"))).await;
+    let record = app
+        .get_as(&editor, &format!("/v1/submissions/{id}"))
+        .json_ok()
+        .await;
     let changes: Vec<&Value> = record["events"]
         .as_array()
         .unwrap()
@@ -622,10 +625,15 @@ async fn assignees_and_queue_moves_respect_desks(b: Backend) {
         422
     );
     assert_eq!(assign(&editor, json!("me")).await.unwrap().status(), 200);
-    let mine = json_of(app.get_as(&editor, "/v1/submissions?assignee=me")).await;
+    let mine = app
+        .get_as(&editor, "/v1/submissions?assignee=me")
+        .json_ok()
+        .await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     assert_eq!(
-        json_of(app.get_as(&editor, "/v1/submissions?assignee=none")).await["items"]
+        app.get_as(&editor, "/v1/submissions?assignee=none")
+            .json_ok()
+            .await["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -655,9 +663,9 @@ async fn assignees_and_queue_moves_respect_desks(b: Backend) {
         let cross = app
             .patch_as(who, &path)
             .json(&json!({"queue": "commercial"}));
-        assert_eq!(status_of(cross).await, 403);
+        assert_eq!(cross.status_code().await, 403);
     }
-    assert_eq!(status_of(app.get_as(&sales, &path)).await, 404);
+    assert_eq!(app.get_as(&sales, &path).status_code().await, 404);
     let moved = app
         .patch_as(&other, &path)
         .json(&json!({"queue": "readers-editor"}))
@@ -675,21 +683,21 @@ async fn assignees_and_queue_moves_respect_desks(b: Backend) {
     let nowhere = app
         .patch_as(&admin, &path)
         .json(&json!({"queue": "nowhere"}));
-    assert_eq!(status_of(nowhere).await, 403);
+    assert_eq!(nowhere.status_code().await, 403);
     // A lead cannot be moved to the editorial desk either.
     let (_, lead) = app.submit("sales").await;
     let to_editorial = app
         .patch_as(&admin, &format!("/v1/submissions/{lead}"))
         .json(&json!({"queue": "editorial"}));
-    assert_eq!(status_of(to_editorial).await, 403);
+    assert_eq!(to_editorial.status_code().await, 403);
 }
 
 async fn notes_stay_internal(b: Backend) {
     let sink = MailSink::start(SinkMode::Accept);
-    let app = spawn_app(b, sink.port).await;
+    let app = spawn_app_without_worker(b, sink.port).await;
     let editor = app.staff("editor").await;
     let (reference, _) = app.submit("newsroom").await;
-    sink.wait_for(2).await;
+    assert_eq!(app.dispatch_all_pending().await, 2);
     let resp = app
         .post_as(&editor, &format!("/v1/submissions/{reference}/notes"))
         .json(&json!({"body": "Source à protéger : ne pas citer."}))
@@ -704,7 +712,10 @@ async fn notes_stay_internal(b: Backend) {
         .await
         .unwrap();
     assert_eq!(empty.status(), 422);
-    let record = json_of(app.get_as(&editor, &format!("/v1/submissions/{reference}"))).await;
+    let record = app
+        .get_as(&editor, &format!("/v1/submissions/{reference}"))
+        .json_ok()
+        .await;
     assert_eq!(
         record["notes"][0]["body"],
         "Source à protéger : ne pas citer."
@@ -716,6 +727,7 @@ async fn notes_stay_internal(b: Backend) {
         .iter()
         .any(|e| e["kind"] == "note_added"));
     assert_eq!(app.count("outbox"), 2, "no e-mail for a note");
+    assert_eq!(app.dispatch_all_pending().await, 0, "nothing more to send");
     assert!(sink
         .all()
         .iter()
@@ -772,7 +784,10 @@ async fn replies_are_threaded_under_the_acknowledgement(b: Backend) {
         app.outbox().iter().all(|j| j.status == "sent")
     })
     .await;
-    let record = json_of(app.get_as(&editor, &format!("/v1/submissions/{id}"))).await;
+    let record = app
+        .get_as(&editor, &format!("/v1/submissions/{id}"))
+        .json_ok()
+        .await;
     assert_eq!(record["replies"].as_array().unwrap().len(), 1);
     assert_eq!(record["replies"][0]["delivery"], "sent");
     let first_response = record["first_response_at"].as_str().unwrap().to_owned();
@@ -782,7 +797,10 @@ async fn replies_are_threaded_under_the_acknowledgement(b: Backend) {
         .send()
         .await
         .unwrap();
-    let record = json_of(app.get_as(&editor, &format!("/v1/submissions/{id}"))).await;
+    let record = app
+        .get_as(&editor, &format!("/v1/submissions/{id}"))
+        .json_ok()
+        .await;
     assert_eq!(record["first_response_at"], first_response.as_str());
     assert_eq!(record["replies"].as_array().unwrap().len(), 2);
 }
@@ -811,7 +829,7 @@ async fn filters_narrow_the_list(b: Backend) {
         .unwrap();
     let count = |query: &'static str| {
         let req = app.get_as(&admin, &format!("/v1/submissions?{query}"));
-        async move { json_of(req).await["items"].as_array().unwrap().len() }
+        async move { req.json_ok().await["items"].as_array().unwrap().len() }
     };
     assert_eq!(count("").await, 3);
     assert_eq!(count("form=sales").await, 1);
@@ -829,14 +847,20 @@ async fn filters_narrow_the_list(b: Backend) {
     assert_eq!(count("q=agence.example").await, 1, "in the e-mail");
     assert_eq!(count("q=%25").await, 0, "LIKE wildcards are literal");
     let r = tip_ref.to_lowercase();
-    let by_ref = json_of(app.get_as(&admin, &format!("/v1/submissions?q={r}"))).await;
+    let by_ref = app
+        .get_as(&admin, &format!("/v1/submissions?q={r}"))
+        .json_ok()
+        .await;
     assert_eq!(by_ref["items"][0]["id"], tip.as_str());
     assert_eq!(count("from=2000-01-01").await, 3);
     assert_eq!(count("to=2000-01-01").await, 0);
     assert_eq!(count("from=2999-01-01T00:00:00Z").await, 0);
-    let overdue = json_of(app.get_as(&admin, "/v1/submissions?overdue=true")).await;
+    let overdue = app
+        .get_as(&admin, "/v1/submissions?overdue=true")
+        .json_ok()
+        .await;
     assert_eq!(overdue["items"][0]["overdue"], true);
-    let queues = json_of(app.get_as(&admin, "/v1/queues")).await;
+    let queues = app.get_as(&admin, "/v1/queues").json_ok().await;
     let editorial = queues["queues"]
         .as_array()
         .unwrap()
@@ -858,7 +882,9 @@ async fn filters_narrow_the_list(b: Backend) {
         "colour=red",
     ] {
         assert_eq!(
-            status_of(app.get_as(&admin, &format!("/v1/submissions?{bad}"))).await,
+            app.get_as(&admin, &format!("/v1/submissions?{bad}"))
+                .status_code()
+                .await,
             400,
             "{bad}"
         );
@@ -882,7 +908,7 @@ async fn pages_have_no_duplicates_or_gaps_while_rows_arrive(b: Backend) {
             Some(c) => format!("/v1/submissions?limit=5&queue=editorial&cursor={c}"),
             None => "/v1/submissions?limit=5&queue=editorial".to_owned(),
         };
-        let page = json_of(app.get_as(&admin, &path)).await;
+        let page = app.get_as(&admin, &path).json_ok().await;
         seen.extend(
             page["items"]
                 .as_array()
@@ -937,7 +963,7 @@ async fn deadline_order_pages_most_urgent_first(b: Backend) {
             Some(c) => format!("/v1/submissions?sort=deadline&limit=2&cursor={c}"),
             None => "/v1/submissions?sort=deadline&limit=2".to_owned(),
         };
-        let page = json_of(app.get_as(&editor, &path)).await;
+        let page = app.get_as(&editor, &path).json_ok().await;
         for item in page["items"].as_array().unwrap() {
             seen.push((
                 item["deadline_at"].as_str().unwrap().to_owned(),
@@ -953,13 +979,17 @@ async fn deadline_order_pages_most_urgent_first(b: Backend) {
     let mut sorted = seen.clone();
     sorted.sort();
     assert_eq!(seen, sorted, "most urgent first");
-    let newest = json_of(app.get_as(&editor, "/v1/submissions?limit=2")).await;
+    let newest = app
+        .get_as(&editor, "/v1/submissions?limit=2")
+        .json_ok()
+        .await;
     let cursor = newest["next"].as_str().unwrap();
     assert_eq!(
-        status_of(app.get_as(
+        app.get_as(
             &editor,
             &format!("/v1/submissions?sort=deadline&cursor={cursor}")
-        ))
+        )
+        .status_code()
         .await,
         400,
         "a cursor belongs to its sort"
@@ -972,26 +1002,32 @@ async fn control_characters_in_staff_input_are_refused_cleanly(b: Backend) {
     let nul = app.try_login("admin\u{0}@journal.example", PASSWORD).await;
     assert_eq!(nul.status(), 401);
     assert_eq!(
-        status_of(app.get_as(&admin, "/v1/submissions/%00")).await,
+        app.get_as(&admin, "/v1/submissions/%00")
+            .status_code()
+            .await,
         404
     );
     assert_eq!(
-        status_of(app.get_as(&admin, "/v1/submissions?q=%00")).await,
+        app.get_as(&admin, "/v1/submissions?q=%00")
+            .status_code()
+            .await,
         400
     );
     assert_eq!(
-        status_of(app.get_as(&admin, "/v1/submissions?assignee=%00")).await,
+        app.get_as(&admin, "/v1/submissions?assignee=%00")
+            .status_code()
+            .await,
         400
     );
     let user = app
         .patch_as(&admin, "/v1/users/%00")
         .json(&json!({"name": "x"}));
-    assert_eq!(status_of(user).await, 404);
+    assert_eq!(user.status_code().await, 404);
     let (_, id) = app.submit("newsroom").await;
     let assign = app
         .patch_as(&admin, &format!("/v1/submissions/{id}"))
         .json(&json!({"assignee": "a\u{0}b"}));
-    assert_eq!(status_of(assign).await, 422);
+    assert_eq!(assign.status_code().await, 422);
 }
 
 async fn lockouts_end_with_a_new_password_or_with_time(b: Backend) {
@@ -1005,7 +1041,7 @@ async fn lockouts_end_with_a_new_password_or_with_time(b: Backend) {
     let reset = app
         .patch_as(&admin, &format!("/v1/users/{}", who.id))
         .json(&json!({"password": "a fresh new password"}));
-    assert_eq!(status_of(reset).await, 200);
+    assert_eq!(reset.status_code().await, 200);
     assert_eq!(
         app.try_login(&who.email, "a fresh new password")
             .await
