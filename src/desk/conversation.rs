@@ -62,18 +62,7 @@ pub async fn reply(
         .filter(|s| !s.trim().is_empty() || s.chars().count() > 200)
         .map(|s| OneLine::parse(s, 200).map_err(|e| single("subject", e)))
         .transpose()?;
-    let queue = state
-        .settings
-        .queues
-        .get(submission.queue.as_str())
-        .ok_or(TriageError::NotFound)?;
-    let from = queue
-        .address
-        .clone()
-        .unwrap_or_else(|| state.settings.mail.from.clone());
-    let sender: lettre::message::Mailbox = from
-        .parse()
-        .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?;
+    let sender = state.sender_for(submission.queue.as_str()).clone();
     let reference = submission.reference.clone();
     let base = subject.as_ref().map_or_else(
         || {

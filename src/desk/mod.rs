@@ -34,6 +34,8 @@ pub struct Context {
     pub router: Router,
     /// `mail.from`, parsed once.
     pub sender: Mailbox,
+    /// Each queue's own sender (`queues.<name>.address`), parsed once.
+    pub queue_senders: std::collections::BTreeMap<String, Mailbox>,
     /// Notified after each commit that writes e-mail, so the worker sends at once.
     pub outbox_wakeup: Arc<Notify>,
     pub auth: auth::Auth,
@@ -53,6 +55,17 @@ impl Context {
             .router()
             .map_err(|e| anyhow::anyhow!("routing: {e}"))?;
         let sender: Mailbox = settings.mail.from.parse().context("mail.from")?;
+        let queue_senders = settings
+            .queues
+            .iter()
+            .filter_map(|(name, q)| q.address.as_ref().map(|a| (name, a)))
+            .map(|(name, address)| {
+                let parsed: Mailbox = address
+                    .parse()
+                    .with_context(|| format!("queues.{name}.address"))?;
+                Ok((name.clone(), parsed))
+            })
+            .collect::<anyhow::Result<_>>()?;
         migrate(&settings).await?;
         let pool = db::pool(&settings.database)?;
         let misfiled = handover::misfiled(&pool, &settings).await?;
@@ -73,12 +86,18 @@ impl Context {
             settings: Arc::new(settings),
             router,
             sender,
+            queue_senders,
             outbox_wakeup: Arc::new(Notify::new()),
             auth,
             instruments,
             screen,
             form_limits,
         })
+    }
+
+    /// Who a queue's replies come from: its own address, else `mail.from`.
+    pub fn sender_for(&self, queue: &str) -> &Mailbox {
+        self.queue_senders.get(queue).unwrap_or(&self.sender)
     }
 
     /// Housekeeping, every minute: the limiters forget quiet keys, expired idempotency keys and

@@ -73,9 +73,10 @@ impl MessageBody {
     }
 }
 
-/// A reader's e-mail address, checked and normalised (trimmed, domain lower-cased).
+/// A reader's e-mail address, checked and normalised (trimmed, domain lower-cased), held as
+/// the mailer's own address type: parsed once, from the form to the envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReaderEmail(String);
+pub struct ReaderEmail(lettre::Address);
 
 impl ReaderEmail {
     pub const MAX_CHARS: usize = 254;
@@ -113,28 +114,32 @@ impl ReaderEmail {
         }
         // Both checks: the HTML5 rule readers' browsers apply, and the address syntax the
         // mailer will need, so an accepted address can always be written to.
-        if !normalised.validate_email()
-            || lettre::Address::from_str(&normalised).is_err()
-            || !domain.contains('.')
-        {
+        if !normalised.validate_email() || !domain.contains('.') {
             return Err(invalid());
         }
-        Ok(ReaderEmail(normalised))
+        lettre::Address::from_str(&normalised)
+            .map(ReaderEmail)
+            .map_err(|_| invalid())
     }
 
     pub fn as_str(&self) -> &str {
+        self.0.as_ref()
+    }
+
+    /// The address, as the mailer takes it.
+    pub fn address(&self) -> &lettre::Address {
         &self.0
     }
 
     /// The address with its local part lower-cased too: how an account or a limit knows one
     /// reader or one staff member whatever the case they type.
     pub fn folded(&self) -> String {
-        self.0.to_ascii_lowercase()
+        self.as_str().to_ascii_lowercase()
     }
 
     /// The domain, in its ASCII form.
     pub fn domain(&self) -> &str {
-        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+        self.0.domain()
     }
 
     /// The mailbox the address delivers to, as the limits count readers: folded, with a plus
