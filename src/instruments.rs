@@ -57,6 +57,21 @@ fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
     )
 }
 
+/// The methods that get a label of their own; any other is `other`, since a client may send any
+/// token as a method and each new label value is a new series kept in memory.
+const METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// The label of a request method: one of `METHODS`, or `other`.
+pub fn method_label(method: &str) -> &'static str {
+    METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other")
+}
+
 impl Default for Instruments {
     fn default() -> Self {
         Self::new()
@@ -126,8 +141,10 @@ impl Instruments {
             .increment(1);
     }
 
-    /// `route` is the route's pattern, never the path, so the label set stays small.
+    /// `route` is the route's pattern (or a fixed word), never the path, and the method is one
+    /// of a fixed few, so a client cannot add series: every label here is bounded.
     pub fn http_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
         let status = status.to_string();
         // One set of labels for both series.
         let counter = key(
@@ -172,5 +189,18 @@ impl Instruments {
     pub fn render(&self) -> String {
         self.handle.run_upkeep();
         self.handle.render()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_method_label_is_one_of_a_fixed_few() {
+        assert_eq!(method_label("PATCH"), "PATCH");
+        for odd in ["get", "QWERTYUIOP", "PROPFIND", ""] {
+            assert_eq!(method_label(odd), "other", "{odd}");
+        }
     }
 }

@@ -71,8 +71,12 @@ pub struct HttpSettings {
     pub address: String,
     /// Worker threads of the HTTP server; 0 means one per core.
     pub workers: usize,
-    /// Time allowed to receive a request body, in milliseconds.
+    /// Time allowed to receive a request body, in milliseconds, on every route.
     pub body_timeout_ms: u64,
+    /// Time allowed to receive a connection's first request head, in milliseconds.
+    pub header_timeout_ms: u64,
+    /// Connections one worker holds at most; past it, new ones wait in the listen backlog.
+    pub max_connections: usize,
     /// On SIGTERM or SIGINT, how long in-flight requests may take to finish.
     pub shutdown_grace_seconds: u64,
     /// On SIGTERM or SIGINT, how long to keep serving with readiness at 503 first, so a load
@@ -441,6 +445,7 @@ impl Settings {
                 ));
             }
         }
+        self.http.check(&mut problems);
         abuse::check(self, &mut problems);
         if !["text", "json"].contains(&self.log.format.as_str()) {
             problems.push("log.format: `text` or `json`".into());
@@ -457,6 +462,23 @@ impl Settings {
             Ok(())
         } else {
             Err(ConfigError::Invalid(problems))
+        }
+    }
+}
+
+impl HttpSettings {
+    /// The limits that keep slow or many clients from holding the server.
+    fn check(&self, problems: &mut Vec<String>) {
+        for (key, value) in [
+            ("http.body_timeout_ms", self.body_timeout_ms),
+            ("http.header_timeout_ms", self.header_timeout_ms),
+        ] {
+            if value < 100 {
+                problems.push(format!("{key}: at least 100"));
+            }
+        }
+        if self.max_connections == 0 {
+            problems.push("http.max_connections: at least 1".into());
         }
     }
 }

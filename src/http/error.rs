@@ -184,7 +184,7 @@ impl ApiError {
             ApiError::Malformed(_) => Msg::Malformed,
             ApiError::TooLarge => Msg::TooLarge,
             ApiError::UnsupportedMediaType => Msg::UnsupportedMediaType,
-            ApiError::Timeout => Msg::Malformed,
+            ApiError::Timeout => Msg::RequestTimeout,
             ApiError::Unavailable(_) => Msg::Unavailable,
             ApiError::Internal(_) => Msg::Internal,
             ApiError::Unauthorized => Msg::Unauthorized,
@@ -201,10 +201,7 @@ impl ApiError {
     }
 
     fn code(&self) -> &'static str {
-        match self {
-            ApiError::Timeout => "request_timeout",
-            other => other.msg().code(),
-        }
+        self.msg().code()
     }
 
     /// Logs what operators need (never the reader's data), once, where the error is answered.
@@ -220,6 +217,12 @@ impl ApiError {
     /// `html_back` is the page to link back to when answering an HTML form post.
     pub fn respond(&self, locale: Locale, html_back: Option<&str>) -> HttpResponse {
         self.log();
+        self.render(locale, html_back)
+    }
+
+    /// The answer without the log line: for an error already logged, written again in the
+    /// request's language (see `http::headers`).
+    pub fn render(&self, locale: Locale, html_back: Option<&str>) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status_code());
         match self {
             ApiError::Unavailable(_) => {
@@ -330,6 +333,8 @@ impl ResponseError for ApiError {
         }
     }
 
+    /// Actix gives no request here: the answer is French, the default, and `http::headers`
+    /// writes it again in the language the request asks for.
     fn error_response(&self) -> HttpResponse {
         self.respond(Locale::Fr, None)
     }

@@ -1,6 +1,6 @@
 //! What every response carries: security headers, a strict Content-Security-Policy on pages,
-//! and CORS for the public form routes only, for the site's own origins only. The staff API
-//! never sends CORS headers.
+//! CORS for the public form routes only, for the site's own origins only (the staff API never
+//! sends CORS headers), and error bodies in the language the request asks for.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,7 +9,9 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 
+use crate::domain::Locale;
 use crate::http::startup::AppState;
+use crate::http::ApiError;
 
 /// The origins allowed to post the forms from a browser, and the page policy built from them.
 #[derive(Debug, Clone)]
@@ -65,9 +67,9 @@ pub async fn apply(
         .as_ref()
         .filter(|_| form_route)
         .and_then(|p| p.allowed(req.headers()).cloned());
+    let locale = crate::http::request_locale(req.headers());
     let mut res = if header_bytes > MAX_HEADER_BYTES {
-        let refusal =
-            crate::http::ApiError::HeadersTooLarge.respond(crate::domain::Locale::En, None);
+        let refusal = ApiError::HeadersTooLarge.respond(locale, None);
         req.into_response(refusal).map_into_right_body()
     } else if form_route && req.method() == Method::OPTIONS {
         // A CORS preflight: answered here, with the grant only for our origins.
@@ -83,7 +85,13 @@ pub async fn apply(
         }
         req.into_response(preflight.finish()).map_into_right_body()
     } else {
-        next.call(req).await?.map_into_left_body()
+        // Handlers' and extractors' errors arrive here as responses; only a middleware's would
+        // be an `Err`, and none inside this one fails on its own.
+        let res = next.call(req).await?;
+        match in_language(&res, locale) {
+            Some(again) => res.into_response(again).map_into_right_body(),
+            None => res.map_into_left_body(),
+        }
     };
     let headers = res.headers_mut();
     if form_route {
@@ -110,6 +118,15 @@ pub async fn apply(
         }
     }
     Ok(res)
+}
+
+/// An error a handler or an extractor answered (in French: actix gives `error_response` no
+/// request), written again in the request's language; `None` for any other response.
+fn in_language<B>(res: &ServiceResponse<B>, locale: Locale) -> Option<HttpResponse> {
+    res.response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(|e| e.render(locale, None))
 }
 
 #[cfg(test)]

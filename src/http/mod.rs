@@ -1,6 +1,8 @@
 //! HTTP: turns requests into domain values, calls one service, maps the result to a response.
 
 pub mod client_ip;
+mod connections;
+mod deadline;
 pub mod error;
 pub mod headers;
 pub mod openapi;
@@ -13,6 +15,7 @@ pub mod startup;
 
 use actix_web::web;
 
+use crate::domain::Locale;
 pub use error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -43,14 +46,23 @@ pub fn bearer_token(req: &actix_web::HttpRequest) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The language the request asks for in `Accept-Language` (French or English), else French.
+pub fn request_locale(headers: &actix_web::http::header::HeaderMap) -> Locale {
+    headers
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language)
+        .unwrap_or(Locale::Fr)
+}
+
 /// A route whose other methods answer 405 with the `Allow` list.
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(move || async move {
-        ApiError::MethodNotAllowed(allow).respond(crate::domain::Locale::En, None)
+        Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allow))
     }))
 }
 
 /// What answers a path no route knows.
-pub async fn not_found() -> actix_web::HttpResponse {
-    ApiError::NotFound.respond(crate::domain::Locale::En, None)
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
 }

@@ -5,7 +5,6 @@ use secrecy::ExposeSecret;
 
 use super::ApiError;
 use crate::desk::health;
-use crate::domain::Locale;
 use crate::http::startup::AppState;
 use crate::instruments;
 
@@ -31,17 +30,15 @@ pub async fn live() -> HttpResponse {
             body = super::openapi::ErrorBody,
             headers(("Retry-After" = String, description = "Seconds to wait"))),
     ))]
-pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state
         .shutting_down
         .load(std::sync::atomic::Ordering::Relaxed)
     {
-        return ApiError::Unavailable("shutting down".into()).respond(Locale::En, None);
+        return Err(ApiError::Unavailable("shutting down".into()));
     }
-    match health::database_answers(&state).await {
-        Ok(()) => HttpResponse::Ok().json(Health { status: "ready" }),
-        Err(e) => ApiError::from(e).respond(Locale::En, None),
-    }
+    health::database_answers(&state).await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 
 /// Prometheus's scrape, behind `metrics.token`.
@@ -58,18 +55,18 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             body = super::openapi::ErrorBody,
             headers(("Retry-After" = String, description = "Seconds to wait"))),
     ))]
-pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let Some(token) = &state.settings.metrics.token else {
-        return ApiError::NotFound.respond(Locale::En, None);
+        return Err(ApiError::NotFound);
     };
     let sent = super::bearer_token(&req).unwrap_or_default();
     if !crate::desk::auth::same_secret(sent, token.expose_secret()) {
-        return ApiError::Unauthorized.respond(Locale::En, None);
+        return Err(ApiError::Unauthorized);
     }
-    let stats = match health::outbox(&state).await {
-        Ok(stats) => stats,
-        Err(e) => return ApiError::from(e).respond(Locale::En, None),
-    };
+    let stats = health::outbox(&state).await?;
     let m = &state.instruments;
     for status in health::MailStatus::ALL {
         let n = stats
@@ -99,7 +96,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         f64::from(pool.in_use),
     );
     m.gauge(instruments::POOL_MAX, &[], f64::from(pool.max));
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(m.render())
+        .body(m.render()))
 }

@@ -1,6 +1,7 @@
 //! A request id on every log line, and one line per request: method, route, status, latency.
 //! The route is the pattern (`/v1/submissions/{key}`), never the path, so no reference, token or
-//! address from a URL reaches the log.
+//! address from a URL reaches the log. Whatever the client chose is bounded before it is logged
+//! or counted: the method is a label from a fixed set, and its text is cut short and cleaned.
 
 use std::time::Instant;
 
@@ -11,6 +12,13 @@ use actix_web::middleware::Next;
 use tracing::Instrument;
 
 use crate::http::startup::AppState;
+use crate::instruments::method_label;
+
+/// The route label of a request no route matched: one word, whatever the path.
+const UNMATCHED: &str = "unmatched";
+
+/// At most this many characters of a method no label names go into the log.
+const ODD_METHOD_MAX_CHARS: usize = 16;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -33,10 +41,10 @@ pub async fn log_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id(&req);
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = method_label(req.method().as_str());
+    // Only when the label hides it: enough of the method to recognise a scanner, no more.
+    let odd_method = (method == "other").then(|| loggable(req.method().as_str()));
+    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let span = tracing::info_span!("request", request_id = %id);
     let instruments = req
         .app_data::<actix_web::web::Data<AppState>>()
@@ -51,13 +59,38 @@ pub async fn log_requests(
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
     if let Some(instruments) = instruments {
-        instruments.http_request(&method, &route, status, elapsed);
+        instruments.http_request(method, &route, status, elapsed);
     }
-    tracing::info!(%method, %route, status, latency_ms, "request");
+    match odd_method {
+        None => tracing::info!(method, %route, status, latency_ms, "request"),
+        Some(sent) => {
+            tracing::info!(method, method_sent = %sent, %route, status, latency_ms, "request")
+        }
+    }
     result.map(|mut res| {
         if let Ok(value) = HeaderValue::from_str(&id) {
             res.headers_mut().insert(REQUEST_ID, value);
         }
         res
     })
+}
+
+/// A client's text as the log may carry it: no control character, at most a few characters.
+fn loggable(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(ODD_METHOD_MAX_CHARS)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clients_text_is_cut_short_and_cleaned_for_the_log() {
+        assert_eq!(loggable("QWERTY"), "QWERTY");
+        assert_eq!(loggable(&"A".repeat(8_000)).len(), ODD_METHOD_MAX_CHARS);
+        assert_eq!(loggable("A\u{1b}[31mB\r\nC"), "A[31mBC");
+    }
 }

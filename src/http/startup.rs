@@ -36,6 +36,9 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// How long a client has to finish closing once the server has decided to close.
+const DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub struct Application {
     shutting_down: Arc<AtomicBool>,
     drain: std::time::Duration,
@@ -55,6 +58,8 @@ impl Application {
         let workers = settings.http.workers;
         let grace = settings.http.shutdown_grace_seconds;
         let state_drain_ms = settings.http.shutdown_drain_ms;
+        let header_timeout = std::time::Duration::from_millis(settings.http.header_timeout_ms);
+        let max_connections = settings.http.max_connections;
         let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
         let trusted_proxies = Networks::new(&settings.http.trusted_proxies);
         let desk = Context::open(settings, Arc::new(Instruments::new())).await?;
@@ -97,6 +102,9 @@ impl Application {
                 .app_data(state.clone())
                 .configure(crate::http::routes)
                 .default_service(web::to(crate::http::not_found))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::deadline::limit_body,
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::http::headers::apply))
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::request_log::log_requests,
@@ -105,6 +113,14 @@ impl Application {
         .shutdown_timeout(grace)
         // Signals are handled here, so readiness can turn 503 before the server stops.
         .disable_signals()
+        // Slow or idle clients must not hold connections: the first request head has a time
+        // limit (actix applies it to a connection's first request only; later ones have the
+        // keep-alive limit until their first byte), each body has one (`deadline`), and a
+        // closing client has a second to go.
+        .client_request_timeout(header_timeout)
+        .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+        .max_connections(max_connections)
+        .on_connect(crate::http::connections::counter(max_connections))
         .listen(listener)?;
         if workers > 0 {
             server = server.workers(workers);

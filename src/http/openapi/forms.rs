@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 use utoipa::openapi::schema::{
-    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
 };
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
@@ -13,6 +14,7 @@ use crate::domain::{
     ArticleUrl, FormKind, MessageBody, Phone, ReaderEmail, Topic, ARTICLE_TITLE_MAX, NAME_MAX,
     ORGANISATION_MAX, SUBJECT_MAX,
 };
+use crate::http::public::{CHECKED, UNCHECKED};
 
 /// White space as Rust's `str::trim` sees it: what the fields may carry around their value.
 const WS: &str = "\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
@@ -126,30 +128,58 @@ fn locale(body: Body) -> ObjectBuilder {
     .pattern(Some(format!("^[{WS}]*((fr|en)[{WS}]*)?$")))
 }
 
-/// The consent box, which must be ticked.
-fn consent(body: Body) -> ObjectBuilder {
+/// The consent box, which must be ticked: JSON `true`, or a ticked box's text.
+fn consent(body: Body) -> RefOr<Schema> {
     let description = "The reader agrees to the processing of the message; required";
+    let as_text = text(description).pattern(Some(box_pattern(CHECKED)));
     match body {
-        Body::Json => ObjectBuilder::new()
-            .schema_type(Type::Boolean)
-            .enum_values(Some([true])),
-        Body::Html => text(description).enum_values(Some(CHECKED.iter().copied())),
+        Body::Json => OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .enum_values(Some([true])),
+            )
+            .item(as_text)
+            .description(Some(description))
+            .into(),
+        Body::Html => as_text.into(),
     }
-    .description(Some(description))
 }
 
-/// An optional box.
+/// An optional box: ticked or not, as a boolean (or null) in JSON, or as text.
 fn checkbox(description: &str, body: Body) -> ObjectBuilder {
+    let values: Vec<&str> = CHECKED.iter().chain(UNCHECKED).copied().collect();
     match body {
-        Body::Json => or_null(ObjectBuilder::new(), Type::Boolean),
-        Body::Html => text(description).enum_values(Some(CHECKED.iter().chain(UNCHECKED).copied())),
+        Body::Json => ObjectBuilder::new().schema_type(
+            [Type::Boolean, Type::Null, Type::String]
+                .into_iter()
+                .collect::<SchemaType>(),
+        ),
+        Body::Html => ObjectBuilder::new().schema_type(Type::String),
     }
+    .pattern(Some(box_pattern(&values)))
     .description(Some(description))
 }
 
-/// What an HTML form's box sends when ticked, and when not.
-const CHECKED: &[&str] = &["on", "true", "1", "yes"];
-const UNCHECKED: &[&str] = &["off", "false", "0", "no", ""];
+/// The text a box may send: one of `values` in any case (ASCII, as the decoder compares), with
+/// white space around. (A pattern applies to strings only, so JSON booleans pass it.)
+fn box_pattern(values: &[&str]) -> String {
+    let any_case = |v: &str| -> String {
+        v.chars()
+            .map(|c| {
+                if c.is_ascii_alphabetic() {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let (empty, words): (Vec<&str>, Vec<&str>) = values.iter().partition(|v| v.is_empty());
+    let words: Vec<String> = words.into_iter().map(any_case).collect();
+    let optional = if empty.is_empty() { "" } else { "?" };
+    format!("^[{WS}]*({}){optional}[{WS}]*$", words.join("|"))
+}
 
 fn closed(b: ObjectBuilder) -> RefOr<Schema> {
     b.additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))

@@ -1,8 +1,6 @@
 //! From the bytes of a post to a checked submission: the encoding, the body read within its
 //! bounds, every field once, the extra fields the spam checks read set aside.
 
-use std::time::Duration;
-
 use actix_web::http::header;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::HttpRequest;
@@ -12,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::desk::screening::Clues;
 use crate::domain::TOKEN_FIELD;
-use crate::domain::{FieldErrors, FormKind, Locale, NewSubmission};
+use crate::domain::{FieldError, FieldErrors, FormKind, Locale, Msg, NewSubmission};
 use crate::http::ApiError;
 
 /// Largest body accepted on a public form.
@@ -75,6 +73,7 @@ pub fn parse_post(
         form_token: take(TOKEN_FIELD)?,
         captcha: take(extra.captcha)?,
     };
+    let boxes = read_checkboxes(form, &mut fields);
     let raw = Value::Object(fields);
     let malformed = |e: serde_json::Error| (ApiError::Malformed(e.to_string()), fallback);
     let checked = match form {
@@ -85,9 +84,63 @@ pub fn parse_post(
             NewSubmission::from_sales(serde_json::from_value(raw).map_err(malformed)?, fallback)
         }
     };
-    checked
-        .map(|s| (s, clues))
-        .map_err(|(locale, errors): (Locale, FieldErrors)| (ApiError::Validation(errors), locale))
+    // A box with a value of its own is reported as that, not as a box left unticked.
+    match checked {
+        Ok(s) if boxes.is_empty() => Ok((s, clues)),
+        Ok(s) => Err((ApiError::Validation(boxes), s.locale)),
+        Err((locale, mut errors)) => {
+            errors.extend(boxes);
+            Err((ApiError::Validation(errors), locale))
+        }
+    }
+}
+
+/// What an HTML form's box may send when ticked, and when not, in any case and with white space
+/// around; JSON may send these too, or `true`/`false` (and `null` for an optional box).
+pub const CHECKED: &[&str] = &["on", "true", "1", "yes", "oui"];
+pub const UNCHECKED: &[&str] = &["off", "false", "0", "no", "non", ""];
+
+/// The form's checkboxes.
+fn checkboxes(form: FormKind) -> &'static [&'static str] {
+    match form {
+        FormKind::Newsroom => &["consent"],
+        FormKind::Sales => &["consent", "marketing_opt_in"],
+    }
+}
+
+/// Turns each checkbox's value into a JSON boolean, and takes out any value a box cannot have,
+/// reporting it under the box's name (a 422 that names the field, not a malformed body).
+fn read_checkboxes(form: FormKind, fields: &mut Map<String, Value>) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for &name in checkboxes(form) {
+        let Some(value) = fields.get_mut(name) else {
+            continue;
+        };
+        let ticked = match &*value {
+            Value::Null => continue,
+            Value::Bool(b) => Some(*b),
+            Value::String(text) => {
+                let text = text.trim();
+                let is = |list: &[&str]| list.iter().any(|v| v.eq_ignore_ascii_case(text));
+                if is(CHECKED) {
+                    Some(true)
+                } else if is(UNCHECKED) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match ticked {
+            Some(b) => *value = Value::Bool(b),
+            None => {
+                fields.remove(name);
+                errors.insert(name, vec![FieldError::new(Msg::InvalidCheckbox)]);
+            }
+        }
+    }
+    errors
 }
 
 /// The body's top-level fields, each once: a repeated field is refused, whichever encoding.
@@ -169,13 +222,9 @@ pub fn encoding(req: &HttpRequest) -> Option<Encoding> {
     }
 }
 
-/// Reads at most `MAX_BODY` bytes, within `timeout`, so a slow or endless body cannot hold a
-/// worker.
-pub async fn read_body(
-    req: &HttpRequest,
-    mut body: web::Payload,
-    timeout: Duration,
-) -> Result<Bytes, ApiError> {
+/// Reads at most `MAX_BODY` bytes, so an endless body cannot hold a worker; a slow one is cut
+/// off by the body time limit every route has (`http::deadline`).
+pub async fn read_body(req: &HttpRequest, mut body: web::Payload) -> Result<Bytes, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -184,18 +233,16 @@ pub async fn read_body(
     if declared.is_some_and(|len| len > MAX_BODY) {
         return Err(ApiError::TooLarge);
     }
-    let read = async {
-        let mut buf = BytesMut::new();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| ApiError::Malformed(e.to_string()))?;
-            if buf.len() + chunk.len() > MAX_BODY {
-                return Err(ApiError::TooLarge);
-            }
-            buf.extend_from_slice(&chunk);
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            e if crate::http::deadline::is_timeout(&e) => ApiError::Timeout,
+            e => ApiError::Malformed(e.to_string()),
+        })?;
+        if buf.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::TooLarge);
         }
-        Ok(buf.freeze())
-    };
-    tokio::time::timeout(timeout, read)
-        .await
-        .map_err(|_| ApiError::Timeout)?
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
 }

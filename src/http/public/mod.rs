@@ -1,7 +1,5 @@
 //! The two reader forms: JSON from the site's script, or a plain HTML form post.
 
-use std::time::Duration;
-
 use actix_web::http::header;
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
@@ -22,7 +20,9 @@ mod decode;
 mod idempotency;
 
 use decode::{encoding, read_body};
-pub use decode::{parse_post, parse_submission, Encoding, ExtraFields, MAX_BODY};
+pub use decode::{
+    parse_post, parse_submission, Encoding, ExtraFields, CHECKED, MAX_BODY, UNCHECKED,
+};
 use idempotency::idempotency_key;
 
 /// The two form routes: the same handling, documented once.
@@ -92,14 +92,9 @@ async fn submit(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let fallback = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Locale::from_accept_language)
-        .unwrap_or(Locale::Fr);
+    let fallback = super::request_locale(req.headers());
     let encoding = encoding(&req);
-    let back = back_link(&req);
+    let back = back_link(&req, &state.settings.site.origins);
     let html_back = (encoding == Some(Encoding::Form)).then_some(back.as_str());
     let ip = client_ip(&req, &state.trusted_proxies);
     let limited = |secs| {
@@ -171,8 +166,7 @@ async fn extract(
     let encoding = encoding
         .ok_or(ApiError::UnsupportedMediaType)
         .map_err(fail)?;
-    let timeout = Duration::from_millis(state.settings.http.body_timeout_ms);
-    let bytes = read_body(req, body, timeout).await.map_err(fail)?;
+    let bytes = read_body(req, body).await.map_err(fail)?;
     let extra = ExtraFields {
         honeypot: state.screen.honeypot_field(),
         captcha: state.screen.captcha_field(),
@@ -187,14 +181,38 @@ async fn extract(
     parse_post(form, &bytes, encoding, fallback, extra).map(|(s, c)| (s, c, fingerprint))
 }
 
-/// Where the error page links back to: the page the form was on, when the browser says so.
-fn back_link(req: &HttpRequest) -> String {
+/// Where the error page links back to: the page the form was on, when the browser says so and
+/// that page is Courrier's own or one of `site.origins`; otherwise `/`. Any other address would
+/// make Courrier's page a link to wherever a hostile page that posted the form chose.
+fn back_link(req: &HttpRequest, origins: &[String]) -> String {
     req.headers()
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| url::Url::parse(r).ok())
         .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .filter(|u| {
+            let origin = u.origin().ascii_serialization();
+            origins.contains(&origin) || is_own(u, req)
+        })
         .map_or_else(|| "/".to_owned(), String::from)
+}
+
+/// Whether the address is on the host the request was sent to (its `Host`), whichever the
+/// scheme: a proxy in front may end TLS. A browser posting from another site cannot set `Host`.
+fn is_own(page: &url::Url, req: &HttpRequest) -> bool {
+    let Some(host) = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let page_host = match (page.host_str(), page.port()) {
+        (Some(h), Some(port)) => format!("{h}:{port}"),
+        (Some(h), None) => h.to_owned(),
+        (None, _) => return false,
+    };
+    page_host.eq_ignore_ascii_case(host)
 }
 
 fn thank_you(base: &str, reference: &str) -> String {
@@ -224,11 +242,12 @@ pub struct FormToken {
             headers(("Cache-Control" = String, description = "no-store"))),
         (status = 404, description = "No such form", body = ErrorBody),
     ))]
-pub async fn token(form: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
-    let Ok(form) = FormKind::parse(&form) else {
-        return ApiError::NotFound.respond(Locale::En, None);
-    };
-    HttpResponse::Ok()
+pub async fn token(
+    form: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let form = FormKind::parse(&form).map_err(|_| ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(FormToken {
             field: TOKEN_FIELD,
@@ -236,5 +255,5 @@ pub async fn token(form: web::Path<String>, state: web::Data<AppState>) -> HttpR
                 .screen
                 .issue(form, chrono::Utc::now().timestamp_millis()),
             honeypot_field: state.screen.honeypot_field().to_owned(),
-        })
+        }))
 }
