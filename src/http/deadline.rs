@@ -1,6 +1,6 @@
 //! The body time limit, on every route: a request body that has not all arrived within
-//! `http.body_timeout_ms` is answered 408, whichever handler or extractor reads it, and a body
-//! left unread never keeps its connection open.
+//! `http.body_timeout_ms` fails to read (the handler or extractor answers 408), and a body left
+//! unread never keeps its connection open.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -9,31 +9,25 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::HttpMessage;
 use futures_util::Stream;
 
 use crate::http::startup::AppState;
 use crate::http::ApiError;
 
-/// The body as the server receives it, shared between the stream a handler reads and the
-/// response, which holds it until its head is written (see `limit_body`).
+/// The body as the server receives it, shared by the stream a handler reads and the response.
 type Body = Rc<RefCell<Payload>>;
-
-/// Holds the request body while the response head is written: actix then closes a connection
-/// whose body is unfinished, where it would otherwise read and discard a chunked body for as
-/// long as the client keeps sending it.
-struct Unread(#[allow(dead_code)] Body);
 
 pub async fn limit_body(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, Holding>>, actix_web::Error> {
     let limit = req
         .app_data::<web::Data<AppState>>()
         .map(|state| Duration::from_millis(state.settings.http.body_timeout_ms));
@@ -54,16 +48,53 @@ pub async fn limit_body(
     });
     req.set_payload(Payload::from(timed));
     let res = next.call(req).await?;
-    // Whatever the handler made of the failed read (a 400, most often), the answer is 408; a
-    // handler that answered 408 itself (the forms' HTML page) keeps its answer.
-    let mut res = if late.get() && res.status() != StatusCode::REQUEST_TIMEOUT {
-        res.into_response(HttpResponse::from_error(ApiError::Timeout))
-            .map_into_right_body()
+    let res = if late.get() && res.status() != StatusCode::REQUEST_TIMEOUT {
+        cut_off(res)
     } else {
-        res.map_into_left_body()
+        res.map_into_boxed_body()
     };
-    res.response_mut().extensions_mut().insert(Unread(body));
-    Ok(res)
+    Ok(res
+        .map_body(|_, answer| Holding {
+            answer,
+            _unread: body,
+        })
+        .map_into_right_body())
+}
+
+/// A late body whose reader did not say so (every reader here does: this is the safety net):
+/// the answer becomes a 408 in the request's language, keeping the headers already set.
+fn cut_off<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
+    let locale = crate::http::request_locale(res.request().headers());
+    let mut timeout = ApiError::Timeout.render(locale, None);
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && !timeout.headers().contains_key(name) {
+            timeout.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    res.into_response(timeout)
+}
+
+/// The answer, holding the request body until it is all written: actix then closes a
+/// connection whose body is unfinished, where it would otherwise read and discard a chunked
+/// body for as long as the client keeps sending it.
+pub struct Holding {
+    answer: BoxBody,
+    _unread: Body,
+}
+
+impl MessageBody for Holding {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> BodySize {
+        self.answer.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.answer).poll_next(cx)
+    }
 }
 
 /// The body, cut off with an error once the time limit has passed.

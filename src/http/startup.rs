@@ -102,10 +102,10 @@ impl Application {
                 .app_data(state.clone())
                 .configure(crate::http::routes)
                 .default_service(web::to(crate::http::not_found))
+                .wrap(actix_web::middleware::from_fn(crate::http::headers::apply))
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::deadline::limit_body,
                 ))
-                .wrap(actix_web::middleware::from_fn(crate::http::headers::apply))
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::request_log::log_requests,
                 ))

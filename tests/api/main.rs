@@ -12,6 +12,7 @@ mod delivery;
 mod delivery_crash;
 mod desks;
 mod forms;
+mod hardening_web;
 mod hostile;
 mod metrics;
 mod resilience;

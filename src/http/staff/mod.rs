@@ -84,6 +84,11 @@ pub fn json_config() -> web::JsonConfig {
                 | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
                     ApiError::TooLarge
                 }
+                actix_web::error::JsonPayloadError::Payload(e)
+                    if crate::http::deadline::is_timeout(e) =>
+                {
+                    ApiError::Timeout
+                }
                 other => ApiError::Malformed(other.to_string()),
             };
             api.into()
