@@ -21,7 +21,8 @@ pub use forms::{
 pub struct ErrorBody {
     /// A stable code for programs, e.g. `validation_failed`, `not_found`.
     pub error: String,
-    /// The same in words, in the reader's language on the public forms.
+    /// The same in words, in the language `Accept-Language` asks for (French or English;
+    /// French by default), or on the forms in the body's `locale`.
     pub message: String,
     /// On 422: each failing field and every rule it breaks.
     #[schema(required = false)]
@@ -48,6 +49,9 @@ pub enum Failures {
     /// The body is not the declared format, or has unknown or mistyped fields.
     #[response(status = 400)]
     Malformed(ErrorBody),
+    /// The body did not all arrive within `http.body_timeout_ms`.
+    #[response(status = 408)]
+    Timeout(ErrorBody),
     /// The body is larger than 64 KiB.
     #[response(status = 413)]
     TooLarge(ErrorBody),
