@@ -21,8 +21,8 @@ pub use reference::Reference;
 pub use routing::{Route, Router, RuleSpec};
 pub use staff::{Desk, Password, PasswordError, Role};
 pub use submission::{
-    FieldErrors, NewSubmission, RawNewsroom, RawSales, ARTICLE_TITLE_MAX, NAME_MAX,
-    ORGANISATION_MAX, SUBJECT_MAX,
+    checkbox_value, FieldErrors, NewSubmission, RawNewsroom, RawSales, ARTICLE_TITLE_MAX, CHECKED,
+    NAME_MAX, ORGANISATION_MAX, SUBJECT_MAX, UNCHECKED,
 };
 
 /// A rule broken by one field: a stable code for programs, a message for people.

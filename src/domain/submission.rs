@@ -60,13 +60,27 @@ fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     match Option::<Raw>::deserialize(d)? {
         None => Ok(None),
         Some(Raw::Bool(b)) => Ok(Some(b)),
-        Some(Raw::Text(t)) => match t.as_str() {
-            "on" | "true" | "1" | "yes" => Ok(Some(true)),
-            "off" | "false" | "0" | "no" | "" => Ok(Some(false)),
-            _ => Err(serde::de::Error::custom(
-                "a checkbox is true/false, or \"on\", \"true\" or \"1\"",
-            )),
-        },
+        Some(Raw::Text(t)) => checkbox_value(&t).map(Some).ok_or_else(|| {
+            serde::de::Error::custom("a checkbox is true/false, on/off, yes/no, oui/non or 1/0")
+        }),
+    }
+}
+
+/// What an HTML form's box may send when ticked, and when not, in any case and with white space
+/// around; JSON may send these too, or `true`/`false` (and `null` for an optional box).
+pub const CHECKED: &[&str] = &["on", "true", "1", "yes", "oui"];
+pub const UNCHECKED: &[&str] = &["off", "false", "0", "no", "non", ""];
+
+/// A checkbox's text value, if it is one a box can have.
+pub fn checkbox_value(text: &str) -> Option<bool> {
+    let text = text.trim();
+    let is = |list: &[&str]| list.iter().any(|v| v.eq_ignore_ascii_case(text));
+    if is(CHECKED) {
+        Some(true)
+    } else if is(UNCHECKED) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -311,6 +325,11 @@ mod tests {
         let raw: RawSales = serde_json::from_str(r#"{"consent":true}"#).unwrap();
         assert_eq!(raw.consent, Some(true));
         assert!(serde_urlencoded::from_str::<RawSales>("consent=maybe").is_err());
+        let raw: RawSales = serde_urlencoded::from_str("consent=Oui&marketing_opt_in=NON").unwrap();
+        assert_eq!(
+            (raw.consent, raw.marketing_opt_in),
+            (Some(true), Some(false))
+        );
         assert!(serde_json::from_str::<RawSales>(r#"{"subject":"x"}"#).is_err());
     }
 }

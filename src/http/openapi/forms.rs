@@ -14,7 +14,7 @@ use crate::domain::{
     ArticleUrl, FormKind, MessageBody, Phone, ReaderEmail, Topic, ARTICLE_TITLE_MAX, NAME_MAX,
     ORGANISATION_MAX, SUBJECT_MAX,
 };
-use crate::http::public::{CHECKED, UNCHECKED};
+use crate::domain::{CHECKED, UNCHECKED};
 
 /// White space as Rust's `str::trim` sees it: what the fields may carry around their value.
 const WS: &str = "\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";

@@ -95,11 +95,6 @@ pub fn parse_post(
     }
 }
 
-/// What an HTML form's box may send when ticked, and when not, in any case and with white space
-/// around; JSON may send these too, or `true`/`false` (and `null` for an optional box).
-pub const CHECKED: &[&str] = &["on", "true", "1", "yes", "oui"];
-pub const UNCHECKED: &[&str] = &["off", "false", "0", "no", "non", ""];
-
 /// The form's checkboxes.
 fn checkboxes(form: FormKind) -> &'static [&'static str] {
     match form {
@@ -119,17 +114,7 @@ fn read_checkboxes(form: FormKind, fields: &mut Map<String, Value>) -> FieldErro
         let ticked = match &*value {
             Value::Null => continue,
             Value::Bool(b) => Some(*b),
-            Value::String(text) => {
-                let text = text.trim();
-                let is = |list: &[&str]| list.iter().any(|v| v.eq_ignore_ascii_case(text));
-                if is(CHECKED) {
-                    Some(true)
-                } else if is(UNCHECKED) {
-                    Some(false)
-                } else {
-                    None
-                }
-            }
+            Value::String(text) => crate::domain::checkbox_value(text),
             _ => None,
         };
         match ticked {

@@ -20,9 +20,7 @@ mod decode;
 mod idempotency;
 
 use decode::{encoding, read_body};
-pub use decode::{
-    parse_post, parse_submission, Encoding, ExtraFields, CHECKED, MAX_BODY, UNCHECKED,
-};
+pub use decode::{parse_post, parse_submission, Encoding, ExtraFields, MAX_BODY};
 use idempotency::idempotency_key;
 
 /// The two form routes: the same handling, documented once.
