@@ -8,7 +8,7 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::{Desk, FormKind, Locale, QueueName, Router, RuleSpec};
+use crate::domain::{Desk, Locale, Router, RuleSpec};
 
 const EMBEDDED: [(&str, &str); 4] = [
     ("base", include_str!("../../config/base.toml")),
@@ -18,6 +18,7 @@ const EMBEDDED: [(&str, &str); 4] = [
 ];
 
 mod abuse;
+mod check;
 pub mod networks;
 pub mod smtp;
 
@@ -283,202 +284,27 @@ impl Settings {
         Ok(settings)
     }
 
-    /// Checks what serde cannot: references between sections and value formats.
+    /// Checks what serde cannot, each section itself (`check.rs`), then what production needs:
+    /// every problem at once, named by key; `Ok` when none.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
-        if Backend::from_url(self.database.url.expose_secret()).is_none() {
-            problems.push(
-                "database.url: must start with sqlite:// or postgres:// (or postgresql://)".into(),
-            );
-        }
-        if self.database.pool_size == 0 {
-            problems.push("database.pool_size: must be at least 1".into());
-        }
-        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
-            problems.push(format!(
-                "mail.from: `{}` is not a valid mailbox",
-                self.mail.from
-            ));
-        }
-        match (&self.mail.transport, &self.mail.smtp_url) {
-            (MailTransportKind::Smtp, None) => {
-                problems.push("mail.smtp_url: required when mail.transport = \"smtp\"".into())
-            }
-            (MailTransportKind::Smtp, Some(url)) => {
-                if let Err(e) = smtp::SmtpTarget::parse(url.expose_secret()) {
-                    problems.push(format!("mail.smtp_url: {e}"));
-                }
-            }
-            _ => {}
-        }
-        // One send at worst: a connection timeout, a send timeout and 2 s to hang up. A sender
-        // renews its leases every third of one and starts a send only while the lease surely
-        // outlasts it, so two worst sends must fit in a lease, whatever the batch size.
-        let worst_send = self
-            .mail
-            .smtp_timeout_ms
-            .saturating_mul(2)
-            .saturating_add(2_000);
-        let shortest_lease = worst_send.saturating_mul(2);
-        if self.mail.lease_ms <= shortest_lease {
-            problems.push(format!(
-                "mail.lease_ms: must exceed 2 × (2 × mail.smtp_timeout_ms + 2000) \
-                 ({shortest_lease}), or a slow relay could let another worker send the same \
-                 e-mail again"
-            ));
-        }
-        for (key, value, min) in [
-            ("mail.poll_interval_ms", self.mail.poll_interval_ms, 10),
-            ("mail.smtp_timeout_ms", self.mail.smtp_timeout_ms, 100),
-            ("mail.retry_base_ms", self.mail.retry_base_ms, 1),
-            (
-                "auth.absolute_timeout_minutes",
-                u64::from(self.auth.absolute_timeout_minutes),
-                1,
-            ),
-            (
-                "auth.lockout_base_seconds",
-                u64::from(self.auth.lockout_base_seconds),
-                1,
-            ),
-            (
-                "auth.lockout_max_seconds",
-                u64::from(self.auth.lockout_max_seconds),
-                1,
-            ),
-        ] {
-            if value < min {
-                problems.push(format!("{key}: at least {min}"));
-            }
-        }
-        if self.auth.lockout_threshold < 1 {
-            problems.push("auth.lockout_threshold: at least 1".into());
-        }
-        if self.auth.idle_timeout_minutes < 5 {
-            problems.push(format!(
-                "auth.idle_timeout_minutes: at least 5 (is {}): a session in use is marked \
-                 so only every tenth of the timeout, and shorter timeouts sign out staff \
-                 between two clicks",
-                self.auth.idle_timeout_minutes
-            ));
-        }
-        if self.auth.account_failures_per_hour < 1 {
-            problems.push("auth.account_failures_per_hour: at least 1".into());
-        }
-        if self.environment == "production" {
-            problems.extend(self.production_problems());
-        }
-        if self.mail.concurrency == 0 || self.mail.batch_size == 0 || self.mail.max_attempts < 1 {
-            problems.push(
-                "mail.concurrency, mail.batch_size and mail.max_attempts: must be at least 1"
-                    .into(),
-            );
-        }
-        for (name, queue) in &self.queues {
-            if QueueName::parse(name).is_err() {
-                problems.push(format!(
-                    "queues.{name}: a queue name is 1 to 40 lowercase letters, digits, - or _"
-                ));
-            }
-            if queue.notify.is_empty() {
-                problems.push(format!("queues.{name}.notify: at least one address"));
-            }
-            if let Some(addr) = &queue.address {
-                if addr.parse::<lettre::message::Mailbox>().is_err() {
-                    problems.push(format!("queues.{name}.address: `{addr}` is not a mailbox"));
-                }
-            }
-            for addr in &queue.notify {
-                if addr.parse::<lettre::message::Mailbox>().is_err() {
-                    problems.push(format!("queues.{name}.notify: `{addr}` is not an address"));
-                }
-            }
-        }
-        if let Err(e) = self.router_with(&[]) {
-            problems.push(format!("routing: {e}"));
-        }
-        for (i, rule) in self.routing.rules.iter().enumerate() {
-            if let Err(e) = self.router_with(std::slice::from_ref(rule)) {
-                problems.push(format!("routing.rules[{i}]: {e}"));
-            }
-        }
-        if let Ok(router) = self.router() {
-            // Source protection: what readers send the newsroom stays on the editorial desk.
-            for form in FormKind::ALL.iter().copied() {
-                let desk = form.desk();
-                for queue in router.queues_for(form) {
-                    if self
-                        .queues
-                        .get(queue.as_str())
-                        .is_some_and(|q| q.desk != desk)
-                    {
-                        problems.push(format!(
-                            "queues.{queue}.desk: the {} form routes here, so it must be `{desk}`",
-                            form.as_str()
-                        ));
-                    }
-                }
-            }
-        }
-        if self.auth.max_concurrent_hashes == 0 || self.auth.login_per_ip_per_minute == 0 {
-            problems.push(
-                "auth.max_concurrent_hashes and auth.login_per_ip_per_minute: at least 1".into(),
-            );
-        }
-        if url::Url::parse(&self.site.thank_you_url).is_err()
-            && !self.site.thank_you_url.starts_with('/')
-        {
-            problems.push("site.thank_you_url: an absolute URL or a path starting with /".into());
-        }
-        if self.privacy.ip_hash_key.expose_secret().len() < 16 {
-            problems.push("privacy.ip_hash_key: at least 16 characters".into());
-        }
-        for origin in &self.site.origins {
-            let exact = url::Url::parse(origin)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .map(|u| u.origin().ascii_serialization());
-            if exact.as_deref() != Some(origin.as_str()) {
-                problems.push(format!(
-                    "site.origins: `{origin}` is not an origin such as https://journal.example \
-                     (scheme and host, no path, no trailing slash)"
-                ));
-            }
-        }
+        self.database.check(&mut problems);
+        self.mail.check(&mut problems);
+        self.auth.check(&mut problems);
+        self.check_queues_and_routing(&mut problems);
+        self.site.check(&mut problems);
+        self.privacy.check(&mut problems);
         self.http.check(&mut problems);
         abuse::check(self, &mut problems);
-        if !["text", "json"].contains(&self.log.format.as_str()) {
-            problems.push("log.format: `text` or `json`".into());
-        }
-        if self
-            .metrics
-            .token
-            .as_ref()
-            .is_some_and(|t| t.expose_secret().chars().count() < 16)
-        {
-            problems.push("metrics.token: at least 16 characters".into());
+        self.log.check(&mut problems);
+        self.metrics.check(&mut problems);
+        if self.environment == "production" {
+            problems.extend(self.production_problems());
         }
         if problems.is_empty() {
             Ok(())
         } else {
             Err(ConfigError::Invalid(problems))
-        }
-    }
-}
-
-impl HttpSettings {
-    /// The limits that keep slow or many clients from holding the server.
-    fn check(&self, problems: &mut Vec<String>) {
-        for (key, value) in [
-            ("http.body_timeout_ms", self.body_timeout_ms),
-            ("http.header_timeout_ms", self.header_timeout_ms),
-        ] {
-            if value < 100 {
-                problems.push(format!("{key}: at least 100"));
-            }
-        }
-        if self.max_connections == 0 {
-            problems.push("http.max_connections: at least 1".into());
         }
     }
 }
