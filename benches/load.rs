@@ -129,7 +129,9 @@ fn submission_body(n: u64) -> String {
     }
     serde_json::json!({
         "name": format!("Lectrice {n}"),
-        "email": format!("lectrice.{n}@example.org"),
+        // Readers of many domains, as on a real site: the acknowledgement caps count per
+        // mailbox and per domain.
+        "email": format!("lectrice.{n}@d{}.example.org", n % 4096),
         "topic": topic,
         "subject": format!("Information sur le dossier {n}"),
         "message": message,

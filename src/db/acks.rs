@@ -50,20 +50,25 @@ pub fn cap_reached(
     log: &AckRow,
     caps: &AckCaps,
 ) -> Result<Option<&'static str>, DbError> {
-    let by_mailbox: i64 = ack_log::table
+    // Each count stops at its cap: a busy domain costs at most that many index entries.
+    let by_mailbox = ack_log::table
         .filter(ack_log::mailbox.eq(&log.mailbox))
         .filter(ack_log::created_at.gt(caps.mailbox_since))
-        .count()
-        .get_result(conn)?;
-    if by_mailbox >= caps.per_mailbox {
+        .select(ack_log::created_at)
+        .limit(caps.per_mailbox)
+        .load::<NaiveDateTime>(conn)?
+        .len();
+    if i64::try_from(by_mailbox).unwrap_or(i64::MAX) >= caps.per_mailbox {
         return Ok(Some(MAILBOX_CAP));
     }
-    let by_domain: i64 = ack_log::table
+    let by_domain = ack_log::table
         .filter(ack_log::domain.eq(&log.domain))
         .filter(ack_log::created_at.gt(caps.domain_since))
-        .count()
-        .get_result(conn)?;
-    Ok((by_domain >= caps.per_domain).then_some(DOMAIN_CAP))
+        .select(ack_log::created_at)
+        .limit(caps.per_domain)
+        .load::<NaiveDateTime>(conn)?
+        .len();
+    Ok((i64::try_from(by_domain).unwrap_or(i64::MAX) >= caps.per_domain).then_some(DOMAIN_CAP))
 }
 
 /// Forgets acknowledgements logged before `before` (no cap looks back that far).

@@ -258,7 +258,8 @@ fn pg_insert_with_outbox(
     }
     if ack.is_some() {
         // The acknowledgement is written, with its log row, only under both caps; otherwise the
-        // event saying which cap it met. (Concurrent statements do not see each other's rows:
+        // event saying which cap it met. Each count stops at its cap, so a busy domain costs
+        // at most that many index entries. (Concurrent statements do not see each other's rows:
         // posts for one mailbox at the very same moment can pass a cap by their number.)
         let p: Vec<String> = tuple(7)
             .trim_matches(['(', ')'])
@@ -276,8 +277,10 @@ fn pg_insert_with_outbox(
             .collect();
         sql.push_str(&format!(
             ", c AS (SELECT \
-            (SELECT count(*) FROM ack_log WHERE mailbox = {mailbox} AND created_at > {mailbox_since}) AS by_mailbox, \
-            (SELECT count(*) FROM ack_log WHERE domain = {domain} AND created_at > {domain_since}) AS by_domain), \
+            (SELECT count(*) FROM (SELECT 1 FROM ack_log WHERE mailbox = {mailbox} \
+            AND created_at > {mailbox_since} LIMIT {per_mailbox}) m) AS by_mailbox, \
+            (SELECT count(*) FROM (SELECT 1 FROM ack_log WHERE domain = {domain} \
+            AND created_at > {domain_since} LIMIT {per_domain}) d) AS by_domain), \
             a AS (INSERT INTO ack_log (mailbox, domain, created_at) SELECT {mailbox}, {domain}, {at} FROM c WHERE {send}), \
             oa AS (INSERT INTO outbox ({OUTBOX_COLUMNS}) SELECT {} FROM c WHERE {send}), \
             sk AS (INSERT INTO events ({EVENT_COLUMNS}) SELECT {}, {}, {}, {}, \
