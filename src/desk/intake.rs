@@ -353,6 +353,10 @@ fn acknowledgement(
         &state.settings.site.name,
     )?;
     let limits = &state.settings.limits;
+    // The domain counted is the mailbox's own, so one provider under two names (googlemail.com
+    // and gmail.com) meets one cap, not two.
+    let mailbox = submission.email.mailbox();
+    let domain = mailbox.rsplit_once('@').map_or("", |(_, domain)| domain);
     Ok(Ack {
         mail: outbox_row(
             &state.settings,
@@ -365,8 +369,8 @@ fn acknowledgement(
             now,
         ),
         log: AckRow {
-            mailbox: keyed_hash(state, &submission.email.mailbox()),
-            domain: keyed_hash(state, submission.email.domain()),
+            mailbox: keyed_hash(state, &mailbox),
+            domain: keyed_hash(state, domain),
             created_at: now,
         },
         caps: AckCaps {
