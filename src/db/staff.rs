@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::{events, login_throttle, staff_known_clients, staff_sessions, staff_users};
 use super::submissions::NewEvent;
 use super::{write_tx, DbConnection, DbError};
+use crate::domain::Role;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = staff_users)]
@@ -13,7 +14,7 @@ pub struct UserRow {
     pub id: String,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub password_hash: String,
     pub created_at: NaiveDateTime,
@@ -48,7 +49,7 @@ pub struct SessionRow {
 #[diesel(table_name = staff_users)]
 pub struct UserChanges {
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
     pub updated_at: Option<NaiveDateTime>,

@@ -97,7 +97,7 @@ pub async fn create(
         id: uuid::Uuid::now_v7().to_string(),
         email,
         display_name: name.into_inner(),
-        role: new.role.as_str().to_owned(),
+        role: new.role,
         active: true,
         password_hash: hash,
         created_at: now,
@@ -159,7 +159,7 @@ pub async fn change(
         None => None,
     };
     let revoke = hash.is_some()
-        || change.role.is_some_and(|r| r.as_str() != before.role)
+        || change.role.is_some_and(|r| r != before.role)
         || change.active == Some(false);
     // Before → after for each field that changes; a password is only said to have changed.
     let mut detail = serde_json::Map::new();
@@ -167,10 +167,10 @@ pub async fn change(
     if let Some(n) = name.as_ref().filter(|n| **n != before.display_name) {
         detail.insert("name".into(), json!({"from": before.display_name, "to": n}));
     }
-    if let Some(r) = change.role.filter(|r| r.as_str() != before.role) {
+    if let Some(r) = change.role.filter(|r| *r != before.role) {
         detail.insert(
             "role".into(),
-            json!({"from": before.role, "to": r.as_str()}),
+            json!({"from": before.role.as_str(), "to": r.as_str()}),
         );
     }
     if let Some(a) = change.active.filter(|a| *a != before.active) {
@@ -183,7 +183,7 @@ pub async fn change(
     let new_password = hash.is_some();
     let changes = UserChanges {
         display_name: name,
-        role: change.role.map(|r| r.as_str().to_owned()),
+        role: change.role,
         active: change.active,
         password_hash: hash,
         updated_at: Some(db::now()),

@@ -189,7 +189,7 @@ impl Auth {
         })
         .await?;
         let (session, user) = found.ok_or(AuthError::Unauthenticated)?;
-        let role = Role::parse(&user.role).map_err(|_| AuthError::Unauthenticated)?;
+        let role = user.role;
         Ok(StaffUser {
             id: user.id,
             email: user.email,

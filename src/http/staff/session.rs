@@ -41,8 +41,7 @@ pub async fn login(
         .login(&state.pool, &body.email, &body.password, ip)
         .await?;
     let user = &issued.user;
-    let role = crate::domain::Role::parse(&user.role)
-        .map_err(|e| ApiError::Internal(format!("stored role: {e}")))?;
+    let role = user.role;
     Ok(HttpResponse::Ok().json(Session {
         token: issued.token,
         token_type: "Bearer",

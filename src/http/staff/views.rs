@@ -48,7 +48,7 @@ impl From<&UserRow> for User {
             id: u.id.clone(),
             email: u.email.clone(),
             name: u.display_name.clone(),
-            role: u.role.clone(),
+            role: u.role.as_str().to_owned(),
             active: u.active,
             created_at: u.created_at.into(),
             updated_at: u.updated_at.into(),
