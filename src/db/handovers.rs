@@ -4,8 +4,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::events::NewEvent;
 use super::schema::{events, handovers, outbox, submissions};
-use super::submissions::{NewEvent, NewOutboxRow, SubmissionRow};
+use super::submissions::{NewOutboxRow, SubmissionRow};
 use super::{DbConnection, DbError};
 use crate::domain::{Desk, QueueName};
 

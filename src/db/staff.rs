@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::events::NewEvent;
 use super::schema::{events, login_throttle, staff_known_clients, staff_sessions, staff_users};
-use super::submissions::NewEvent;
 use super::{write_tx, DbConnection, DbError};
 use crate::domain::Role;
 

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::acks::{Ack, DOMAIN_CAP, MAILBOX_CAP};
-pub use super::events::NewEvent;
+use super::events::NewEvent;
 use super::idempotency::IdempotencyRow;
 use super::schema::{ack_log, events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};

@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use crate::config::AuthSettings;
+use crate::db::events::NewEvent;
 pub use crate::db::staff::UserRow;
 use crate::db::staff::{self as store, UserChanges};
-use crate::db::submissions::NewEvent;
 use crate::db::{self, DbError, Pool};
 use crate::desk::auth::{Hasher, Lockout};
 use crate::domain::{

@@ -10,8 +10,8 @@ use super::auth::StaffUser;
 use super::triage::{SubmissionRow, TriageError};
 use super::{Context, DbError};
 use crate::config::Settings;
+use crate::db::events::NewEvent;
 use crate::db::handovers::{self as store, HandoverRow};
-use crate::db::submissions::NewEvent;
 use crate::db::{self, Pool};
 use crate::domain::{Desk, FormKind, QueueName, Reference, Status, Topic};
 

@@ -11,7 +11,8 @@ use lettre::message::Mailbox;
 
 use crate::config::{QueueSettings, Settings};
 use crate::db::acks::{Ack, AckCaps, AckRow};
-use crate::db::submissions::{insert_with_outbox, NewEvent, NewOutboxRow, Stored, SubmissionRow};
+use crate::db::events::NewEvent;
+use crate::db::submissions::{insert_with_outbox, NewOutboxRow, Stored, SubmissionRow};
 use crate::db::{self, DbError};
 use crate::desk::idempotency::{self, Keyed, Next};
 use crate::desk::screening::Clues;
