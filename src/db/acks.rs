@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::NewEvent;
+use super::outbox::NewOutboxRow;
 use super::schema::ack_log;
-use super::submissions::NewOutboxRow;
 use super::{DbConnection, DbError};
 
 /// A logged acknowledgement.

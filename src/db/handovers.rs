@@ -5,8 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::NewEvent;
+use super::outbox::NewOutboxRow;
 use super::schema::{events, handovers, outbox, submissions};
-use super::submissions::{NewOutboxRow, SubmissionRow};
+use super::submissions::SubmissionRow;
 use super::{DbConnection, DbError};
 use crate::domain::{Desk, QueueName};
 

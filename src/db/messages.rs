@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::NewEvent;
+use super::outbox::NewOutboxRow;
 use super::schema::{events, messages, outbox, submissions};
-use super::submissions::NewOutboxRow;
 use super::{write_tx, DbConnection, DbError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -84,6 +84,27 @@ const RETRY_SQLITE: &str = "UPDATE outbox SET next_attempt_at = strftime('%Y-%m-
      'now', (?4 / 1000.0) || ' seconds'), last_error = ?3, lease_owner = NULL, \
      lease_until = NULL WHERE id = ?1 AND lease_owner = ?2";
 
+/// An e-mail waiting in the outbox.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutboxRow {
+    pub id: String,
+    pub submission_id: String,
+    pub purpose: MailPurpose,
+    pub from_addr: String,
+    pub recipients: String,
+    pub reply_to: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub status: MailStatus,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxJob {

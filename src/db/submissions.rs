@@ -6,11 +6,10 @@ use diesel::prelude::*;
 use super::acks::{Ack, DOMAIN_CAP, MAILBOX_CAP};
 use super::events::NewEvent;
 use super::idempotency::IdempotencyRow;
+use super::outbox::NewOutboxRow;
 use super::schema::{ack_log, events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::{
-    Desk, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic,
-};
+use crate::domain::{Desk, FormKind, Locale, Priority, QueueName, Status, Topic};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
 /// through the multi-backend connection, and SQLite's own opens a transaction of its own, so
@@ -69,27 +68,6 @@ pub struct SubmissionRow {
     /// Follows from the form, computed by the database (never written).
     #[diesel(skip_insertion)]
     pub desk: Desk,
-}
-
-/// An e-mail waiting in the outbox.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
-pub struct NewOutboxRow {
-    pub id: String,
-    pub submission_id: String,
-    pub purpose: MailPurpose,
-    pub from_addr: String,
-    pub recipients: String,
-    pub reply_to: Option<String>,
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
-    pub message_id: String,
-    pub in_reply_to: Option<String>,
-    pub status: MailStatus,
-    pub attempts: i32,
-    pub next_attempt_at: NaiveDateTime,
-    pub created_at: NaiveDateTime,
 }
 
 /// What became of a submission written with its e-mails.
@@ -427,6 +405,7 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[SubmissionRow]) -> Result<us
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{MailPurpose, MailStatus};
     use diesel::pg::Pg;
 
     /// The column list of diesel's own INSERT for a row, as "a, b, c".

@@ -7,8 +7,9 @@ use diesel::sql_types::{Nullable, Text};
 use super::events::{EventRow, NewEvent};
 use super::messages::MessageRow;
 use super::notes::NoteRow;
+use super::outbox::NewOutboxRow;
 use super::schema::{events, messages, notes, outbox, staff_users, submissions};
-use super::submissions::{NewOutboxRow, SubmissionRow};
+use super::submissions::SubmissionRow;
 use super::{DbConnection, DbError};
 use crate::domain::{
     Desk, FormKind, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,

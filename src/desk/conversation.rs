@@ -6,7 +6,7 @@ use serde_json::json;
 use super::auth::StaffUser;
 use super::triage::{event, get, single, SubmissionRow, TriageError};
 use super::Context;
-use crate::db::submissions::NewOutboxRow;
+use crate::db::outbox::NewOutboxRow;
 use crate::db::{self, messages, notes};
 use crate::domain::{MailPurpose, MailStatus, OneLine};
 use crate::mail;
