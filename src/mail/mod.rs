@@ -26,16 +26,23 @@ pub fn new_message_id(from: &Mailbox) -> String {
     )
 }
 
+/// Why a stored job cannot become a message: retrying cannot help.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("from address: {0}")]
+    From(lettre::address::AddressError),
+    #[error("recipients: {0}")]
+    Recipients(lettre::address::AddressError),
+    #[error("reply-to: {0}")]
+    ReplyTo(lettre::address::AddressError),
+    #[error("message: {0}")]
+    Message(#[from] lettre::error::Error),
+}
+
 /// Turns a stored job into the envelope and the bytes to hand to the transport.
-pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), String> {
-    let from: Mailbox = job
-        .from_addr
-        .parse()
-        .map_err(|e| format!("from address: {e}"))?;
-    let to: Mailboxes = job
-        .recipients
-        .parse()
-        .map_err(|e| format!("recipients: {e}"))?;
+pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), BuildError> {
+    let from: Mailbox = job.from_addr.parse().map_err(BuildError::From)?;
+    let to: Mailboxes = job.recipients.parse().map_err(BuildError::Recipients)?;
     let mut builder = Message::builder()
         .from(from)
         .raw_header(subject_header(&job.subject))
@@ -45,7 +52,7 @@ pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), String> {
         builder = builder.to(mailbox);
     }
     if let Some(reply_to) = &job.reply_to {
-        let reply_to: Mailbox = reply_to.parse().map_err(|e| format!("reply-to: {e}"))?;
+        let reply_to: Mailbox = reply_to.parse().map_err(BuildError::ReplyTo)?;
         builder = builder.reply_to(reply_to);
     }
     if let Some(parent) = &job.in_reply_to {
@@ -59,13 +66,11 @@ pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), String> {
             .header(ContentTransferEncoding::QuotedPrintable)
             .body(body.to_owned())
     };
-    let message = builder
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(part(ContentType::TEXT_PLAIN, &job.body_text))
-                .singlepart(part(ContentType::TEXT_HTML, &job.body_html)),
-        )
-        .map_err(|e| format!("message: {e}"))?;
+    let message = builder.multipart(
+        MultiPart::alternative()
+            .singlepart(part(ContentType::TEXT_PLAIN, &job.body_text))
+            .singlepart(part(ContentType::TEXT_HTML, &job.body_html)),
+    )?;
     Ok((message.envelope().clone(), message.formatted()))
 }
 

@@ -233,7 +233,7 @@ async fn attempt(shared: &Shared, channel: &mut Channel, job: outbox::OutboxJob)
     shared.instruments.send_attempt(job.purpose.as_str());
     let result = match build_message(&job) {
         Ok((envelope, raw)) => channel.send(&envelope, &raw).await,
-        Err(reason) => Err(super::SendFailure::new(true, &reason)),
+        Err(unbuildable) => Err(super::SendFailure::new(true, &unbuildable.to_string())),
     };
     let failure = match result {
         Ok(()) => return Outcome::Sent(job.id),
