@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::query_builder::QueryFragment;
 
 use super::acks::{Ack, DOMAIN_CAP, MAILBOX_CAP};
 use super::events::NewEvent;
@@ -272,8 +273,7 @@ fn pg_insert_with_outbox(
         tuple(arity(EVENT_COLUMNS))
     ));
 
-    let mut q = diesel::sql_query(sql)
-        .into_boxed::<diesel::pg::Pg>()
+    let mut q = Statement::new(sql)
         .bind::<Text, _>(&s.id)
         .bind::<Text, _>(&s.reference)
         .bind::<Text, _>(&s.form)
@@ -337,20 +337,79 @@ fn pg_insert_with_outbox(
             .bind::<Text, _>(DOMAIN_CAP)
             .bind::<Timestamp, _>(k.created_at);
     }
-    q.bind::<Text, _>(&e.id)
+    let q = q
+        .bind::<Text, _>(&e.id)
         .bind::<Nullable<Text>, _>(&e.submission_id)
         .bind::<Text, _>(&e.actor)
         .bind::<Text, _>(&e.kind)
         .bind::<Text, _>(&e.detail)
-        .bind::<Timestamp, _>(e.created_at)
-        .execute(pg)
+        .bind::<Timestamp, _>(e.created_at);
+    diesel::connection::Connection::execute_returning_count(pg, &q)
+}
+
+/// A statement as SQL text with numbered placeholders (`$1`, `$2`, … possibly repeated) and its
+/// values in that numbering. Unlike `sql_query`, whose statements diesel never prepares twice, it
+/// is safe to cache: each connection prepares the single-statement insert once (diesel's cache,
+/// keyed by its text) instead of parsing and planning it at every submission.
+struct Statement<'a> {
+    sql: String,
+    binds: Vec<Box<dyn QueryFragment<diesel::pg::Pg> + Send + 'a>>,
+}
+
+impl<'a> Statement<'a> {
+    fn new(sql: String) -> Statement<'a> {
+        Statement {
+            sql,
+            binds: Vec::new(),
+        }
+    }
+
+    /// The next placeholder's value.
+    fn bind<ST, V>(mut self, value: V) -> Statement<'a>
+    where
+        ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+        V: diesel::expression::AsExpression<ST>,
+        V::Expression: QueryFragment<diesel::pg::Pg> + Send + 'a,
+    {
+        self.binds.push(Box::new(value.as_expression()));
+        self
+    }
+}
+
+impl QueryFragment<diesel::pg::Pg> for Statement<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        // Each `$n` of the text becomes the n-th value; a value named twice is bound twice.
+        let mut rest = self.sql.as_str();
+        while let Some(at) = rest.find('$') {
+            out.push_sql(&rest[..at]);
+            let digits = rest[at + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(rest.len() - at - 1, |end| end);
+            let n: usize = rest[at + 1..at + 1 + digits]
+                .parse()
+                .map_err(|_| diesel::result::Error::QueryBuilderError("bad placeholder".into()))?;
+            let bind = n
+                .checked_sub(1)
+                .and_then(|i| self.binds.get(i))
+                .ok_or_else(|| diesel::result::Error::QueryBuilderError("no such value".into()))?;
+            bind.walk_ast(out.reborrow())?;
+            rest = &rest[at + 1 + digits..];
+        }
+        out.push_sql(rest);
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for Statement<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 /// Binds an outbox row's values, in `OUTBOX_COLUMNS` order.
-fn bind_mail<'a>(
-    q: diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
-    m: &'a NewOutboxRow,
-) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+fn bind_mail<'a>(q: Statement<'a>, m: &'a NewOutboxRow) -> Statement<'a> {
     use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
     q.bind::<Text, _>(&m.id)
         .bind::<Text, _>(&m.submission_id)
