@@ -13,7 +13,7 @@ use lettre::message::Mailbox;
 
 use crate::config::Settings;
 use crate::desk::{Context, DbError};
-use crate::domain::{Desk, FormKind, MailPurpose, Msg, Priority, QueueName, Role, Status, Topic};
+use crate::domain::{Desk, MailPurpose, Msg, Priority, QueueName, Role, Status};
 
 /// Why a staff action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -76,47 +76,15 @@ pub(super) fn event(
     }
 }
 
-/// What the list asks for, besides what the caller may see.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub queue: Option<QueueName>,
-    pub status: Option<Status>,
-    pub topic: Option<Topic>,
-    pub form: Option<FormKind>,
-    pub assignee: Option<AssigneeFilter>,
-    pub overdue: Option<bool>,
-    pub from: Option<NaiveDateTime>,
-    pub to: Option<NaiveDateTime>,
-    pub q: Option<String>,
-    pub sort: Sort,
-    /// Keyset: rows strictly after this (time, id) in the sort order.
-    pub after: Option<(NaiveDateTime, String)>,
-    pub limit: i64,
-    pub now: NaiveDateTime,
-}
-
 /// One page of the submissions on the caller's desks.
+/// The caller's desks are set here, whatever `filter.desks` says: visibility is never the
+/// asker's to choose.
 pub async fn list(
     state: &Context,
     who: &StaffUser,
-    query: Filter,
+    mut filter: ListFilter,
 ) -> Result<Vec<SubmissionSummary>, TriageError> {
-    let filter = ListFilter {
-        desks: visible_desks(who.role),
-        queue: query.queue,
-        status: query.status,
-        topic: query.topic,
-        form: query.form,
-        assignee: query.assignee,
-        overdue: query.overdue,
-        from: query.from,
-        to: query.to,
-        q: query.q,
-        sort: query.sort,
-        after: query.after,
-        limit: query.limit,
-        now: query.now,
-    };
+    filter.desks = visible_desks(who.role);
     Ok(db::run(&state.pool, move |conn| store::list(conn, &filter)).await?)
 }
 

@@ -103,22 +103,10 @@ impl Worker {
         let mut tried = 0;
         loop {
             let claimed_at = tokio::time::Instant::now();
-            let claimed = {
-                let owner = owner.clone();
-                let (batch, lease) = (shared.batch_size, shared.lease);
-                db::run(&shared.pool, move |conn| {
-                    outbox::claim(conn, &owner, lease, batch)
-                })
-                .await
-            };
-            let jobs = match claimed {
-                Ok(jobs) if !jobs.is_empty() => jobs,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox claim failed");
-                    break;
-                }
-            };
+            let jobs = claim(&shared, &owner).await;
+            if jobs.is_empty() {
+                break;
+            }
             tried += jobs.len();
             send_batch(&shared, &owner, &mut channel, jobs, claimed_at, &stopped).await;
         }
@@ -161,21 +149,7 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
         tokio::pin!(woken);
         woken.as_mut().enable();
         let claimed_at = tokio::time::Instant::now();
-        let claimed = {
-            let owner = owner.clone();
-            let (batch, lease) = (shared.batch_size, shared.lease);
-            db::run(&shared.pool, move |conn| {
-                outbox::claim(conn, &owner, lease, batch)
-            })
-            .await
-        };
-        let jobs = match claimed {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox claim failed");
-                Vec::new()
-            }
-        };
+        let jobs = claim(&shared, &owner).await;
         if jobs.is_empty() {
             // Relays drop idle sessions; hang up first rather than fail the next send.
             channel.close().await;
@@ -189,6 +163,24 @@ async fn sender(shared: Arc<Shared>, n: usize, mut stopped: watch::Receiver<bool
         send_batch(&shared, &owner, &mut channel, jobs, claimed_at, &stopped).await;
     }
     channel.close().await;
+}
+
+/// Leases a batch of due jobs to `owner`; none when the claim fails (logged; the next round
+/// tries again).
+async fn claim(shared: &Shared, owner: &str) -> Vec<outbox::OutboxJob> {
+    let owner = owner.to_owned();
+    let (batch, lease) = (shared.batch_size, shared.lease);
+    match db::run(&shared.pool, move |conn| {
+        outbox::claim(conn, &owner, lease, batch)
+    })
+    .await
+    {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            tracing::warn!(error = %e, "outbox claim failed");
+            Vec::new()
+        }
+    }
 }
 
 /// Sends one claimed batch, each outcome handed to the ledger as soon as it is known.

@@ -11,7 +11,7 @@ use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Subm
 use crate::desk::auth::StaffUser;
 use crate::desk::conversation;
 use crate::desk::triage::{self, Expected, Patch};
-use crate::desk::triage::{AssigneeFilter, Filter, Sort, SubmissionSummary};
+use crate::desk::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
 use crate::http::startup::AppState;
@@ -159,7 +159,9 @@ pub async fn list(
         Some(_) => return Err(ApiError::Malformed("sort: newest or deadline".into())),
     };
     let now = crate::desk::now();
-    let filter = Filter {
+    let filter = ListFilter {
+        // Set by the use case from the caller's role.
+        desks: Vec::new(),
         queue,
         status: q.status,
         topic: q.topic,
