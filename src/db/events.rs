@@ -17,6 +17,26 @@ pub struct NewEvent {
     pub created_at: NaiveDateTime,
 }
 
+impl NewEvent {
+    /// An event of `kind` by `actor`, about a submission or (with `None`) an account.
+    pub fn new(
+        submission_id: Option<&str>,
+        actor: &str,
+        kind: &str,
+        detail: &serde_json::Value,
+        at: NaiveDateTime,
+    ) -> NewEvent {
+        NewEvent {
+            id: uuid::Uuid::now_v7().to_string(),
+            submission_id: submission_id.map(str::to_owned),
+            actor: actor.to_owned(),
+            kind: kind.to_owned(),
+            detail: detail.to_string(),
+            created_at: at,
+        }
+    }
+}
+
 /// A recorded event, as staff read it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events)]

@@ -50,14 +50,7 @@ fn password_error(e: PasswordError) -> FieldError {
 }
 
 fn audit(actor: &str, kind: &str, detail: serde_json::Value) -> NewEvent {
-    NewEvent {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: None,
-        actor: actor.to_owned(),
-        kind: kind.to_owned(),
-        detail: detail.to_string(),
-        created_at: db::now(),
-    }
+    NewEvent::new(None, actor, kind, &detail, db::now())
 }
 
 /// Every account, active or not.

@@ -34,14 +34,7 @@ impl From<DbError> for HandoverError {
 }
 
 fn audit(submission_id: &str, actor: &str, kind: &str, detail: serde_json::Value) -> NewEvent {
-    NewEvent {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: Some(submission_id.to_owned()),
-        actor: actor.to_owned(),
-        kind: kind.to_owned(),
-        detail: detail.to_string(),
-        created_at: db::now(),
-    }
+    NewEvent::new(Some(submission_id), actor, kind, &detail, db::now())
 }
 
 /// Hands an editorial submission over to the commercial desk: a new commercial submission,

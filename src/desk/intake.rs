@@ -181,25 +181,22 @@ pub async fn submit(
                 Some(acknowledgement(state, &submission, &reference, &id, now)?),
             )
         };
-        let event = NewEvent {
-            id: uuid::Uuid::now_v7().to_string(),
-            submission_id: Some(id),
-            actor: "reader".into(),
-            kind: if quarantined {
+        let event = NewEvent::new(
+            Some(&id),
+            "reader",
+            if quarantined {
                 "submission_quarantined"
             } else {
                 "submission_received"
-            }
-            .into(),
-            detail: serde_json::json!({
+            },
+            &serde_json::json!({
                 "queue": route.queue.as_str(),
                 "priority": route.priority.as_str(),
                 "topic": submission.topic.as_str(),
                 "suspicions": suspicions,
-            })
-            .to_string(),
-            created_at: now,
-        };
+            }),
+            now,
+        );
         let key = meta
             .idempotency
             .as_ref()
@@ -381,13 +378,13 @@ fn acknowledgement(
             per_domain: i64::from(limits.ack_per_domain_per_hour),
             domain_since: now - chrono::Duration::hours(1),
         },
-        skipped: NewEvent {
-            id: uuid::Uuid::now_v7().to_string(),
-            submission_id: Some(submission_id.to_owned()),
-            actor: "reader".into(),
-            kind: "ack_skipped".into(),
-            detail: String::new(),
-            created_at: now,
-        },
+        // Its detail, which cap was met, is filled in by the write that meets it.
+        skipped: NewEvent::new(
+            Some(submission_id),
+            "reader",
+            "ack_skipped",
+            &serde_json::Value::Null,
+            now,
+        ),
     })
 }

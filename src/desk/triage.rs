@@ -66,14 +66,7 @@ pub(super) fn event(
     detail: serde_json::Value,
     now: NaiveDateTime,
 ) -> NewEvent {
-    NewEvent {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: Some(submission_id.to_owned()),
-        actor: actor.id.clone(),
-        kind: kind.to_owned(),
-        detail: detail.to_string(),
-        created_at: now,
-    }
+    NewEvent::new(Some(submission_id), &actor.id, kind, &detail, now)
 }
 
 /// One page of the submissions on the caller's desks.

@@ -179,14 +179,7 @@ pub(super) async fn record_failure(
 }
 
 fn event(kind: &str, detail: serde_json::Value, now: NaiveDateTime) -> NewEvent {
-    NewEvent {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: None,
-        actor: ACTOR.to_owned(),
-        kind: kind.to_owned(),
-        detail: detail.to_string(),
-        created_at: now,
-    }
+    NewEvent::new(None, ACTOR, kind, &detail, now)
 }
 
 fn stamp(t: NaiveDateTime) -> String {
