@@ -294,3 +294,24 @@ async fn outbox_commands_list_and_requeue_dead_mail() {
     let none = run(&["outbox", "retry"]);
     assert_eq!(none.status.code(), Some(2), "--id or --all is required");
 }
+
+#[test]
+fn a_queue_move_to_an_unconfigured_queue_is_refused_and_moves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("q.db").display());
+    let out = courrier()
+        .args(["queue", "move", "--from", "editorial", "--to", "nowhere"])
+        .env("COURRIER__DATABASE__URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("queue nowhere is not configured"), "{err}");
+    let same = courrier()
+        .args(["queue", "move", "--from", "editorial", "--to", "editorial"])
+        .env("COURRIER__DATABASE__URL", &url)
+        .output()
+        .unwrap();
+    assert!(!same.status.success());
+    assert!(String::from_utf8_lossy(&same.stderr).contains("are the same queue"));
+}
