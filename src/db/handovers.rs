@@ -87,17 +87,31 @@ pub fn move_queue(
         .filter(s::desk.eq(desk))
         .select(s::id)
         .load(conn)?;
+    diesel::update(s::submissions.filter(s::id.eq_any(&ids)))
+        .set((
+            s::queue.eq(to.clone()),
+            s::version.eq(s::version + 1),
+            s::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     for id in &ids {
-        diesel::update(s::submissions.find(id))
-            .set((
-                s::queue.eq(to.clone()),
-                s::version.eq(s::version + 1),
-                s::updated_at.eq(now),
-            ))
-            .execute(conn)?;
         diesel::insert_into(events::table)
             .values(&audit(id))
             .execute(conn)?;
     }
     Ok(ids.len())
+}
+
+/// How many submissions of other desks than `desk` sit in a queue.
+pub fn others_in_queue(
+    conn: &mut DbConnection,
+    queue: &QueueName,
+    desk: Desk,
+) -> Result<i64, DbError> {
+    use submissions::dsl as s;
+    Ok(s::submissions
+        .filter(s::queue.eq(queue.clone()))
+        .filter(s::desk.ne(desk))
+        .count()
+        .get_result(conn)?)
 }

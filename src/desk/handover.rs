@@ -223,11 +223,7 @@ pub async fn move_queue(
                 |id| audit(id, &actor, "changed", detail.clone()),
                 now,
             )?;
-            let stayed = store::by_queue_and_desk(conn)?
-                .into_iter()
-                .filter(|(q, d, _)| *q == from_q && *d != desk)
-                .map(|(_, _, n)| n)
-                .sum();
+            let stayed = store::others_in_queue(conn, &from_q, desk)?;
             Ok::<_, DbError>((moved, stayed))
         })
     })
