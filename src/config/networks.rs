@@ -47,3 +47,28 @@ pub fn subscriber(ip: IpAddr) -> IpAddr {
         v4 => v4,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn networks_parse_addresses_and_prefixes() {
+        assert!(parse_network("203.0.113.0/24").is_some());
+        assert!(parse_network("2001:db8::1").is_some());
+        assert!(parse_network("not-a-net").is_none());
+        let nets = Networks::new(&["203.0.113.0/24".into()]);
+        assert!(nets.contains(ip("::ffff:203.0.113.5")));
+        assert!(!nets.contains(ip("203.0.114.5")));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64() {
+        assert_eq!(subscriber(ip("2001:db8:1:2:3:4:5:6")), ip("2001:db8:1:2::"));
+        assert_eq!(subscriber(ip("::ffff:198.51.100.7")), ip("198.51.100.7"));
+    }
+}

@@ -17,8 +17,6 @@ use crate::config::networks::Networks;
 use crate::config::AntispamSettings;
 use crate::domain::{FormKind, NewSubmission};
 
-pub use crate::domain::TOKEN_FIELD;
-
 /// What a post carried besides the form's own fields.
 #[derive(Debug, Default, Clone)]
 pub struct Clues {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
 
-pub use crate::config::networks::{canonical, parse_network, Networks};
+use crate::config::networks::{canonical, Networks};
 
 pub fn client_ip(req: &HttpRequest, trusted: &Networks) -> Option<IpAddr> {
     let peer = canonical(req.peer_addr()?.ip());
@@ -110,15 +110,5 @@ mod tests {
         assert_eq!(resolve(ip("10.1.2.3"), &h, &trusted), ip("198.51.100.8"));
         let none = headers(&[]);
         assert_eq!(resolve(ip("10.1.2.3"), &none, &trusted), ip("10.1.2.3"));
-    }
-
-    #[test]
-    fn networks_parse_addresses_and_prefixes() {
-        assert!(parse_network("203.0.113.0/24").is_some());
-        assert!(parse_network("2001:db8::1").is_some());
-        assert!(parse_network("not-a-net").is_none());
-        let nets = Networks::new(&["203.0.113.0/24".into()]);
-        assert!(nets.contains(ip("::ffff:203.0.113.5")));
-        assert!(!nets.contains(ip("203.0.114.5")));
     }
 }

@@ -313,7 +313,7 @@ pub fn add_extra_fields(api: &mut utoipa::openapi::OpenApi, honeypot: &str, capt
             "Leave empty and hide from people: a value marks the post as suspected spam",
         ),
         (
-            crate::desk::screening::TOKEN_FIELD,
+            crate::domain::TOKEN_FIELD,
             "The token `GET /v1/forms/{form}/token` issued for this form",
         ),
         (

@@ -11,7 +11,8 @@ use super::openapi::{
 };
 use crate::desk::idempotency::{Fingerprint, Keyed};
 use crate::desk::intake::{self, ClientMeta, IntakeError};
-use crate::desk::screening::{Clues, TOKEN_FIELD};
+use crate::desk::screening::Clues;
+use crate::domain::TOKEN_FIELD;
 use crate::domain::{FormKind, Locale, Msg, NewSubmission};
 use crate::http::startup::AppState;
 use crate::instruments::Outcome;
