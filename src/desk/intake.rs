@@ -3,9 +3,7 @@
 
 use std::net::IpAddr;
 
-use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
-use sha2::Sha256;
 
 use lettre::message::Mailbox;
 
@@ -320,18 +318,8 @@ fn outbox_row(
 /// recovered without the key (`privacy.ip_hash_key`). Client IPs and the acknowledgements'
 /// mailboxes are stored only so.
 fn keyed_hash(state: &Context, text: &str) -> String {
-    let key = state
-        .settings
-        .privacy
-        .ip_hash_key
-        .expose_secret()
-        .as_bytes();
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return String::new();
-    };
-    mac.update(text.as_bytes());
-    let digest = mac.finalize().into_bytes();
-    crate::desk::auth::hex(&digest[..16])
+    let key = state.settings.privacy.ip_hash_key.expose_secret();
+    crate::desk::auth::keyed_hash(key.as_bytes(), text)
 }
 
 /// The reader's acknowledgement: in their language, with the reference and nothing else they

@@ -12,7 +12,7 @@ use chrono::{Duration, NaiveDateTime};
 pub use password::{HashError, Hasher, Lane};
 use throttle::ClientKeys;
 pub use throttle::{lockout, sweep, Lockout};
-pub use token::{hex, new_token, same_secret, token_hash};
+pub use token::{hex, keyed_hash, new_token, same_secret, token_hash};
 
 use crate::config::AuthSettings;
 use crate::db::staff::{self as store, NewSession, UserRow};

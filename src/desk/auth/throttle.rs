@@ -5,11 +5,9 @@
 use std::net::IpAddr;
 
 use chrono::{Duration, NaiveDateTime};
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
 
-use super::{hex, AuthError};
+use super::{keyed_hash, AuthError};
 use crate::config::AuthSettings;
 use crate::db::events::NewEvent;
 use crate::db::signin::{self as store, Expired};
@@ -56,22 +54,12 @@ impl ClientKeys {
 
     /// The client's key; empty when the client's address is unknown.
     pub fn key(&self, ip: Option<IpAddr>) -> String {
-        let Some(ip) = ip else {
-            return String::new();
-        };
-        // HMAC takes keys of any length: this cannot fail.
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
-            return String::new();
-        };
-        let text = match ip {
-            IpAddr::V4(v4) => v4.to_string(),
-            IpAddr::V6(v6) => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        };
-        mac.update(text.as_bytes());
-        hex(&mac.finalize().into_bytes()[..16])
+        ip.map_or_else(String::new, |ip| {
+            keyed_hash(
+                &self.0,
+                &crate::config::networks::subscriber(ip).to_string(),
+            )
+        })
     }
 }
 

@@ -24,6 +24,19 @@ pub fn hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// A keyed hash (HMAC-SHA-256, 128 bits in hex): the same text gives the same value, but the text
+/// cannot be recovered without the key (`privacy.ip_hash_key`). Client addresses and reader
+/// mailboxes are stored only so.
+pub fn keyed_hash(key: &[u8], text: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // HMAC takes keys of any length: this cannot fail.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(text.as_bytes());
+    hex(&mac.finalize().into_bytes()[..16])
+}
+
 /// Whether a secret sent by a client is the configured one. Their digests are compared, whole,
 /// so the time taken says nothing about where they differ, nor about the secret's length.
 pub fn same_secret(sent: &str, expected: &str) -> bool {
