@@ -12,7 +12,7 @@ use courrier::db::{self, Pool};
 use courrier::desk::accounts::{self, AccountChange, AccountError, NewAccount};
 use courrier::desk::auth::Hasher;
 use courrier::domain::{Locale, Msg, Role};
-use courrier::http::startup::{self, Application};
+use courrier::http::startup::Application;
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///
@@ -138,7 +138,7 @@ async fn main() -> ExitCode {
     courrier::telemetry::init(&settings.log);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
-        Command::Migrate => startup::migrate(&settings).await.map(|n| {
+        Command::Migrate => courrier::desk::migrate(&settings).await.map(|n| {
             println!("{n} migration(s) applied");
         }),
         Command::User(cmd) => user(&settings, cmd).await,
@@ -158,7 +158,7 @@ async fn main() -> ExitCode {
 
 /// A migrated pool and a password hasher, for the commands that work on accounts.
 async fn tools(settings: &Settings) -> anyhow::Result<(Pool, Hasher)> {
-    startup::migrate(settings).await?;
+    courrier::desk::migrate(settings).await?;
     Ok((db::pool(&settings.database)?, Hasher::new(1)?))
 }
 
@@ -277,7 +277,7 @@ async fn config_check(extra: Option<PathBuf>) -> ExitCode {
         }
     };
     println!("{settings:#?}");
-    match startup::migrate(&settings).await {
+    match courrier::desk::migrate(&settings).await {
         Ok(_) => {
             println!("database: reachable and migrated");
             println!("no problem found");
@@ -291,7 +291,7 @@ async fn config_check(extra: Option<PathBuf>) -> ExitCode {
 }
 
 async fn outbox(settings: &Settings, cmd: OutboxCommand) -> anyhow::Result<()> {
-    startup::migrate(settings).await?;
+    courrier::desk::migrate(settings).await?;
     let pool = db::pool(&settings.database)?;
     match cmd {
         OutboxCommand::List => {
@@ -349,7 +349,7 @@ fn explain(e: AccountError) -> anyhow::Error {
 }
 
 async fn move_queue(settings: &Settings, from: &str, to: &str) -> anyhow::Result<()> {
-    startup::migrate(settings).await?;
+    courrier::desk::migrate(settings).await?;
     let pool = db::pool(&settings.database)?;
     let done = courrier::desk::handover::move_queue(&pool, settings, from, to, "cli").await?;
     println!(
@@ -366,7 +366,7 @@ async fn move_queue(settings: &Settings, from: &str, to: &str) -> anyhow::Result
 }
 
 async fn seed(settings: &Settings, count: usize) -> anyhow::Result<()> {
-    startup::migrate(settings).await?;
+    courrier::desk::migrate(settings).await?;
     let pool = db::pool(&settings.database)?;
     let router = settings
         .router()

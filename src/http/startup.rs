@@ -192,5 +192,3 @@ async fn stop_signal() -> std::io::Result<()> {
     }
     Ok(())
 }
-
-pub use crate::desk::migrate;
