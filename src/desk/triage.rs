@@ -251,6 +251,7 @@ fn apply(
 }
 
 /// Per visible queue: counts by status and the overdue count.
+#[derive(Debug, Clone)]
 pub struct QueueView {
     pub name: String,
     pub label: String,
