@@ -43,3 +43,59 @@ pub async fn queue_counts(state: &Context, who: &StaffUser) -> Result<Vec<QueueV
     state.queue_counts.keep(who.role, &views);
     Ok(views)
 }
+
+/// The start of each listed submission's message, for rows without a subject. `ids` come from
+/// a list the caller was allowed to see.
+pub async fn previews(
+    state: &Context,
+    ids: Vec<String>,
+) -> Result<HashMap<String, String>, TriageError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = crate::db::run(&state.pool, move |conn| {
+        crate::db::triage::previews(conn, &ids, 120)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Moves each listed submission to spam, or releases it from spam, as far as each may move;
+/// returns how many moved. One the caller may not see, or that may not move so, is left.
+pub async fn bulk_move(
+    state: &Context,
+    who: &StaffUser,
+    ids: &[String],
+    to_spam: bool,
+) -> Result<usize, TriageError> {
+    use crate::domain::Status;
+    let mut moved = 0;
+    for id in ids {
+        let current = match triage::get(state, who, id).await {
+            Ok(row) => row,
+            Err(TriageError::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        let fits = if to_spam {
+            current.status != Status::Spam
+        } else {
+            current.status == Status::Spam
+        };
+        if !fits {
+            continue;
+        }
+        let to = if to_spam { Status::Spam } else { Status::Open };
+        let patch = triage::Patch {
+            status: Some(to),
+            ..triage::Patch::default()
+        };
+        match triage::patch(state, who, id, patch, triage::Expected::Field(current.version)).await {
+            Ok(_) => moved += 1,
+            // Changed meanwhile, or no longer allowed: left as it is.
+            Err(TriageError::VersionConflict { .. } | TriageError::IllegalTransition { .. }) => {}
+            Err(TriageError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(moved)
+}
