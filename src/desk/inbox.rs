@@ -89,7 +89,15 @@ pub async fn bulk_move(
             status: Some(to),
             ..triage::Patch::default()
         };
-        match triage::patch(state, who, id, patch, triage::Expected::Field(current.version)).await {
+        match triage::patch(
+            state,
+            who,
+            id,
+            patch,
+            triage::Expected::Field(current.version),
+        )
+        .await
+        {
             Ok(_) => moved += 1,
             // Changed meanwhile, or no longer allowed: left as it is.
             Err(TriageError::VersionConflict { .. } | TriageError::IllegalTransition { .. }) => {}

@@ -69,7 +69,6 @@ pub async fn page_view(
     )
 }
 
-
 /// `POST /staff/account/password` (`current_password`, `password`) and
 /// `POST /staff/account/language` (`locale`: `fr`, `en`, or empty for the browser's).
 pub async fn change(
@@ -91,8 +90,14 @@ pub async fn change(
                         Ok(l) => Some(l),
                         Err(_) => {
                             errors.insert("locale", Msg::InvalidChoice.text(locale));
-                            return render(&req, &who, StatusCode::UNPROCESSABLE_ENTITY, None, errors)
-                                .await;
+                            return render(
+                                &req,
+                                &who,
+                                StatusCode::UNPROCESSABLE_ENTITY,
+                                None,
+                                errors,
+                            )
+                            .await;
                         }
                     },
                 };

@@ -79,9 +79,18 @@ struct Inbox {
 fn filter(who: &ConsoleUser, query: &InboxQuery) -> Result<ListFilter, ConsoleError> {
     let bad = |_| ConsoleError::BadRequest;
     let mut f = ListFilter {
-        queue: some(&query.queue).map(QueueName::parse).transpose().map_err(bad)?,
-        status: some(&query.status).map(Status::parse).transpose().map_err(bad)?,
-        topic: some(&query.topic).map(Topic::parse).transpose().map_err(bad)?,
+        queue: some(&query.queue)
+            .map(QueueName::parse)
+            .transpose()
+            .map_err(bad)?,
+        status: some(&query.status)
+            .map(Status::parse)
+            .transpose()
+            .map_err(bad)?,
+        topic: some(&query.topic)
+            .map(Topic::parse)
+            .transpose()
+            .map_err(bad)?,
         overdue: some(&query.overdue).map(|_| true),
         q: some(&query.q).map(str::to_owned),
         limit: PAGE + 1,
@@ -134,7 +143,6 @@ pub async fn page_view(
     answer(locale, render(&req, &state, &who, &query, locale).await)
 }
 
-
 async fn render(
     req: &HttpRequest,
     state: &AppState,
@@ -148,10 +156,16 @@ async fn render(
     let mut found = triage::list(state, &who.user, f).await?;
     let more = found.len() as i64 > PAGE;
     found.truncate(usize::try_from(PAGE).unwrap_or(50));
-    let next = more
-        .then(|| found.last())
-        .flatten()
-        .map(|last| next_link(query, format!("{}_{}", last.created_at.and_utc().timestamp_micros(), last.id)));
+    let next = more.then(|| found.last()).flatten().map(|last| {
+        next_link(
+            query,
+            format!(
+                "{}_{}",
+                last.created_at.and_utc().timestamp_micros(),
+                last.id
+            ),
+        )
+    });
     let untitled = found
         .iter()
         .filter(|s| s.subject.as_deref().is_none_or(str::is_empty))
@@ -220,9 +234,12 @@ async fn render(
         .iter()
         .filter(|t| {
             desks.iter().any(|d| {
-                [crate::domain::FormKind::Newsroom, crate::domain::FormKind::Sales]
-                    .iter()
-                    .any(|form| form.desk() == *d && Topic::for_form(*form).contains(t))
+                [
+                    crate::domain::FormKind::Newsroom,
+                    crate::domain::FormKind::Sales,
+                ]
+                .iter()
+                .any(|form| form.desk() == *d && Topic::for_form(*form).contains(t))
             })
         })
         .map(|t| (t.as_str(), topic_label(*t, locale)))
@@ -237,7 +254,10 @@ async fn render(
             f: who.frame(req, w.inbox, flash),
             rows,
             panel,
-            queues: views.iter().map(|v| (v.name.clone(), v.label.clone())).collect(),
+            queues: views
+                .iter()
+                .map(|v| (v.name.clone(), v.label.clone()))
+                .collect(),
             statuses: Status::ALL
                 .iter()
                 .map(|s| (s.as_str(), words::status(*s, locale)))

@@ -53,7 +53,11 @@ fn safe_next(next: Option<&str>) -> &str {
 /// The pre-session token: the browser's own when it has a plausible one, else a new one.
 fn signin_token(req: &HttpRequest) -> String {
     cookie(req, SIGNIN_COOKIE)
-        .filter(|t| t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|t| {
+            t.len() == 43
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map_or_else(new_token, str::to_owned)
 }
 
@@ -87,7 +91,12 @@ fn render(
         }
         .render(),
     )?;
-    let value = set_cookie(SIGNIN_COOKIE, token, SIGNIN_PATH, state.auth.settings.cookie_secure);
+    let value = set_cookie(
+        SIGNIN_COOKIE,
+        token,
+        SIGNIN_PATH,
+        state.auth.settings.cookie_secure,
+    );
     if let Ok(v) = header::HeaderValue::from_str(&value) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -115,9 +124,12 @@ pub async fn page_view(
     )
 }
 
-
 /// `POST /staff/login`: `email`, `password`, `next`, `csrf`.
-pub async fn sign_in(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
     let locale = language(&req, None);
     answer(locale, try_sign_in(&req, &state, &body).await)
 }
@@ -147,7 +159,10 @@ async fn try_sign_in(
                     header::SET_COOKIE,
                     set_cookie(SESSION_COOKIE, &issued.token, "/staff", secure),
                 ))
-                .append_header((header::SET_COOKIE, clear_cookie(SIGNIN_COOKIE, SIGNIN_PATH, secure)))
+                .append_header((
+                    header::SET_COOKIE,
+                    clear_cookie(SIGNIN_COOKIE, SIGNIN_PATH, secure),
+                ))
                 .finish())
         }
         Err(AuthError::InvalidCredentials) => render(
@@ -196,7 +211,9 @@ pub async fn sign_out(
         state.auth.logout(&state.pool, &who.user.session_id).await?;
         let secure = state.auth.settings.cookie_secure;
         let mut res = see_other("/staff/login?done=out");
-        if let Ok(v) = header::HeaderValue::from_str(&clear_cookie(SESSION_COOKIE, "/staff", secure)) {
+        if let Ok(v) =
+            header::HeaderValue::from_str(&clear_cookie(SESSION_COOKIE, "/staff", secure))
+        {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
         Ok(res)
@@ -211,8 +228,17 @@ mod tests {
 
     #[test]
     fn only_console_paths_are_followed() {
-        assert_eq!(safe_next(Some("/staff/submissions/AB12")), "/staff/submissions/AB12");
-        for elsewhere in ["https://evil.example/", "//evil.example/staff/", "/staff//evil", "/v1/users", "/staff/\\evil"] {
+        assert_eq!(
+            safe_next(Some("/staff/submissions/AB12")),
+            "/staff/submissions/AB12"
+        );
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example/staff/",
+            "/staff//evil",
+            "/v1/users",
+            "/staff/\\evil",
+        ] {
             assert_eq!(safe_next(Some(elsewhere)), "/staff/", "{elsewhere}");
         }
         assert_eq!(safe_next(None), "/staff/");

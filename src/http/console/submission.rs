@@ -90,13 +90,21 @@ pub async fn page_view(
     };
     answer(
         locale,
-        render(&req, &state, &who, &path, StatusCode::OK, flash, Problem::default()).await,
+        render(
+            &req,
+            &state,
+            &who,
+            &path,
+            StatusCode::OK,
+            flash,
+            Problem::default(),
+        )
+        .await,
     )
 }
 
-
 /// A change event, as one line: "status: new → open (Alice, 2026-12-02 10:00 UTC)".
-fn change_line(e: &crate::db::events::EventRow, names: &HashMap<String, String>) -> String {
+fn change_line(e: &triage::EventRow, names: &HashMap<String, String>) -> String {
     let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => names.get(s).cloned().unwrap_or_else(|| s.clone()),
@@ -108,7 +116,10 @@ fn change_line(e: &crate::db::events::EventRow, names: &HashMap<String, String>)
         detail["field"].as_str().unwrap_or(&e.kind),
         text(&detail["from"]),
         text(&detail["to"]),
-        names.get(&e.actor).cloned().unwrap_or_else(|| e.actor.clone()),
+        names
+            .get(&e.actor)
+            .cloned()
+            .unwrap_or_else(|| e.actor.clone()),
         time::stamp(e.created_at)
     )
 }
@@ -194,7 +205,10 @@ pub async fn render(
         }))
         .collect();
     thread.sort_by_key(|(at, _)| *at);
-    let closed = matches!(s.status, crate::domain::Status::Resolved | crate::domain::Status::Spam);
+    let closed = matches!(
+        s.status,
+        crate::domain::Status::Resolved | crate::domain::Status::Spam
+    );
     let title = format!("{} — {}", s.reference, s.name);
     let body = Page {
         f: who.frame(req, &title, flash),
@@ -220,7 +234,12 @@ pub async fn render(
             } else if d < now {
                 format!("{} — {}", w.overdue, time::stamp(d))
             } else {
-                format!("{} {} — {}", time::span(d - now, locale), w.left, time::stamp(d))
+                format!(
+                    "{} {} — {}",
+                    time::span(d - now, locale),
+                    w.left,
+                    time::stamp(d)
+                )
             }
         }),
         bidi: s.flags.split(',').any(|f| f.trim() == "bidi"),
@@ -245,7 +264,10 @@ pub async fn render(
             .map(|e| {
                 (
                     time::stamp(e.created_at),
-                    names.get(&e.actor).cloned().unwrap_or_else(|| e.actor.clone()),
+                    names
+                        .get(&e.actor)
+                        .cloned()
+                        .unwrap_or_else(|| e.actor.clone()),
                     e.kind.clone(),
                     e.detail.clone(),
                 )

@@ -36,15 +36,32 @@ pub async fn act(
                 url::form_urlencoded::byte_serialize(reference.as_bytes()).collect::<String>()
             ))),
             Err(Refused::Field(problem)) => {
-                render(&req, &state, &who, &reference, StatusCode::UNPROCESSABLE_ENTITY, None, problem)
-                    .await
+                render(
+                    &req,
+                    &state,
+                    &who,
+                    &reference,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    problem,
+                )
+                .await
             }
             Err(Refused::Conflict(seen)) => {
                 let problem = Problem {
                     conflict: Some(changes_since(&state, &who, &reference, seen).await?),
                     ..Problem::default()
                 };
-                render(&req, &state, &who, &reference, StatusCode::CONFLICT, None, problem).await
+                render(
+                    &req,
+                    &state,
+                    &who,
+                    &reference,
+                    StatusCode::CONFLICT,
+                    None,
+                    problem,
+                )
+                .await
             }
         }
     }
@@ -148,9 +165,10 @@ async fn apply(
     };
     match triage::patch(state, &who.user, reference, patch, expected).await {
         Ok(_) => Ok(Ok(())),
-        Err(TriageError::IllegalTransition { .. }) => {
-            Ok(Err(Refused::Field(one("status", w.not_allowed_move.to_owned()))))
-        }
+        Err(TriageError::IllegalTransition { .. }) => Ok(Err(Refused::Field(one(
+            "status",
+            w.not_allowed_move.to_owned(),
+        )))),
         Err(TriageError::Invalid(e)) => Ok(Err(Refused::Field(fields(&e, &[], locale)))),
         Err(TriageError::VersionConflict { .. } | TriageError::Stale) => {
             Ok(Err(Refused::Conflict(seen)))

@@ -40,7 +40,9 @@ struct Users {
 
 impl Users {
     fn error(&self, target: &str, field: &str) -> Option<&String> {
-        (self.target == target).then(|| self.errors.get(field)).flatten()
+        (self.target == target)
+            .then(|| self.errors.get(field))
+            .flatten()
     }
 }
 
@@ -125,7 +127,6 @@ pub async fn page_view(
     answer(locale, result)
 }
 
-
 fn refused(e: AccountError, locale: Locale, target: &str) -> Result<Typed, ConsoleError> {
     let mut typed = Typed {
         target: target.to_owned(),
@@ -168,7 +169,15 @@ pub async fn create(
                 ..Typed::default()
             };
             typed.errors.insert("role", Msg::InvalidChoice.text(locale));
-            return render(&req, &state, &who, StatusCode::UNPROCESSABLE_ENTITY, None, typed).await;
+            return render(
+                &req,
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                typed,
+            )
+            .await;
         };
         let new = NewAccount {
             email: email.clone(),
@@ -182,7 +191,15 @@ pub async fn create(
                 let mut typed = refused(e, locale, "new")?;
                 typed.email = email;
                 typed.name = name;
-                render(&req, &state, &who, StatusCode::UNPROCESSABLE_ENTITY, None, typed).await
+                render(
+                    &req,
+                    &state,
+                    &who,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    typed,
+                )
+                .await
             }
         }
     }
@@ -215,8 +232,15 @@ pub async fn change(
                         ..Typed::default()
                     };
                     typed.errors.insert("role", Msg::InvalidChoice.text(locale));
-                    return render(&req, &state, &who, StatusCode::UNPROCESSABLE_ENTITY, None, typed)
-                        .await;
+                    return render(
+                        &req,
+                        &state,
+                        &who,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        None,
+                        typed,
+                    )
+                    .await;
                 }
             },
             "disable" => AccountChange {
@@ -237,7 +261,15 @@ pub async fn change(
             Ok(_) => Ok(see_other("/staff/users?done=changed")),
             Err(e) => {
                 let typed = refused(e, locale, &id)?;
-                render(&req, &state, &who, StatusCode::UNPROCESSABLE_ENTITY, None, typed).await
+                render(
+                    &req,
+                    &state,
+                    &who,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    typed,
+                )
+                .await
             }
         }
     }

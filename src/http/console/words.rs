@@ -173,7 +173,8 @@ pub const FR: Words = Words {
     deliveries: "E-mails",
     attempts: "essais",
     no_moves: "Aucun changement de statut possible.",
-    conflict: "Quelqu’un a modifié ce message depuis que vous l’avez ouvert ; rien n’a été enregistré.",
+    conflict:
+        "Quelqu’un a modifié ce message depuis que vous l’avez ouvert ; rien n’a été enregistré.",
     conflict_help: "Changements depuis votre lecture :",
     not_allowed_move: "Ce changement de statut n’est pas permis.",
     saved: "Modification enregistrée.",

@@ -37,7 +37,10 @@ async fn the_inbox_filters_and_searches_what_the_account_may_see(b: Backend) {
     assert_eq!(rows(&found.body), 1);
     assert!(found.body.contains(&tip));
     assert_eq!(rows(&browser.get("/staff/?status=spam").await.body), 0);
-    assert_eq!(rows(&browser.get("/staff/?status=new&queue=editorial").await.body), 2);
+    assert_eq!(
+        rows(&browser.get("/staff/?status=new&queue=editorial").await.body),
+        2
+    );
     assert_eq!(rows(&browser.get("/staff/?topic=correction").await.body), 0);
     assert_eq!(rows(&browser.get("/staff/?assignee=me").await.body), 0);
     assert_eq!(rows(&browser.get("/staff/?assignee=none").await.body), 2);
@@ -59,8 +62,13 @@ async fn the_inbox_pages_by_keyset_without_repeating(b: Backend) {
     browser.sign_in(&editor).await;
     let first = browser.get("/staff/").await;
     assert_eq!(rows(&first.body), 50);
-    let start = first.body.find("rel=\"next\" href=\"").expect("a next link") + 17;
-    let next = first.body[start..start + first.body[start..].find('"').unwrap()].replace("&amp;", "&");
+    let start = first
+        .body
+        .find("rel=\"next\" href=\"")
+        .expect("a next link")
+        + 17;
+    let next =
+        first.body[start..start + first.body[start..].find('"').unwrap()].replace("&amp;", "&");
     let second = browser.get(&next).await;
     assert_eq!(second.status, 200);
     assert_eq!(rows(&second.body), 3);
@@ -80,9 +88,19 @@ async fn an_overdue_right_of_reply_is_marked_by_text(b: Backend) {
     let editor = app.staff("editor").await;
     let mut reply = newsroom_body();
     reply["topic"] = json!("right_of_reply");
-    let late: serde_json::Value = app.post_json("newsroom", &reply).await.json().await.unwrap();
+    let late: serde_json::Value = app
+        .post_json("newsroom", &reply)
+        .await
+        .json()
+        .await
+        .unwrap();
     let late = late["reference"].as_str().unwrap().to_owned();
-    let on_time: serde_json::Value = app.post_json("newsroom", &reply).await.json().await.unwrap();
+    let on_time: serde_json::Value = app
+        .post_json("newsroom", &reply)
+        .await
+        .json()
+        .await
+        .unwrap();
     let on_time = on_time["reference"].as_str().unwrap().to_owned();
     app.with_conn(|c| {
         use courrier::db::schema::submissions::dsl::*;
@@ -122,7 +140,10 @@ async fn a_sales_account_never_sees_editorial_submissions(b: Backend) {
     assert!(!inbox.body.contains(&tip));
     assert!(!inbox.body.contains("Rédaction"));
     assert!(!inbox.body.contains("Information / tuyau"));
-    assert_eq!(rows(&browser.get(&format!("/staff/?q={tip}")).await.body), 0);
+    assert_eq!(
+        rows(&browser.get(&format!("/staff/?q={tip}")).await.body),
+        0
+    );
     assert_eq!(rows(&browser.get("/staff/?queue=editorial").await.body), 0);
     let hidden = browser.get(&format!("/staff/submissions/{tip}")).await;
     let missing = browser.get("/staff/submissions/ZZZZ-ZZZZ").await;
@@ -133,11 +154,17 @@ async fn a_sales_account_never_sees_editorial_submissions(b: Backend) {
     let page = browser.get(&format!("/staff/submissions/{lead}")).await;
     let csrf = page.csrf();
     let note = browser
-        .post(&format!("/staff/submissions/{tip}/notes"), &[("csrf", &csrf), ("body", "vu")])
+        .post(
+            &format!("/staff/submissions/{tip}/notes"),
+            &[("csrf", &csrf), ("body", "vu")],
+        )
         .await;
     assert_eq!(note.status, 404);
     let bulk = browser
-        .post("/staff/bulk", &[("csrf", &csrf), ("ids", &tip_id), ("action", "spam")])
+        .post(
+            "/staff/bulk",
+            &[("csrf", &csrf), ("ids", &tip_id), ("action", "spam")],
+        )
         .await;
     assert_eq!(bulk.location(), "/staff/?done=bulk&n=0");
     assert_eq!(app.count("notes"), 0);
@@ -154,22 +181,37 @@ async fn bulk_marks_spam_and_releases(b: Backend) {
     browser.sign_in(&editor).await;
 
     let refused = browser
-        .post("/staff/bulk", &[("csrf", "nope"), ("ids", &id1), ("action", "spam")])
+        .post(
+            "/staff/bulk",
+            &[("csrf", "nope"), ("ids", &id1), ("action", "spam")],
+        )
         .await;
     assert_eq!(refused.status, 403);
     assert_eq!(api_detail(&app, &editor, &r1).await["status"], "new");
 
     let done = browser
-        .submit("/staff/", "/staff/bulk", &[("ids", &id1), ("ids", &id2), ("action", "spam")])
+        .submit(
+            "/staff/",
+            "/staff/bulk",
+            &[("ids", &id1), ("ids", &id2), ("action", "spam")],
+        )
         .await;
     assert_eq!(done.location(), "/staff/?done=bulk&n=2");
-    assert!(browser.get(done.location()).await.body.contains("Messages mis à jour : 2"));
+    assert!(browser
+        .get(done.location())
+        .await
+        .body
+        .contains("Messages mis à jour : 2"));
     for r in [&r1, &r2] {
         assert_eq!(api_detail(&app, &editor, r).await["status"], "spam");
     }
     assert_eq!(api_detail(&app, &editor, &r3).await["status"], "new");
     let released = browser
-        .submit("/staff/", "/staff/bulk", &[("ids", &id1), ("action", "release")])
+        .submit(
+            "/staff/",
+            "/staff/bulk",
+            &[("ids", &id1), ("action", "release")],
+        )
         .await;
     assert_eq!(released.location(), "/staff/?done=bulk&n=1");
     assert_eq!(api_detail(&app, &editor, &r1).await["status"], "open");

@@ -151,7 +151,12 @@ impl<'a> Browser<'a> {
         let csrf = form.csrf();
         self.post(
             "/staff/login",
-            &[("csrf", &csrf), ("email", email), ("password", password), ("next", "")],
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+                ("next", ""),
+            ],
         )
         .await
     }

@@ -20,7 +20,10 @@ async fn signing_in_sets_a_strict_cookie_and_opens_the_inbox(b: Backend) {
     assert_eq!(form.status, 200);
     let pre = form.set_cookies().join("\n");
     assert!(pre.contains("courrier_signin="), "{pre}");
-    assert!(pre.contains("Path=/staff/login; HttpOnly; SameSite=Strict"), "{pre}");
+    assert!(
+        pre.contains("Path=/staff/login; HttpOnly; SameSite=Strict"),
+        "{pre}"
+    );
 
     let signed = browser.sign_in(&editor).await;
     assert_eq!(signed.location(), "/staff/");
@@ -29,7 +32,10 @@ async fn signing_in_sets_a_strict_cookie_and_opens_the_inbox(b: Backend) {
         .into_iter()
         .find(|c| c.starts_with("courrier_staff="))
         .expect("a session cookie");
-    assert!(cookie.contains("; Path=/staff; HttpOnly; SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("; Path=/staff; HttpOnly; SameSite=Strict"),
+        "{cookie}"
+    );
     // The test configuration serves plain HTTP: `auth.cookie_secure = false`.
     assert!(!cookie.contains("Secure"), "{cookie}");
 
@@ -50,9 +56,13 @@ async fn a_wrong_password_answers_401_and_opens_no_session(b: Backend) {
     let editor = app.staff("editor").await;
     let sessions = app.count("staff_sessions");
     let browser = Browser::new(&app);
-    let page = browser.sign_in_with(&editor.email, "not the password at all").await;
+    let page = browser
+        .sign_in_with(&editor.email, "not the password at all")
+        .await;
     assert_eq!(page.status, 401);
-    assert!(page.body.contains("Adresse e-mail ou mot de passe incorrect."));
+    assert!(page
+        .body
+        .contains("Adresse e-mail ou mot de passe incorrect."));
     // What was typed stays, but never the password.
     assert!(page.body.contains(&editor.email));
     assert!(!page.body.contains("not the password at all"));
@@ -67,15 +77,24 @@ async fn repeated_failures_lock_out_with_a_readable_wait(b: Backend) {
     let mut browser = Browser::new(&app);
     browser.accept_language = "en";
     for _ in 0..5 {
-        let page = browser.sign_in_with(&editor.email, "wrong password, again").await;
+        let page = browser
+            .sign_in_with(&editor.email, "wrong password, again")
+            .await;
         assert_eq!(page.status, 401);
     }
     let page = browser.sign_in_with(&editor.email, PASSWORD).await;
     assert_eq!(page.status, 429, "{}", page.body);
     assert!(page.headers.contains_key("retry-after"));
     // The wait left, in seconds: at most the 30 s lock.
-    let start = page.body.find("Too many attempts. Try again in ").expect("the wait") + 32;
-    let wait: String = page.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let start = page
+        .body
+        .find("Too many attempts. Try again in ")
+        .expect("the wait")
+        + 32;
+    let wait: String = page.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     assert!((1..=30).contains(&wait.parse::<u32>().unwrap()), "{wait}");
     assert!(page.body[start + wait.len()..].starts_with(" s."));
     assert!(browser.cookie("courrier_staff").is_none());
@@ -91,7 +110,11 @@ async fn the_sign_in_form_needs_its_own_token(b: Backend) {
     let forged = browser
         .post(
             "/staff/login",
-            &[("csrf", "forged"), ("email", &editor.email), ("password", PASSWORD)],
+            &[
+                ("csrf", "forged"),
+                ("email", &editor.email),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(forged.status, 403);
@@ -99,7 +122,11 @@ async fn the_sign_in_form_needs_its_own_token(b: Backend) {
     let mismatched = browser
         .post(
             "/staff/login",
-            &[("csrf", "x".repeat(43).as_str()), ("email", &editor.email), ("password", PASSWORD)],
+            &[
+                ("csrf", "x".repeat(43).as_str()),
+                ("email", &editor.email),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(mismatched.status, 403);
@@ -120,7 +147,12 @@ async fn sign_in_returns_to_a_local_next_path_only(b: Backend) {
     let page = browser
         .post(
             "/staff/login",
-            &[("csrf", &form.csrf()), ("email", &editor.email), ("password", PASSWORD), ("next", "/staff/account")],
+            &[
+                ("csrf", &form.csrf()),
+                ("email", &editor.email),
+                ("password", PASSWORD),
+                ("next", "/staff/account"),
+            ],
         )
         .await;
     assert_eq!(page.location(), "/staff/account");
@@ -130,7 +162,12 @@ async fn sign_in_returns_to_a_local_next_path_only(b: Backend) {
     let page = other
         .post(
             "/staff/login",
-            &[("csrf", &form.csrf()), ("email", &editor.email), ("password", PASSWORD), ("next", "https://evil.example/staff/")],
+            &[
+                ("csrf", &form.csrf()),
+                ("email", &editor.email),
+                ("password", PASSWORD),
+                ("next", "https://evil.example/staff/"),
+            ],
         )
         .await;
     assert_eq!(page.location(), "/staff/");
@@ -151,7 +188,10 @@ async fn signing_out_ends_the_session_and_needs_the_token(b: Backend) {
     let out = browser.submit("/staff/", "/staff/logout", &[]).await;
     assert_eq!(out.status, 303);
     assert_eq!(out.location(), "/staff/login?done=out");
-    assert!(out.set_cookies().iter().any(|c| c.starts_with("courrier_staff=;") && c.contains("Max-Age=0")));
+    assert!(out
+        .set_cookies()
+        .iter()
+        .any(|c| c.starts_with("courrier_staff=;") && c.contains("Max-Age=0")));
     // Even a browser that kept the cookie is signed out.
     browser.set_cookie("courrier_staff", &token);
     let after = browser.get("/staff/").await;
@@ -169,11 +209,17 @@ async fn an_expired_session_goes_back_to_the_sign_in_page(b: Backend) {
     let past = courrier::db::now() - chrono::Duration::minutes(1);
     app.with_conn(|c| {
         use courrier::db::schema::staff_sessions::dsl::*;
-        diesel::update(staff_sessions).set(expires_at.eq(past)).execute(c).unwrap();
+        diesel::update(staff_sessions)
+            .set(expires_at.eq(past))
+            .execute(c)
+            .unwrap();
     });
     let page = browser.get("/staff/submissions/ABC").await;
     assert_eq!(page.status, 303);
-    assert_eq!(page.location(), "/staff/login?next=%2Fstaff%2Fsubmissions%2FABC");
+    assert_eq!(
+        page.location(),
+        "/staff/login?next=%2Fstaff%2Fsubmissions%2FABC"
+    );
 }
 
 async fn the_cookie_is_no_bearer_token_and_the_api_ignores_it(b: Backend) {
