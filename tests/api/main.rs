@@ -5,6 +5,7 @@ mod helpers;
 
 mod abuse;
 mod ack_limits;
+mod browser;
 mod cli;
 mod config;
 mod console;
