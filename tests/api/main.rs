@@ -8,7 +8,7 @@ mod ack_limits;
 mod browser;
 mod cli;
 mod config;
-mod console;
+pub mod console;
 mod contract;
 mod delivery;
 mod delivery_crash;

@@ -60,7 +60,8 @@ pub struct Browser {
     pub base: String,
     driver: Child,
     _profile: tempfile::TempDir,
-    _turn: SemaphorePermit<'static>,
+    /// Held by the first browser of a test; a second one opened with it shares its turn.
+    _turn: Option<SemaphorePermit<'static>>,
 }
 
 impl Drop for Browser {
@@ -82,6 +83,19 @@ fn chromium() -> String {
 impl Browser {
     pub async fn open(app: &TestApp, js: Js) -> Browser {
         let turn = browsers().acquire().await.unwrap();
+        Browser::launch(app, js, Some(turn)).await
+    }
+
+    /// Two browsers for one test, their turns taken together so that two such tests cannot
+    /// each hold one and wait for the other.
+    pub async fn open_two(app: &TestApp, js: Js) -> (Browser, Browser) {
+        let turns = browsers().acquire_many(2).await.unwrap();
+        let first = Browser::launch(app, js, Some(turns)).await;
+        let second = Browser::launch(app, js, None).await;
+        (first, second)
+    }
+
+    async fn launch(app: &TestApp, js: Js, turn: Option<SemaphorePermit<'static>>) -> Browser {
         let port = free_port();
         let driver = Command::new(chromedriver())
             .arg(format!("--port={port}"))
