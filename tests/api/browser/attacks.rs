@@ -137,6 +137,30 @@ async fn forms_posted_from_another_origin_are_refused(js: Js) {
     assert_eq!(after["notes"].as_array().unwrap().len(), 0);
     assert_eq!(after["replies"].as_array().unwrap().len(), 0);
     assert_eq!(app.count("staff_users"), users);
+    let accounts: serde_json::Value = app
+        .get_as(&admin, "/v1/users")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let target = accounts["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == editor.id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(target["role"], "editor");
+    assert_eq!(target["active"], true);
+    // Neither password changed: both still sign in.
+    assert_eq!(
+        app.try_login(&editor.email, crate::helpers::PASSWORD)
+            .await
+            .status(),
+        200
+    );
     // Still signed in, with the same rights, in French: nothing changed.
     b.goto("/staff/users").await;
     let text = b.text().await;
