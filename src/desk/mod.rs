@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod conversation;
+pub mod group_commit;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
@@ -42,6 +43,8 @@ pub struct Context {
     pub instruments: Arc<Instruments>,
     pub screen: screening::Screen,
     pub form_limits: limits::FormLimits,
+    /// Group commit of intake: the writer task concurrent submissions share.
+    pub intake_writer: group_commit::IntakeWriter,
 }
 
 impl Context {
@@ -81,6 +84,11 @@ impl Context {
             secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
         )?;
         let form_limits = limits::FormLimits::new(&settings.limits);
+        let intake_writer = group_commit::IntakeWriter::start(
+            pool.clone(),
+            &settings.database.group_commit,
+            instruments.clone(),
+        );
         Ok(Context {
             pool,
             settings: Arc::new(settings),
@@ -92,6 +100,7 @@ impl Context {
             instruments,
             screen,
             form_limits,
+            intake_writer,
         })
     }
 
