@@ -64,7 +64,7 @@ pub async fn receive(
             Next::Store => {}
         }
     }
-    if let Err(retry_after_secs) = state.form_limits.check_reader(&submission.email) {
+    if let Err(retry_after_secs) = state.form_limits.check_reader(&submission.email).await {
         return Err(IntakeError::RateLimited { retry_after_secs });
     }
     let now_ms = chrono::Utc::now().timestamp_millis();

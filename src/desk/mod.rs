@@ -9,6 +9,7 @@ pub mod handover;
 pub mod health;
 pub mod idempotency;
 pub mod intake;
+pub mod limit_store;
 pub mod limits;
 pub mod screening;
 pub mod seed;
@@ -43,6 +44,8 @@ pub struct Context {
     pub instruments: Arc<Instruments>,
     pub screen: screening::Screen,
     pub form_limits: limits::FormLimits,
+    /// Where the limits count (`limits.store`), and whether it answers.
+    pub limit_store: Arc<limit_store::LimitStore>,
     /// Group commit of intake: the writer task concurrent submissions share.
     pub intake_writer: group_commit::IntakeWriter,
 }
@@ -75,15 +78,15 @@ impl Context {
         if !misfiled.is_empty() {
             anyhow::bail!("{}", handover::misfiled_report(&misfiled));
         }
-        let auth = auth::Auth::new(
-            settings.auth.clone(),
-            secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
-        )?;
+        let hash_key = secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key);
+        let limit_store =
+            limit_store::LimitStore::open(&settings.limits, hash_key, instruments.clone())?;
+        let auth = auth::Auth::new(settings.auth.clone(), hash_key, &limit_store)?;
         let screen = screening::Screen::new(
             &settings.antispam,
             secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
         )?;
-        let form_limits = limits::FormLimits::new(&settings.limits);
+        let form_limits = limits::FormLimits::new(&settings.limits, &limit_store);
         let intake_writer = group_commit::IntakeWriter::start(
             pool.clone(),
             &settings.database.group_commit,
@@ -100,6 +103,7 @@ impl Context {
             instruments,
             screen,
             form_limits,
+            limit_store,
             intake_writer,
         })
     }

@@ -2,3 +2,4 @@
 
 mod batch;
 mod group_commit;
+mod shared_limits;
