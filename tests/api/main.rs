@@ -18,6 +18,7 @@ mod hostile;
 mod metrics;
 mod resilience;
 mod routing;
+mod scale;
 mod schema;
 mod shutdown;
 mod signin;
