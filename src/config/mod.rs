@@ -20,9 +20,11 @@ const EMBEDDED: [(&str, &str); 4] = [
 mod abuse;
 mod check;
 pub mod networks;
+mod scale;
 pub mod smtp;
 
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
+pub use scale::{GroupCommitSettings, LimitStore};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +103,9 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     pub sqlite_busy_timeout_ms: u64,
     pub sqlite_synchronous: SqliteSynchronous,
+    /// Concurrent submissions sharing one transaction (see `config/base.toml`).
+    #[serde(default)]
+    pub group_commit: GroupCommitSettings,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

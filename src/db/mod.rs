@@ -5,6 +5,7 @@ pub mod acks;
 pub mod events;
 pub mod handovers;
 pub mod idempotency;
+pub mod intake;
 pub mod messages;
 pub mod notes;
 pub mod outbox;

@@ -20,6 +20,7 @@ mod hostile;
 mod metrics;
 mod resilience;
 mod routing;
+mod scale;
 mod schema;
 mod shutdown;
 mod signin;
