@@ -70,7 +70,7 @@ async fn no_serious_violation_and_screenshots(js: Js) {
     b.fill("#n-phone", "not a number").await;
     b.fill("#n-message", "Bonjour").await;
     b.click("#redaction input[name=consent]").await;
-    b.click("#redaction button[type=submit]").await;
+    b.submit("#redaction button[type=submit]").await;
     assert_eq!(b.path().await, "/v1/forms/newsroom");
     check("form again", violations(&b, &axe).await);
     b.screenshots("reader-form-again").await;

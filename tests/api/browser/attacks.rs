@@ -115,7 +115,7 @@ async fn forms_posted_from_another_origin_are_refused(js: Js) {
     ] {
         for (name, _, _) in &forms {
             b.client.goto(&format!("{origin}/")).await.unwrap();
-            b.click(&format!("#{name} button")).await;
+            b.submit(&format!("#{name} button")).await;
             let path = b.path().await;
             let text = b.text().await;
             if expected == "sign-in page" {

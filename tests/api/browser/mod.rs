@@ -207,11 +207,23 @@ impl Browser {
             .unwrap();
     }
 
+    /// Clicks what leaves the page (a submit button, a link) and waits until the page it left
+    /// is gone: on a busy machine the click returns before the navigation has begun.
+    pub async fn submit(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        self.click(css).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while old.tag_name().await.is_ok() {
+            assert!(std::time::Instant::now() < deadline, "{css}: no navigation");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn sign_in_with(&self, email: &str, password: &str) {
         self.goto("/staff/login").await;
         self.fill("#email", email).await;
         self.fill("#password", password).await;
-        self.click("form.card button[type=submit]").await;
+        self.submit("form.card button[type=submit]").await;
     }
 
     pub async fn sign_in(&self, who: &Staff) {

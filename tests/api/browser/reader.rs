@@ -31,7 +31,7 @@ async fn a_reader_corrects_the_form_on_the_error_page_and_sends_it(js: Js) {
     )
     .await;
     b.click("#redaction input[name=consent]").await;
-    b.click("#redaction button[type=submit]").await;
+    b.submit("#redaction button[type=submit]").await;
 
     assert_eq!(b.path().await, "/v1/forms/newsroom");
     let error = b
@@ -55,7 +55,7 @@ async fn a_reader_corrects_the_form_on_the_error_page_and_sends_it(js: Js) {
     assert_eq!(app.count("submissions"), 0);
 
     b.fill("#a-phone", "+33 6 12 34 56 78").await;
-    b.click("main form button[type=submit]").await;
+    b.submit("main form button[type=submit]").await;
     let path = b.path().await;
     assert!(path.starts_with("/merci?reference="), "{path}");
     let reference = path.trim_start_matches("/merci?reference=").to_owned();

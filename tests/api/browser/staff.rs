@@ -54,7 +54,7 @@ async fn signing_in_lockout_cookie_expiry_and_signing_out(js: Js) {
     assert_eq!(session.path(), Some("/staff"));
     assert_ne!(session.secure(), Some(true));
 
-    b.click("form.signout button").await;
+    b.submit("form.signout button").await;
     assert_eq!(b.path().await, "/staff/login?done=out");
     b.goto("/staff/").await;
     assert!(b.path().await.starts_with("/staff/login"));
@@ -73,7 +73,7 @@ async fn signing_in_lockout_cookie_expiry_and_signing_out(js: Js) {
     assert_eq!(b.path().await, "/staff/login?next=%2Fstaff%2Faccount");
     b.fill("#email", &editor.email).await;
     b.fill("#password", PASSWORD).await;
-    b.click("form.card button[type=submit]").await;
+    b.submit("form.card button[type=submit]").await;
     assert_eq!(b.path().await, "/staff/account");
 }
 
@@ -107,7 +107,7 @@ async fn the_inbox_filters_searches_pages_and_marks_overdue(js: Js) {
     };
     assert_eq!(rows().await, 50);
     b.screenshots("inbox").await;
-    b.click("a[rel=next]").await;
+    b.submit("a[rel=next]").await;
     assert_eq!(rows().await, 2);
     assert!(b.text().await.contains(&late));
     let overdue = b.client.find(Locator::Css("tr.overdue")).await.unwrap();
@@ -115,19 +115,19 @@ async fn the_inbox_filters_searches_pages_and_marks_overdue(js: Js) {
 
     b.goto("/staff/").await;
     b.fill("#f-q", &late).await;
-    b.click("form.filters button").await;
+    b.submit("form.filters button").await;
     assert_eq!(rows().await, 1);
     b.goto("/staff/").await;
     b.choose("#f-topic", "right_of_reply").await;
-    b.click("form.filters button").await;
+    b.submit("form.filters button").await;
     assert_eq!(rows().await, 1);
     b.goto("/staff/").await;
     b.click("#f-overdue").await;
-    b.click("form.filters button").await;
+    b.submit("form.filters button").await;
     assert_eq!(rows().await, 1);
     b.goto("/staff/").await;
     b.choose("#f-status", "spam").await;
-    b.click("form.filters button").await;
+    b.submit("form.filters button").await;
     assert!(b.text().await.contains("Aucun message ne correspond."));
 }
 
@@ -144,20 +144,20 @@ async fn each_action_works_and_the_api_sees_it(js: Js) {
     b.screenshots("submission").await;
 
     b.choose("#status", "open").await;
-    b.click("form[action$='/status'] button").await;
+    b.submit("form[action$='/status'] button").await;
     assert_eq!(b.path().await, format!("{page}?done=status"));
     assert!(b.text().await.contains("Modification enregistrée."));
     b.choose("#assignee", "me").await;
-    b.click("form[action$='/assign'] button").await;
+    b.submit("form[action$='/assign'] button").await;
     b.choose("#priority", "high").await;
-    b.click("form[action$='/priority'] button").await;
+    b.submit("form[action$='/priority'] button").await;
     b.fill("#note-body", "Vérifier auprès de la mairie").await;
-    b.click("form[action$='/notes'] button").await;
+    b.submit("form[action$='/notes'] button").await;
     assert!(b.text().await.contains("Note ajoutée."));
     b.fill("#reply-subject", "Votre signalement").await;
     b.fill("#reply-body", "Merci, un journaliste vous rappelle.")
         .await;
-    b.click("form[action$='/replies'] button").await;
+    b.submit("form[action$='/replies'] button").await;
     assert!(b.text().await.contains("Réponse enregistrée"));
 
     let detail = api_detail(&app, &editor, &reference).await;
@@ -172,19 +172,19 @@ async fn each_action_works_and_the_api_sees_it(js: Js) {
 
     // A refused move shows the page again with the error by the field.
     b.fill("#note-body", " ").await;
-    b.click("form[action$='/notes'] button").await;
+    b.submit("form[action$='/notes'] button").await;
     let error = b.client.find(Locator::Id("note-error")).await.unwrap();
     assert_eq!(error.text().await.unwrap(), "Ce champ est obligatoire.");
 
     // Bulk: tick one row and mark it as spam, then release it.
     b.goto("/staff/").await;
     b.click(&format!("#pick-{spam}")).await;
-    b.click("button[value=spam]").await;
+    b.submit("button[value=spam]").await;
     assert!(b.text().await.contains("Messages mis à jour : 1"));
     assert_eq!(api_detail(&app, &editor, &spam).await["status"], "spam");
     b.goto(&format!("/staff/submissions/{spam}")).await;
     b.choose("#status", "open").await;
-    b.click("form[action$='/status'] button").await;
+    b.submit("form[action$='/status'] button").await;
     assert_eq!(api_detail(&app, &editor, &spam).await["status"], "open");
 }
 
@@ -201,9 +201,9 @@ async fn two_browsers_editing_one_submission(js: Js) {
     first.goto(&page).await;
     second.goto(&page).await;
     first.choose("#status", "open").await;
-    first.click("form[action$='/status'] button").await;
+    first.submit("form[action$='/status'] button").await;
     second.choose("#priority", "low").await;
-    second.click("form[action$='/priority'] button").await;
+    second.submit("form[action$='/priority'] button").await;
     let conflict = second.client.find(Locator::Id("conflict")).await.unwrap();
     let text = conflict.text().await.unwrap();
     assert!(text.contains("status: new → open"), "{text}");
@@ -213,7 +213,7 @@ async fn two_browsers_editing_one_submission(js: Js) {
     );
     // The page now carries the current version: trying again works.
     second.choose("#priority", "low").await;
-    second.click("form[action$='/priority'] button").await;
+    second.submit("form[action$='/priority'] button").await;
     assert_eq!(
         api_detail(&app, &alice, &reference).await["priority"],
         "low"
