@@ -114,6 +114,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         credentials_version -> Integer,
+        locale -> Nullable<Text>,
     }
 }
 

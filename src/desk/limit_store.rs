@@ -89,6 +89,14 @@ impl LimitStore {
         Ok(Arc::new(LimitStore { redis, instruments }))
     }
 
+    /// A store that counts in this process only (`limits.store = "memory"`).
+    pub fn in_memory(instruments: Arc<Instruments>) -> Arc<LimitStore> {
+        Arc::new(LimitStore {
+            redis: None,
+            instruments,
+        })
+    }
+
     /// Whether limits are shared but Redis is not answering (each instance counts alone). Asks
     /// Redis (a PING) unless it failed less than a second ago.
     pub async fn degraded(&self) -> bool {

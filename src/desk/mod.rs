@@ -1,6 +1,7 @@
 //! The use cases: what the desk does, whichever way a request comes in (the JSON API, the
 //! console, mail, the command line, a scheduler). Nothing here knows HTTP.
 
+pub mod account_self;
 pub mod accounts;
 pub mod auth;
 pub mod conversation;
@@ -8,6 +9,7 @@ pub mod group_commit;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
+pub mod inbox;
 pub mod intake;
 pub mod limit_store;
 pub mod limits;
@@ -44,6 +46,8 @@ pub struct Context {
     pub instruments: Arc<Instruments>,
     pub screen: screening::Screen,
     pub form_limits: limits::FormLimits,
+    /// The console inbox's side panel, a few seconds stale at most.
+    pub queue_counts: inbox::CountsCache,
     /// Where the limits count (`limits.store`), and whether it answers.
     pub limit_store: Arc<limit_store::LimitStore>,
     /// Group commit of intake: the writer task concurrent submissions share.
@@ -103,6 +107,7 @@ impl Context {
             instruments,
             screen,
             form_limits,
+            queue_counts: inbox::CountsCache::default(),
             limit_store,
             intake_writer,
         })
