@@ -19,10 +19,12 @@ const EMBEDDED: [(&str, &str); 4] = [
 
 mod abuse;
 mod check;
+mod duties;
 pub mod networks;
 pub mod smtp;
 
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
+pub use duties::{DutySettings, RightOfReplySettings};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +42,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub antispam: AntispamSettings,
     pub limits: LimitSettings,
+    pub duties: DutySettings,
     /// `local`, `test` or `production`, from `COURRIER_ENV`.
     #[serde(skip)]
     pub environment: String,
@@ -298,6 +301,7 @@ impl Settings {
         abuse::check(self, &mut problems);
         self.log.check(&mut problems);
         self.metrics.check(&mut problems);
+        self.duties.check(&mut problems);
         if self.environment == "production" {
             problems.extend(self.production_problems());
         }
@@ -326,6 +330,16 @@ impl Settings {
         let local = |addr: &str| addr.trim_end_matches('>').ends_with("@localhost");
         if local(&self.mail.from) {
             problems.push("mail.from: a real address, not @localhost".into());
+        }
+        if self
+            .duties
+            .right_of_reply
+            .escalate_to
+            .iter()
+            .any(|a| local(a))
+        {
+            problems
+                .push("duties.right_of_reply.escalate_to: real addresses, not @localhost".into());
         }
         for (name, queue) in &self.queues {
             if queue.notify.iter().any(|a| local(a)) {

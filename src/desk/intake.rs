@@ -160,6 +160,9 @@ pub async fn submit(
             spam_reason: quarantined.then(|| suspicions.join(",")),
             flags: flags.clone(),
             desk: submission.form.desk(),
+            article_published_at: submission.article_published_at,
+            outcome_kind: None,
+            outcome: None,
         };
         // Suspected spam gets no e-mail, so nothing is rendered for it.
         let (mails, ack) = if quarantined {

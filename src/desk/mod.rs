@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod closing;
 pub mod conversation;
+pub mod duties;
 pub mod handover;
 pub mod health;
 pub mod idempotency;

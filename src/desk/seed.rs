@@ -110,5 +110,8 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
         spam_reason: None,
         flags: String::new(),
         desk: form.desk(),
+        article_published_at: None,
+        outcome_kind: None,
+        outcome: None,
     }
 }

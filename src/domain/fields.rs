@@ -235,6 +235,7 @@ pub const FORM_FIELDS: &[&str] = &[
     "phone",
     "article_url",
     "article_title",
+    "article_published_at",
     "organisation",
     "consent",
     "marketing_opt_in",

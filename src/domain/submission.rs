@@ -26,6 +26,8 @@ pub struct RawNewsroom {
     pub phone: Option<String>,
     pub article_url: Option<String>,
     pub article_title: Option<String>,
+    /// When the article was published, `YYYY-MM-DD` (the site fills it in).
+    pub article_published_at: Option<String>,
     #[serde(default, deserialize_with = "checkbox")]
     pub consent: Option<bool>,
     pub locale: Option<String>,
@@ -101,6 +103,7 @@ pub struct NewSubmission {
     pub message: MessageBody,
     pub article_url: Option<ArticleUrl>,
     pub article_title: Option<OneLine>,
+    pub article_published_at: Option<chrono::NaiveDate>,
     pub marketing_opt_in: bool,
 }
 
@@ -218,6 +221,12 @@ impl NewSubmission {
             ARTICLE_TITLE_MAX,
             |s| OneLine::parse(s, ARTICLE_TITLE_MAX),
         );
+        let article_published_at = c.optional(
+            "article_published_at",
+            raw.article_published_at.as_deref(),
+            10,
+            super::duties::publication_date,
+        );
         consent_of(raw.consent, &mut c);
         match (name, email, topic, message) {
             (Some(name), Some(email), Some(topic), Some(message)) if c.errors.is_empty() => {
@@ -233,6 +242,7 @@ impl NewSubmission {
                     message,
                     article_url,
                     article_title,
+                    article_published_at,
                     marketing_opt_in: false,
                 })
             }
@@ -272,6 +282,7 @@ impl NewSubmission {
                     message,
                     article_url,
                     article_title: None,
+                    article_published_at: None,
                     marketing_opt_in: raw.marketing_opt_in.unwrap_or(false),
                 })
             }

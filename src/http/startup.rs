@@ -47,6 +47,8 @@ pub struct Application {
     worker: Option<WorkerHandle>,
     pool: Pool,
     pruner: tokio::task::JoinHandle<()>,
+    /// The duties scheduler (right-of-reply escalations), when this instance runs it.
+    duties: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -97,6 +99,10 @@ impl Application {
                 swept.desk.sweep().await;
             }
         });
+        let duties = state.desk.settings.duties.run_scheduler.then(|| {
+            let scheduled = state.clone();
+            tokio::spawn(async move { crate::desk::duties::run_scheduler(&scheduled.desk).await })
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -135,6 +141,7 @@ impl Application {
             worker,
             pool,
             pruner,
+            duties,
         })
     }
 
@@ -174,6 +181,9 @@ impl Application {
         });
         let served = self.server.await;
         self.pruner.abort();
+        if let Some(duties) = &self.duties {
+            duties.abort();
+        }
         if let Some(worker) = self.worker {
             worker.shutdown().await;
         }

@@ -11,6 +11,7 @@ mod contract;
 mod delivery;
 mod delivery_crash;
 mod desks;
+mod duties;
 mod forms;
 mod hardening_web;
 mod hostile;

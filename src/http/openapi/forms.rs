@@ -120,6 +120,23 @@ fn article_url(body: Body) -> ObjectBuilder {
     .max_length(Some(ArticleUrl::MAX_CHARS))
 }
 
+/// The article's publication date: a full date, blank (or, in JSON, null) for none.
+fn publication_date(body: Body) -> RefOr<Schema> {
+    let description = "When the article was published, `YYYY-MM-DD` (the site fills it in); a \
+        right of reply asked for over three months later is flagged `out_of_time`";
+    let date = text(description)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .max_length(Some(10));
+    let blank = optional(text("None"), body)
+        .pattern(Some(format!("^[{WS}]*$")))
+        .max_length(Some(10));
+    utoipa::openapi::schema::AnyOfBuilder::new()
+        .item(date)
+        .item(blank)
+        .description(Some(description))
+        .into()
+}
+
 fn locale(body: Body) -> ObjectBuilder {
     optional(
         text("The reader's language, `fr` or `en`; otherwise the browser's, or French"),
@@ -232,6 +249,7 @@ fn newsroom(body: Body) -> RefOr<Schema> {
                 "article_title",
                 optional_line("The article's title", ARTICLE_TITLE_MAX, body),
             )
+            .property("article_published_at", publication_date(body))
         },
     )
 }
