@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod closing;
 pub mod conversation;
+pub mod corrections;
 pub mod duties;
 pub mod handover;
 pub mod health;

@@ -2,6 +2,7 @@
 
 pub mod client_ip;
 mod connections;
+mod corrections;
 mod deadline;
 pub mod error;
 pub mod headers;
@@ -25,6 +26,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/forms/newsroom", "POST").route(web::post().to(public::newsroom)))
         .service(resource("/v1/forms/sales", "POST").route(web::post().to(public::sales)))
         .service(resource("/v1/forms/{form}/token", "GET").route(web::get().to(public::token)))
+        .service(resource("/corrections", "GET").route(web::get().to(corrections::page)))
+        .service(resource("/corrections.json", "GET").route(web::get().to(corrections::json)))
+        .service(resource("/corrections.atom", "GET").route(web::get().to(corrections::atom)))
         .service(resource("/health/live", "GET").route(web::get().to(ops::live)))
         .service(resource("/health/ready", "GET").route(web::get().to(ops::ready)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))

@@ -192,6 +192,9 @@ impl Modify for BearerAuth {
         super::pages::demo,
         super::pages::stylesheet,
         super::pages::thank_you,
+        super::corrections::page,
+        super::corrections::json,
+        super::corrections::atom,
         super::ops::live,
         super::ops::ready,
         super::ops::metrics,
@@ -219,6 +222,7 @@ impl Modify for BearerAuth {
         (name = "staff", description = "Staff sign-in"),
         (name = "triage", description = "Queues and submissions"),
         (name = "accounts", description = "Staff accounts, for admins"),
+        (name = "corrections", description = "The public record of corrections"),
         (name = "ops", description = "Health and the contract"),
     ),
 )]
