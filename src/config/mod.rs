@@ -67,6 +67,9 @@ pub struct AuthSettings {
     pub account_failures_per_hour: u32,
     /// Sign-in attempts allowed per client IP and minute.
     pub login_per_ip_per_minute: u32,
+    /// Whether the console's cookies carry `Secure` (sent over HTTPS only); production
+    /// refuses `false`.
+    pub cookie_secure: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -326,6 +329,9 @@ impl Settings {
                  (COURRIER__PRIVACY__IP_HASH_KEY)"
                     .into(),
             );
+        }
+        if !self.auth.cookie_secure {
+            problems.push("auth.cookie_secure: must be true in production (HTTPS only)".into());
         }
         let local = |addr: &str| addr.trim_end_matches('>').ends_with("@localhost");
         if local(&self.mail.from) {

@@ -1,6 +1,7 @@
 //! The use cases: what the desk does, whichever way a request comes in (the JSON API, the
 //! console, mail, the command line, a scheduler). Nothing here knows HTTP.
 
+pub mod account_self;
 pub mod accounts;
 pub mod auth;
 pub mod closing;
@@ -10,6 +11,7 @@ pub mod duties;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
+pub mod inbox;
 pub mod intake;
 pub mod limits;
 pub mod screening;
@@ -45,6 +47,8 @@ pub struct Context {
     pub instruments: Arc<Instruments>,
     pub screen: screening::Screen,
     pub form_limits: limits::FormLimits,
+    /// The console inbox's side panel, a few seconds stale at most.
+    pub queue_counts: inbox::CountsCache,
 }
 
 impl Context {
@@ -95,6 +99,7 @@ impl Context {
             instruments,
             screen,
             form_limits,
+            queue_counts: inbox::CountsCache::default(),
         })
     }
 

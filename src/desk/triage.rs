@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::db;
 use crate::db::events::NewEvent;
+pub use crate::db::events::EventRow;
 pub use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
 pub use crate::db::triage::{AssigneeFilter, ListFilter, Record, Sort, SubmissionSummary};
@@ -273,6 +274,7 @@ fn apply(
 }
 
 /// Per visible queue: counts by status and the overdue count.
+#[derive(Debug, Clone)]
 pub struct QueueView {
     pub name: String,
     pub label: String,

@@ -2,6 +2,7 @@
 
 pub mod client_ip;
 mod connections;
+mod console;
 mod corrections;
 mod deadline;
 pub mod error;
@@ -37,7 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(staff::json_config())
         .app_data(staff::query_config())
         .app_data(staff::path_config())
-        .configure(staff::routes);
+        .configure(staff::routes)
+        .configure(console::routes);
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

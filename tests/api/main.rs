@@ -7,6 +7,7 @@ mod abuse;
 mod ack_limits;
 mod cli;
 mod config;
+mod console;
 mod contract;
 mod delivery;
 mod delivery_crash;

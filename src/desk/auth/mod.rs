@@ -1,5 +1,6 @@
 //! Staff authentication: passwords, sign-in with lockout, sessions and their timeouts.
 
+mod csrf;
 mod password;
 mod throttle;
 mod token;
@@ -27,6 +28,8 @@ pub struct StaffUser {
     pub display_name: String,
     pub role: Role,
     pub session_id: String,
+    /// The account's chosen language, if any.
+    pub locale: Option<crate::domain::Locale>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +62,8 @@ pub struct Auth {
     pub hasher: Hasher,
     per_ip: Arc<crate::desk::limits::Limiter<IpAddr>>,
     clients: ClientKeys,
+    /// Keys the console's form tokens (`csrf.rs`).
+    csrf_key: Vec<u8>,
 }
 
 impl Auth {
@@ -70,6 +75,7 @@ impl Auth {
                 settings.login_per_ip_per_minute,
             )),
             clients: ClientKeys::new(ip_hash_key),
+            csrf_key: ip_hash_key.as_bytes().to_vec(),
             settings,
         })
     }
@@ -196,6 +202,7 @@ impl Auth {
             display_name: user.display_name,
             role,
             session_id: session.id,
+            locale: user.locale,
         })
     }
 
