@@ -19,6 +19,7 @@ const EMBEDDED: [(&str, &str); 4] = [
 
 mod abuse;
 mod check;
+pub mod consent;
 mod duties;
 pub mod networks;
 pub mod smtp;
@@ -188,6 +189,10 @@ pub struct SiteSettings {
     pub origins: Vec<String>,
     /// Version of the consent text the forms display; stored with each submission.
     pub consent_version: String,
+    /// The consent text of `consent_version`, in each language (`consent.rs`).
+    pub consent_text: consent::ConsentTexts,
+    /// Every version's SHA-256 per language, the current one's included.
+    pub consent_history: BTreeMap<String, consent::ConsentHashes>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -299,6 +304,12 @@ impl Settings {
         self.auth.check(&mut problems);
         self.check_queues_and_routing(&mut problems);
         self.site.check(&mut problems);
+        consent::check(
+            &self.site.consent_version,
+            &self.site.consent_text,
+            &self.site.consent_history,
+            &mut problems,
+        );
         self.privacy.check(&mut problems);
         self.http.check(&mut problems);
         abuse::check(self, &mut problems);

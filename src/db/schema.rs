@@ -37,6 +37,7 @@ diesel::table! {
         article_published_at -> Nullable<Date>,
         outcome_kind -> Nullable<Text>,
         outcome -> Nullable<Text>,
+        consent_text_sha256 -> Nullable<Text>,
     }
 }
 

@@ -77,6 +77,8 @@ pub struct SubmissionRow {
     /// The outcome's details, as JSON.
     #[diesel(skip_insertion)]
     pub outcome: Option<String>,
+    /// The SHA-256 of the consent text shown (version `consent_version`, the reader's language).
+    pub consent_text_sha256: Option<String>,
 }
 
 /// What became of a submission written with its e-mails.
@@ -194,7 +196,7 @@ const SUBMISSION_COLUMNS: &str =
     phone, organisation, subject, message, article_url, article_title, locale, consent, \
     consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
     version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
-    spam_reason, flags, article_published_at";
+    spam_reason, flags, article_published_at, consent_text_sha256";
 const OUTBOX_COLUMNS: &str =
     "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
     body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
@@ -313,7 +315,8 @@ fn pg_insert_with_outbox(
         .bind::<Nullable<Timestamp>, _>(s.deadline_at)
         .bind::<Nullable<Text>, _>(&s.spam_reason)
         .bind::<Text, _>(&s.flags)
-        .bind::<Nullable<Date>, _>(s.article_published_at);
+        .bind::<Nullable<Date>, _>(s.article_published_at)
+        .bind::<Nullable<Text>, _>(&s.consent_text_sha256);
     for m in mails {
         q = bind_mail(q, m);
     }
@@ -532,6 +535,7 @@ mod tests {
             article_published_at: None,
             outcome_kind: None,
             outcome: None,
+            consent_text_sha256: None,
         };
         let submission = diesel_columns(diesel::insert_into(submissions::table).values(&row));
         assert_eq!(words(&submission), words(SUBMISSION_COLUMNS));

@@ -42,6 +42,9 @@ pub enum IntakeError {
     /// The post's idempotency key was used for another body.
     #[error("idempotency key reused with another body")]
     KeyReused,
+    /// The post names a consent version the configuration does not know.
+    #[error("unknown consent version")]
+    UnknownConsentVersion,
     /// Too many posts for this reader's address.
     #[error("too many posts for one reader")]
     RateLimited { retry_after_secs: u64 },
@@ -106,6 +109,12 @@ pub async fn submit(
         .get(route.queue.as_str())
         .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
     let ip_hash = meta.ip.map(|ip| keyed_hash(state, &ip.to_string()));
+    let consent = crate::desk::consent::shown(
+        &state.settings,
+        submission.locale,
+        submission.consent_version.as_deref(),
+    )
+    .map_err(|_| IntakeError::UnknownConsentVersion)?;
     let quarantined = !suspicions.is_empty();
     let flags = crate::desk::screening::flags(&submission).join(",");
     let user_agent = meta
@@ -145,7 +154,7 @@ pub async fn submit(
                 .map(|t| t.as_str().to_owned()),
             locale: submission.locale,
             consent: true,
-            consent_version: state.settings.site.consent_version.clone(),
+            consent_version: consent.version.clone(),
             consent_at: now,
             marketing_opt_in: submission.marketing_opt_in,
             client_ip_hash: ip_hash.clone(),
@@ -163,6 +172,7 @@ pub async fn submit(
             article_published_at: submission.article_published_at,
             outcome_kind: None,
             outcome: None,
+            consent_text_sha256: Some(consent.sha256.clone()),
         };
         // Suspected spam gets no e-mail, so nothing is rendered for it.
         let (mails, ack) = if quarantined {

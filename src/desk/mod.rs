@@ -5,6 +5,7 @@ pub mod account_self;
 pub mod accounts;
 pub mod auth;
 pub mod closing;
+pub mod consent;
 pub mod conversation;
 pub mod corrections;
 pub mod duties;

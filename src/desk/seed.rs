@@ -113,5 +113,6 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
         article_published_at: None,
         outcome_kind: None,
         outcome: None,
+        consent_text_sha256: None,
     }
 }

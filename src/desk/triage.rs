@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::db;
-use crate::db::events::NewEvent;
 pub use crate::db::events::EventRow;
+use crate::db::events::NewEvent;
 pub use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
 pub use crate::db::triage::{AssigneeFilter, ListFilter, Record, Sort, SubmissionSummary};

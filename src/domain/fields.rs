@@ -240,6 +240,7 @@ pub const FORM_FIELDS: &[&str] = &[
     "consent",
     "marketing_opt_in",
     "locale",
+    "consent_version",
 ];
 
 /// The field that carries the form token (`GET /v1/forms/{form}/token`).

@@ -45,6 +45,7 @@ pub enum Msg {
     OutcomeRequired,
     OutcomeNotForTopic,
     OutcomeWithoutResolving,
+    UnknownConsentVersion,
 }
 
 impl Msg {
@@ -90,6 +91,7 @@ impl Msg {
             Msg::OutcomeRequired => "outcome_required",
             Msg::OutcomeNotForTopic => "outcome_not_for_topic",
             Msg::OutcomeWithoutResolving => "outcome_without_resolving",
+            Msg::UnknownConsentVersion => "unknown_consent_version",
         }
     }
 
@@ -177,6 +179,8 @@ impl Msg {
             (Msg::OutcomeNotForTopic, Fr) => "Cette issue ne convient pas à ce type de demande.".into(),
             (Msg::OutcomeNotForTopic, En) => "This outcome does not fit this kind of request.".into(),
             (Msg::OutcomeWithoutResolving, Fr) => "Une issue se donne avec le passage au statut « resolved ».".into(),
+            (Msg::UnknownConsentVersion, Fr) => "Cette version du texte de consentement nous est inconnue : rechargez la page.".into(),
+            (Msg::UnknownConsentVersion, En) => "This version of the consent text is unknown to us: reload the page.".into(),
             (Msg::OutcomeWithoutResolving, En) => "An outcome is given with the move to status `resolved`.".into(),
         }
     }

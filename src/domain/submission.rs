@@ -31,6 +31,8 @@ pub struct RawNewsroom {
     #[serde(default, deserialize_with = "checkbox")]
     pub consent: Option<bool>,
     pub locale: Option<String>,
+    /// The consent text's version the page showed; the current one when absent.
+    pub consent_version: Option<String>,
 }
 
 /// The "contact sales" form, as posted.
@@ -49,6 +51,8 @@ pub struct RawSales {
     #[serde(default, deserialize_with = "checkbox")]
     pub marketing_opt_in: Option<bool>,
     pub locale: Option<String>,
+    /// The consent text's version the page showed; the current one when absent.
+    pub consent_version: Option<String>,
 }
 
 /// A checkbox: JSON `true`/`false`, or an HTML form's "on", "true", "1" (absent means false).
@@ -105,6 +109,9 @@ pub struct NewSubmission {
     pub article_title: Option<OneLine>,
     pub article_published_at: Option<chrono::NaiveDate>,
     pub marketing_opt_in: bool,
+    /// The consent version the post names, as sent (checked against the configuration by the
+    /// desk); `None` for the current one.
+    pub consent_version: Option<String>,
 }
 
 /// Collects per-field results so that every problem is reported, not only the first.
@@ -244,6 +251,7 @@ impl NewSubmission {
                     article_title,
                     article_published_at,
                     marketing_opt_in: false,
+                    consent_version: raw.consent_version,
                 })
             }
             _ => Err((locale, c.errors)),
@@ -284,6 +292,7 @@ impl NewSubmission {
                     article_title: None,
                     article_published_at: None,
                     marketing_opt_in: raw.marketing_opt_in.unwrap_or(false),
+                    consent_version: raw.consent_version,
                 })
             }
             _ => Err((locale, c.errors)),

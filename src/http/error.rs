@@ -135,6 +135,14 @@ impl From<IntakeError> for ApiError {
         match e {
             IntakeError::Db(e) => e.into(),
             IntakeError::KeyReused => ApiError::IdempotencyKeyReused,
+            IntakeError::UnknownConsentVersion => ApiError::Validation(
+                [(
+                    "consent_version",
+                    vec![crate::domain::FieldError::new(Msg::UnknownConsentVersion)],
+                )]
+                .into_iter()
+                .collect(),
+            ),
             IntakeError::RateLimited { retry_after_secs } => {
                 ApiError::TooManyRequests { retry_after_secs }
             }

@@ -74,9 +74,17 @@ impl Application {
                 desk.instruments.clone(),
             )
         });
-        let openapi = crate::http::openapi::document(
+        let consent_versions: Vec<&str> = desk
+            .settings
+            .site
+            .consent_history
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let openapi = crate::http::openapi::document_with(
             desk.screen.honeypot_field(),
             desk.screen.captcha_field(),
+            &consent_versions,
         );
         let docs = crate::http::openapi::docs_page(&openapi)
             .map_err(|e| anyhow::anyhow!("the API reference page: {e}"))?;

@@ -355,3 +355,34 @@ pub fn add_extra_fields(api: &mut utoipa::openapi::OpenApi, honeypot: &str, capt
         }
     }
 }
+
+/// Adds `consent_version` to the four form schemas: one of the versions configuration knows
+/// (any other is a 422), or, in JSON, null for the current one.
+pub fn add_consent_version(api: &mut utoipa::openapi::OpenApi, versions: &[&str]) {
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let description = "The consent text's version the page showed (`GET /v1/forms/{form}`); \
+        the current one when absent";
+    for (name, body) in [
+        ("NewsroomForm", Body::Json),
+        ("NewsroomHtmlForm", Body::Html),
+        ("SalesForm", Body::Json),
+        ("SalesHtmlForm", Body::Html),
+    ] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            let mut values: Vec<serde_json::Value> =
+                versions.iter().map(|v| serde_json::json!(v)).collect();
+            if body == Body::Json {
+                values.push(serde_json::Value::Null);
+            }
+            object.properties.insert(
+                "consent_version".to_owned(),
+                optional(text(description), body)
+                    .enum_values(Some(values))
+                    .build()
+                    .into(),
+            );
+        }
+    }
+}

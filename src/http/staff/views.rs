@@ -145,6 +145,8 @@ pub struct Consent {
     pub given: bool,
     /// The wording's version the reader agreed to.
     pub version: String,
+    /// The SHA-256 (hex) of the exact text shown, in the reader's language.
+    pub text_sha256: Option<String>,
     pub at: Instant,
 }
 
@@ -194,6 +196,7 @@ impl Submission {
             consent: Consent {
                 given: s.consent,
                 version: s.consent_version.clone(),
+                text_sha256: s.consent_text_sha256.clone(),
                 at: s.consent_at.into(),
             },
             marketing_opt_in: s.marketing_opt_in,

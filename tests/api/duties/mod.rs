@@ -1,6 +1,7 @@
 //! The newsroom's duties: right of reply by the law (publication date, escalations, outcomes)
 //! and corrections.
 
+mod consent;
 mod corrections;
 mod escalations;
 mod right_of_reply;
