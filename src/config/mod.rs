@@ -22,10 +22,12 @@ mod check;
 pub mod consent;
 mod duties;
 pub mod networks;
+mod scale;
 pub mod smtp;
 
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
 pub use duties::{DutySettings, RightOfReplySettings};
+pub use scale::{GroupCommitSettings, LimitStore};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +107,9 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     pub sqlite_busy_timeout_ms: u64,
     pub sqlite_synchronous: SqliteSynchronous,
+    /// Concurrent submissions sharing one transaction (see `config/base.toml`).
+    #[serde(default)]
+    pub group_commit: GroupCommitSettings,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

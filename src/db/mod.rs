@@ -7,6 +7,7 @@ pub mod duties;
 pub mod events;
 pub mod handovers;
 pub mod idempotency;
+pub mod intake;
 pub mod messages;
 pub mod notes;
 pub mod outbox;

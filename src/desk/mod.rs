@@ -9,11 +9,13 @@ pub mod consent;
 pub mod conversation;
 pub mod corrections;
 pub mod duties;
+pub mod group_commit;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
 pub mod inbox;
 pub mod intake;
+pub mod limit_store;
 pub mod limits;
 pub mod screening;
 pub mod seed;
@@ -50,6 +52,10 @@ pub struct Context {
     pub form_limits: limits::FormLimits,
     /// The console inbox's side panel, a few seconds stale at most.
     pub queue_counts: inbox::CountsCache,
+    /// Where the limits count (`limits.store`), and whether it answers.
+    pub limit_store: Arc<limit_store::LimitStore>,
+    /// Group commit of intake: the writer task concurrent submissions share.
+    pub intake_writer: group_commit::IntakeWriter,
 }
 
 impl Context {
@@ -80,15 +86,20 @@ impl Context {
         if !misfiled.is_empty() {
             anyhow::bail!("{}", handover::misfiled_report(&misfiled));
         }
-        let auth = auth::Auth::new(
-            settings.auth.clone(),
-            secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
-        )?;
+        let hash_key = secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key);
+        let limit_store =
+            limit_store::LimitStore::open(&settings.limits, hash_key, instruments.clone())?;
+        let auth = auth::Auth::new(settings.auth.clone(), hash_key, &limit_store)?;
         let screen = screening::Screen::new(
             &settings.antispam,
             secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
         )?;
-        let form_limits = limits::FormLimits::new(&settings.limits);
+        let form_limits = limits::FormLimits::new(&settings.limits, &limit_store);
+        let intake_writer = group_commit::IntakeWriter::start(
+            pool.clone(),
+            &settings.database.group_commit,
+            instruments.clone(),
+        );
         Ok(Context {
             pool,
             settings: Arc::new(settings),
@@ -101,6 +112,8 @@ impl Context {
             screen,
             form_limits,
             queue_counts: inbox::CountsCache::default(),
+            limit_store,
+            intake_writer,
         })
     }
 

@@ -19,6 +19,7 @@ mod hostile;
 mod metrics;
 mod resilience;
 mod routing;
+mod scale;
 mod schema;
 mod shutdown;
 mod signin;

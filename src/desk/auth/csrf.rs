@@ -28,7 +28,10 @@ mod tests {
             "login_per_ip_per_minute": 30, "cookie_secure": true
         }))
         .unwrap();
-        let auth = Auth::new(settings, "a-key").unwrap();
+        let store = crate::desk::limit_store::LimitStore::in_memory(std::sync::Arc::new(
+            crate::instruments::Instruments::new(),
+        ));
+        let auth = Auth::new(settings, "a-key", &store).unwrap();
         let token = auth.csrf_token("s1");
         assert!(auth.csrf_matches("s1", &token));
         assert!(!auth.csrf_matches("s2", &token));
