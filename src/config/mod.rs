@@ -19,11 +19,14 @@ const EMBEDDED: [(&str, &str); 4] = [
 
 mod abuse;
 mod check;
+pub mod consent;
+mod duties;
 pub mod networks;
 mod scale;
 pub mod smtp;
 
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
+pub use duties::{DutySettings, RightOfReplySettings};
 pub use scale::{GroupCommitSettings, LimitStore};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -42,6 +45,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub antispam: AntispamSettings,
     pub limits: LimitSettings,
+    pub duties: DutySettings,
     /// `local`, `test` or `production`, from `COURRIER_ENV`.
     #[serde(skip)]
     pub environment: String,
@@ -190,6 +194,10 @@ pub struct SiteSettings {
     pub origins: Vec<String>,
     /// Version of the consent text the forms display; stored with each submission.
     pub consent_version: String,
+    /// The consent text of `consent_version`, in each language (`consent.rs`).
+    pub consent_text: consent::ConsentTexts,
+    /// Every version's SHA-256 per language, the current one's included.
+    pub consent_history: BTreeMap<String, consent::ConsentHashes>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -301,11 +309,18 @@ impl Settings {
         self.auth.check(&mut problems);
         self.check_queues_and_routing(&mut problems);
         self.site.check(&mut problems);
+        consent::check(
+            &self.site.consent_version,
+            &self.site.consent_text,
+            &self.site.consent_history,
+            &mut problems,
+        );
         self.privacy.check(&mut problems);
         self.http.check(&mut problems);
         abuse::check(self, &mut problems);
         self.log.check(&mut problems);
         self.metrics.check(&mut problems);
+        self.duties.check(&mut problems);
         if self.environment == "production" {
             problems.extend(self.production_problems());
         }
@@ -337,6 +352,16 @@ impl Settings {
         let local = |addr: &str| addr.trim_end_matches('>').ends_with("@localhost");
         if local(&self.mail.from) {
             problems.push("mail.from: a real address, not @localhost".into());
+        }
+        if self
+            .duties
+            .right_of_reply
+            .escalate_to
+            .iter()
+            .any(|a| local(a))
+        {
+            problems
+                .push("duties.right_of_reply.escalate_to: real addresses, not @localhost".into());
         }
         for (name, queue) in &self.queues {
             if queue.notify.iter().any(|a| local(a)) {

@@ -2,6 +2,8 @@
 //! blocking-call helper, transactions, migrations and the queries.
 
 pub mod acks;
+pub mod corrections;
+pub mod duties;
 pub mod events;
 pub mod handovers;
 pub mod idempotency;

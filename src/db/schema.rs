@@ -34,6 +34,10 @@ diesel::table! {
         spam_reason -> Nullable<Text>,
         flags -> Text,
         desk -> Text,
+        article_published_at -> Nullable<Date>,
+        outcome_kind -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        consent_text_sha256 -> Nullable<Text>,
     }
 }
 
@@ -180,6 +184,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    duty_reminders (submission_id, kind) {
+        submission_id -> Text,
+        kind -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scheduler_leases (name) {
+        name -> Text,
+        owner -> Text,
+        lease_until -> Timestamp,
+    }
+}
+
+diesel::table! {
+    corrections (id) {
+        id -> Text,
+        submission_id -> Nullable<Text>,
+        article_url -> Text,
+        text -> Text,
+        public -> Bool,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(duty_reminders -> submissions (submission_id));
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -197,4 +229,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     handovers,
     ack_log,
+    duty_reminders,
+    scheduler_leases,
+    corrections,
 );

@@ -1,6 +1,6 @@
 //! Storing a submission together with the e-mails and the audit event it causes.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::query_builder::QueryFragment;
 
@@ -10,7 +10,7 @@ use super::idempotency::IdempotencyRow;
 use super::outbox::NewOutboxRow;
 use super::schema::{ack_log, events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::{Desk, FormKind, Locale, Priority, QueueName, Status, Topic};
+use crate::domain::{Desk, FormKind, Locale, OutcomeKind, Priority, QueueName, Status, Topic};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
 /// through the multi-backend connection, and SQLite's own opens a transaction of its own, so
@@ -70,6 +70,16 @@ pub struct SubmissionRow {
     /// Follows from the form, computed by the database (never written).
     #[diesel(skip_insertion)]
     pub desk: Desk,
+    /// When the article the form was on was published (right of reply's three months).
+    pub article_published_at: Option<NaiveDate>,
+    /// How a right of reply or a correction was closed; set by staff, never at intake.
+    #[diesel(skip_insertion)]
+    pub outcome_kind: Option<OutcomeKind>,
+    /// The outcome's details, as JSON.
+    #[diesel(skip_insertion)]
+    pub outcome: Option<String>,
+    /// The SHA-256 of the consent text shown (version `consent_version`, the reader's language).
+    pub consent_text_sha256: Option<String>,
 }
 
 /// What became of a submission written with its e-mails.
@@ -187,7 +197,7 @@ const SUBMISSION_COLUMNS: &str =
     phone, organisation, subject, message, article_url, article_title, locale, consent, \
     consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
     version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
-    spam_reason, flags";
+    spam_reason, flags, article_published_at, consent_text_sha256";
 const OUTBOX_COLUMNS: &str =
     "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
     body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
@@ -208,7 +218,7 @@ fn pg_insert_with_outbox(
     key: Option<&IdempotencyRow>,
     ack: Option<&Ack>,
 ) -> QueryResult<usize> {
-    use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
     let mut n = 0;
     let mut tuple = |count: usize| {
         let params: Vec<String> = (0..count)
@@ -305,7 +315,9 @@ fn pg_insert_with_outbox(
         .bind::<Nullable<Timestamp>, _>(s.resolved_at)
         .bind::<Nullable<Timestamp>, _>(s.deadline_at)
         .bind::<Nullable<Text>, _>(&s.spam_reason)
-        .bind::<Text, _>(&s.flags);
+        .bind::<Text, _>(&s.flags)
+        .bind::<Nullable<Date>, _>(s.article_published_at)
+        .bind::<Nullable<Text>, _>(&s.consent_text_sha256);
     for m in mails {
         q = bind_mail(q, m);
     }
@@ -521,6 +533,10 @@ mod tests {
             spam_reason: None,
             flags: String::new(),
             desk: Desk::Editorial,
+            article_published_at: None,
+            outcome_kind: None,
+            outcome: None,
+            consent_text_sha256: None,
         };
         let submission = diesel_columns(diesel::insert_into(submissions::table).values(&row));
         assert_eq!(words(&submission), words(SUBMISSION_COLUMNS));

@@ -264,6 +264,10 @@ pub struct SubmissionChanges {
     pub assignee_id: Option<Option<String>>,
     pub resolved_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
+    pub article_published_at: Option<Option<chrono::NaiveDate>>,
+    pub flags: Option<String>,
+    pub outcome_kind: Option<Option<crate::domain::OutcomeKind>>,
+    pub outcome: Option<Option<String>>,
 }
 
 /// Applies changes if the submission is still at `version`; `None` when someone else changed

@@ -10,7 +10,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    Desk, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,
+    Desk, FormKind, Locale, MailPurpose, MailStatus, OutcomeKind, Priority, QueueName, Role,
+    Status, Topic,
 };
 
 macro_rules! text_column {
@@ -56,4 +57,5 @@ text_column!(
     QueueName via QueueNameText,
     MailPurpose via MailPurposeText,
     MailStatus via MailStatusText,
+    OutcomeKind via OutcomeKindText,
 );

@@ -85,6 +85,10 @@ pub async fn hand_over(
         spam_reason: None,
         flags: original.flags.clone(),
         desk: Desk::Commercial,
+        article_published_at: None,
+        outcome_kind: None,
+        outcome: None,
+        consent_text_sha256: original.consent_text_sha256.clone(),
     };
     let notification = super::intake::team_notification_for(&ctx.settings, &ctx.sender, &copy, now)
         .map_err(|e| TriageError::Internal(e.to_string()))?;

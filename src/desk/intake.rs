@@ -43,6 +43,9 @@ pub enum IntakeError {
     /// The post's idempotency key was used for another body.
     #[error("idempotency key reused with another body")]
     KeyReused,
+    /// The post names a consent version the configuration does not know.
+    #[error("unknown consent version")]
+    UnknownConsentVersion,
     /// Too many posts for this reader's address.
     #[error("too many posts for one reader")]
     RateLimited { retry_after_secs: u64 },
@@ -155,6 +158,12 @@ pub fn prepare(
         .queues
         .get(route.queue.as_str())
         .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
+    let consent = crate::desk::consent::shown(
+        &state.settings,
+        submission.locale,
+        submission.consent_version.as_deref(),
+    )
+    .map_err(|_| IntakeError::UnknownConsentVersion)?;
     let quarantined = !suspicions.is_empty();
     let id = uuid::Uuid::now_v7().to_string();
     let row = SubmissionRow {
@@ -188,7 +197,7 @@ pub fn prepare(
             .map(|t| t.as_str().to_owned()),
         locale: submission.locale,
         consent: true,
-        consent_version: state.settings.site.consent_version.clone(),
+        consent_version: consent.version,
         consent_at: now,
         marketing_opt_in: submission.marketing_opt_in,
         client_ip_hash: meta.ip.map(|ip| keyed_hash(state, &ip.to_string())),
@@ -206,6 +215,10 @@ pub fn prepare(
         spam_reason: quarantined.then(|| suspicions.join(",")),
         flags: crate::desk::screening::flags(submission).join(","),
         desk: submission.form.desk(),
+        article_published_at: submission.article_published_at,
+        outcome_kind: None,
+        outcome: None,
+        consent_text_sha256: Some(consent.sha256),
     };
     // Suspected spam gets no e-mail, so nothing is rendered for it.
     let (mails, ack) = if quarantined {

@@ -4,7 +4,11 @@
 pub mod account_self;
 pub mod accounts;
 pub mod auth;
+pub mod closing;
+pub mod consent;
 pub mod conversation;
+pub mod corrections;
+pub mod duties;
 pub mod group_commit;
 pub mod handover;
 pub mod health;

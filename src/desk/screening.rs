@@ -273,5 +273,13 @@ pub fn flags(s: &NewSubmission) -> Vec<&'static str> {
     if texts(s).iter().any(|t| t.chars().any(bidi)) {
         flags.push("bidi");
     }
+    // A right of reply asked for over three months after publication: kept and handled, flagged
+    // for staff to decide.
+    let late = s
+        .article_published_at
+        .is_some_and(|p| crate::domain::duties::out_of_time(p, crate::db::now()));
+    if s.topic == crate::domain::Topic::RightOfReply && late {
+        flags.push(crate::domain::duties::OUT_OF_TIME);
+    }
     flags
 }

@@ -110,5 +110,9 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
         spam_reason: None,
         flags: String::new(),
         desk: form.desk(),
+        article_published_at: None,
+        outcome_kind: None,
+        outcome: None,
+        consent_text_sha256: None,
     }
 }

@@ -36,6 +36,9 @@ pub enum TriageError {
     IllegalTransition { from: Status, to: Status },
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A right of reply resolved without its outcome.
+    #[error("outcome required")]
+    OutcomeRequired,
     #[error("{0}")]
     Internal(String),
 }
@@ -109,6 +112,8 @@ pub struct Patch {
     pub queue: Option<QueueName>,
     /// `Some(None)` unassigns.
     pub assignee: Option<Option<String>>,
+    /// The publication date and the outcome of a right of reply or correction.
+    pub duties: crate::desk::closing::DutyPatch,
 }
 
 /// Which version the client saw: from `If-Match` (412 when stale) or a `version` field (409).
@@ -234,12 +239,29 @@ fn apply(
         changed("assignee", json!(current.assignee_id), json!(to));
         changes.assignee_id = Some(to);
     }
+    let closing = crate::desk::closing::plan(
+        settings,
+        sender,
+        who,
+        &current,
+        patch.status,
+        patch.duties,
+        &mut changes,
+        now,
+    )?;
+    audit.extend(closing.audit);
+    mails.extend(closing.mails);
     if audit.is_empty() {
         return Ok((current, false));
     }
     let wrote_mail = !mails.is_empty();
     match store::update(conn, &current.id, current.version, &changes, &audit, &mails)? {
-        Some(row) => Ok((row, wrote_mail)),
+        Some(row) => {
+            if let Some(correction) = &closing.correction {
+                crate::db::corrections::insert(conn, correction)?;
+            }
+            Ok((row, wrote_mail))
+        }
         // The version was read in this transaction; only a concurrent writer on PostgreSQL
         // can get here.
         None => Err(match expected {

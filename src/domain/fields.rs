@@ -235,10 +235,12 @@ pub const FORM_FIELDS: &[&str] = &[
     "phone",
     "article_url",
     "article_title",
+    "article_published_at",
     "organisation",
     "consent",
     "marketing_opt_in",
     "locale",
+    "consent_version",
 ];
 
 /// The field that carries the form token (`GET /v1/forms/{form}/token`).

@@ -41,6 +41,11 @@ pub enum Msg {
     PasswordTooShort,
     PasswordTooLong,
     AssigneeNotAllowed,
+    InvalidDate,
+    OutcomeRequired,
+    OutcomeNotForTopic,
+    OutcomeWithoutResolving,
+    UnknownConsentVersion,
 }
 
 impl Msg {
@@ -82,6 +87,11 @@ impl Msg {
             Msg::PasswordTooShort => "password_too_short",
             Msg::PasswordTooLong => "password_too_long",
             Msg::AssigneeNotAllowed => "assignee_not_allowed",
+            Msg::InvalidDate => "invalid_date",
+            Msg::OutcomeRequired => "outcome_required",
+            Msg::OutcomeNotForTopic => "outcome_not_for_topic",
+            Msg::OutcomeWithoutResolving => "outcome_without_resolving",
+            Msg::UnknownConsentVersion => "unknown_consent_version",
         }
     }
 
@@ -162,6 +172,16 @@ impl Msg {
             (Msg::PasswordTooLong, En) => "A password has at most 128 characters.".into(),
             (Msg::AssigneeNotAllowed, Fr) => "Ce compte est inactif ou ne peut pas voir cette file.".into(),
             (Msg::AssigneeNotAllowed, En) => "This account is inactive or may not see this queue.".into(),
+            (Msg::InvalidDate, Fr) => "Indiquez une date au format AAAA-MM-JJ.".into(),
+            (Msg::InvalidDate, En) => "Give a date as YYYY-MM-DD.".into(),
+            (Msg::OutcomeRequired, Fr) => "Un droit de réponse se clôt avec son issue : inséré (adresse et date) ou refusé (motif).".into(),
+            (Msg::OutcomeRequired, En) => "A right of reply is closed with its outcome: inserted (address and date) or refused (grounds).".into(),
+            (Msg::OutcomeNotForTopic, Fr) => "Cette issue ne convient pas à ce type de demande.".into(),
+            (Msg::OutcomeNotForTopic, En) => "This outcome does not fit this kind of request.".into(),
+            (Msg::OutcomeWithoutResolving, Fr) => "Une issue se donne avec le passage au statut « resolved ».".into(),
+            (Msg::UnknownConsentVersion, Fr) => "Cette version du texte de consentement nous est inconnue : rechargez la page.".into(),
+            (Msg::UnknownConsentVersion, En) => "This version of the consent text is unknown to us: reload the page.".into(),
+            (Msg::OutcomeWithoutResolving, En) => "An outcome is given with the move to status `resolved`.".into(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod choices;
+pub mod duties;
 mod fields;
 pub mod i18n;
 mod reference;
@@ -13,6 +14,7 @@ mod submission;
 pub use choices::{
     FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic, UnknownValue,
 };
+pub use duties::{Outcome, OutcomeKind, RefusalGrounds};
 pub use fields::{
     ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail, FORM_FIELDS, TOKEN_FIELD,
 };

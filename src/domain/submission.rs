@@ -26,9 +26,13 @@ pub struct RawNewsroom {
     pub phone: Option<String>,
     pub article_url: Option<String>,
     pub article_title: Option<String>,
+    /// When the article was published, `YYYY-MM-DD` (the site fills it in).
+    pub article_published_at: Option<String>,
     #[serde(default, deserialize_with = "checkbox")]
     pub consent: Option<bool>,
     pub locale: Option<String>,
+    /// The consent text's version the page showed; the current one when absent.
+    pub consent_version: Option<String>,
 }
 
 /// The "contact sales" form, as posted.
@@ -47,6 +51,8 @@ pub struct RawSales {
     #[serde(default, deserialize_with = "checkbox")]
     pub marketing_opt_in: Option<bool>,
     pub locale: Option<String>,
+    /// The consent text's version the page showed; the current one when absent.
+    pub consent_version: Option<String>,
 }
 
 /// A checkbox: JSON `true`/`false`, or an HTML form's "on", "true", "1" (absent means false).
@@ -101,7 +107,11 @@ pub struct NewSubmission {
     pub message: MessageBody,
     pub article_url: Option<ArticleUrl>,
     pub article_title: Option<OneLine>,
+    pub article_published_at: Option<chrono::NaiveDate>,
     pub marketing_opt_in: bool,
+    /// The consent version the post names, as sent (checked against the configuration by the
+    /// desk); `None` for the current one.
+    pub consent_version: Option<String>,
 }
 
 /// Collects per-field results so that every problem is reported, not only the first.
@@ -218,6 +228,12 @@ impl NewSubmission {
             ARTICLE_TITLE_MAX,
             |s| OneLine::parse(s, ARTICLE_TITLE_MAX),
         );
+        let article_published_at = c.optional(
+            "article_published_at",
+            raw.article_published_at.as_deref(),
+            10,
+            super::duties::publication_date,
+        );
         consent_of(raw.consent, &mut c);
         match (name, email, topic, message) {
             (Some(name), Some(email), Some(topic), Some(message)) if c.errors.is_empty() => {
@@ -233,7 +249,9 @@ impl NewSubmission {
                     message,
                     article_url,
                     article_title,
+                    article_published_at,
                     marketing_opt_in: false,
+                    consent_version: raw.consent_version,
                 })
             }
             _ => Err((locale, c.errors)),
@@ -272,7 +290,9 @@ impl NewSubmission {
                     message,
                     article_url,
                     article_title: None,
+                    article_published_at: None,
                     marketing_opt_in: raw.marketing_opt_in.unwrap_or(false),
+                    consent_version: raw.consent_version,
                 })
             }
             _ => Err((locale, c.errors)),

@@ -63,6 +63,9 @@ pub enum ApiError {
     /// 431: the request's headers are larger than we read.
     #[error("request headers too large")]
     HeadersTooLarge,
+    /// 422 with a code of its own, about the request as a whole (`outcome_required`).
+    #[error("unprocessable: {}", .0.code())]
+    Unprocessable(Msg),
     /// 422: an `Idempotency-Key` already used for another body.
     #[error("idempotency key reused with another body")]
     IdempotencyKeyReused,
@@ -121,6 +124,7 @@ impl From<TriageError> for ApiError {
                 })),
             },
             TriageError::Db(e) => e.into(),
+            TriageError::OutcomeRequired => ApiError::Unprocessable(Msg::OutcomeRequired),
             TriageError::Internal(why) => ApiError::Internal(why),
         }
     }
@@ -131,6 +135,14 @@ impl From<IntakeError> for ApiError {
         match e {
             IntakeError::Db(e) => e.into(),
             IntakeError::KeyReused => ApiError::IdempotencyKeyReused,
+            IntakeError::UnknownConsentVersion => ApiError::Validation(
+                [(
+                    "consent_version",
+                    vec![crate::domain::FieldError::new(Msg::UnknownConsentVersion)],
+                )]
+                .into_iter()
+                .collect(),
+            ),
             IntakeError::RateLimited { retry_after_secs } => {
                 ApiError::TooManyRequests { retry_after_secs }
             }
@@ -199,6 +211,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => Msg::MethodNotAllowed,
             ApiError::IdempotencyKeyReused => Msg::IdempotencyKeyReused,
             ApiError::HeadersTooLarge => Msg::HeadersTooLarge,
+            ApiError::Unprocessable(msg) => *msg,
         }
     }
 
@@ -340,7 +353,9 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::IdempotencyKeyReused | ApiError::Unprocessable(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
     }

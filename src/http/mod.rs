@@ -3,8 +3,10 @@
 pub mod client_ip;
 mod connections;
 mod console;
+mod corrections;
 mod deadline;
 pub mod error;
+mod form_info;
 pub mod headers;
 pub mod openapi;
 mod ops;
@@ -23,9 +25,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/", "GET").route(web::get().to(pages::demo)))
         .service(resource("/assets/courrier.css", "GET").route(web::get().to(pages::stylesheet)))
         .service(resource("/merci", "GET").route(web::get().to(pages::thank_you)))
-        .service(resource("/v1/forms/newsroom", "POST").route(web::post().to(public::newsroom)))
-        .service(resource("/v1/forms/sales", "POST").route(web::post().to(public::sales)))
+        .service(
+            resource("/v1/forms/newsroom", "GET, POST")
+                .route(web::get().to(form_info::newsroom))
+                .route(web::post().to(public::newsroom)),
+        )
+        .service(
+            resource("/v1/forms/sales", "GET, POST")
+                .route(web::get().to(form_info::sales))
+                .route(web::post().to(public::sales)),
+        )
         .service(resource("/v1/forms/{form}/token", "GET").route(web::get().to(public::token)))
+        .service(resource("/corrections", "GET").route(web::get().to(corrections::page)))
+        .service(resource("/corrections.json", "GET").route(web::get().to(corrections::json)))
+        .service(resource("/corrections.atom", "GET").route(web::get().to(corrections::atom)))
         .service(resource("/health/live", "GET").route(web::get().to(ops::live)))
         .service(resource("/health/ready", "GET").route(web::get().to(ops::ready)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))

@@ -47,6 +47,8 @@ pub struct Application {
     worker: Option<WorkerHandle>,
     pool: Pool,
     pruner: tokio::task::JoinHandle<()>,
+    /// The duties scheduler (right-of-reply escalations), when this instance runs it.
+    duties: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -72,9 +74,17 @@ impl Application {
                 desk.instruments.clone(),
             )
         });
-        let openapi = crate::http::openapi::document(
+        let consent_versions: Vec<&str> = desk
+            .settings
+            .site
+            .consent_history
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let openapi = crate::http::openapi::document_with(
             desk.screen.honeypot_field(),
             desk.screen.captcha_field(),
+            &consent_versions,
         );
         let docs = crate::http::openapi::docs_page(&openapi)
             .map_err(|e| anyhow::anyhow!("the API reference page: {e}"))?;
@@ -96,6 +106,10 @@ impl Application {
                 every.tick().await;
                 swept.desk.sweep().await;
             }
+        });
+        let duties = state.desk.settings.duties.run_scheduler.then(|| {
+            let scheduled = state.clone();
+            tokio::spawn(async move { crate::desk::duties::run_scheduler(&scheduled.desk).await })
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -135,6 +149,7 @@ impl Application {
             worker,
             pool,
             pruner,
+            duties,
         })
     }
 
@@ -174,6 +189,9 @@ impl Application {
         });
         let served = self.server.await;
         self.pruner.abort();
+        if let Some(duties) = &self.duties {
+            duties.abort();
+        }
         if let Some(worker) = self.worker {
             worker.shutdown().await;
         }

@@ -1,10 +1,12 @@
 //! E-mail: rendering, the outbox worker and the transports it hands messages to.
 
 mod ledger;
+mod notice;
 mod render;
 mod transport;
 mod worker;
 
+pub use notice::{escalation, grounds_text, reply_outcome, Escalation, EscalationFacts};
 pub use render::{reader_ack, staff_reply, team_notification, Facts, Rendered};
 pub use transport::{Channel, SendFailure, SmtpTarget, Transport};
 pub use worker::{Worker, WorkerHandle};

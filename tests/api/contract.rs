@@ -17,6 +17,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/forms/newsroom"),
     ("post", "/v1/forms/sales"),
     ("get", "/v1/forms/{form}/token"),
+    ("get", "/v1/forms/{form}"),
+    ("get", "/corrections"),
+    ("get", "/corrections.json"),
+    ("get", "/corrections.atom"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/openapi.json"),
@@ -149,12 +153,12 @@ async fn an_unsupported_method_answers_405_with_the_allowed_ones() {
     assert_eq!(body["error"], "method_not_allowed");
     let response = app
         .client
-        .get(app.url("/v1/forms/newsroom"))
+        .put(app.url("/v1/forms/newsroom"))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "POST");
+    assert_eq!(response.headers()["allow"], "GET, POST");
 }
 
 #[tokio::test]

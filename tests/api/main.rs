@@ -13,6 +13,7 @@ mod contract;
 mod delivery;
 mod delivery_crash;
 mod desks;
+mod duties;
 mod form_again;
 mod forms;
 mod hardening_web;

@@ -120,6 +120,23 @@ fn article_url(body: Body) -> ObjectBuilder {
     .max_length(Some(ArticleUrl::MAX_CHARS))
 }
 
+/// The article's publication date: a full date, blank (or, in JSON, null) for none.
+fn publication_date(body: Body) -> RefOr<Schema> {
+    let description = "When the article was published, `YYYY-MM-DD` (the site fills it in); a \
+        right of reply asked for over three months later is flagged `out_of_time`";
+    let date = text(description)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .max_length(Some(10));
+    let blank = optional(text("None"), body)
+        .pattern(Some(format!("^[{WS}]*$")))
+        .max_length(Some(10));
+    utoipa::openapi::schema::AnyOfBuilder::new()
+        .item(date)
+        .item(blank)
+        .description(Some(description))
+        .into()
+}
+
 fn locale(body: Body) -> ObjectBuilder {
     optional(
         text("The reader's language, `fr` or `en`; otherwise the browser's, or French"),
@@ -232,6 +249,7 @@ fn newsroom(body: Body) -> RefOr<Schema> {
                 "article_title",
                 optional_line("The article's title", ARTICLE_TITLE_MAX, body),
             )
+            .property("article_published_at", publication_date(body))
         },
     )
 }
@@ -334,6 +352,37 @@ pub fn add_extra_fields(api: &mut utoipa::openapi::OpenApi, honeypot: &str, capt
                     optional(text(description), body).build().into(),
                 );
             }
+        }
+    }
+}
+
+/// Adds `consent_version` to the four form schemas: one of the versions configuration knows
+/// (any other is a 422), or, in JSON, null for the current one.
+pub fn add_consent_version(api: &mut utoipa::openapi::OpenApi, versions: &[&str]) {
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let description = "The consent text's version the page showed (`GET /v1/forms/{form}`); \
+        the current one when absent";
+    for (name, body) in [
+        ("NewsroomForm", Body::Json),
+        ("NewsroomHtmlForm", Body::Html),
+        ("SalesForm", Body::Json),
+        ("SalesHtmlForm", Body::Html),
+    ] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            let mut values: Vec<serde_json::Value> =
+                versions.iter().map(|v| serde_json::json!(v)).collect();
+            if body == Body::Json {
+                values.push(serde_json::Value::Null);
+            }
+            object.properties.insert(
+                "consent_version".to_owned(),
+                optional(text(description), body)
+                    .enum_values(Some(values))
+                    .build()
+                    .into(),
+            );
         }
     }
 }

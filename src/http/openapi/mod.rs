@@ -189,9 +189,13 @@ impl Modify for BearerAuth {
         super::public::newsroom,
         super::public::sales,
         super::public::token,
+        super::form_info::describe,
         super::pages::demo,
         super::pages::stylesheet,
         super::pages::thank_you,
+        super::corrections::page,
+        super::corrections::json,
+        super::corrections::atom,
         super::ops::live,
         super::ops::ready,
         super::ops::metrics,
@@ -219,6 +223,7 @@ impl Modify for BearerAuth {
         (name = "staff", description = "Staff sign-in"),
         (name = "triage", description = "Queues and submissions"),
         (name = "accounts", description = "Staff accounts, for admins"),
+        (name = "corrections", description = "The public record of corrections"),
         (name = "ops", description = "Health and the contract"),
     ),
 )]
@@ -226,8 +231,14 @@ pub struct ApiDoc;
 
 /// The document for this deployment: the forms' schemas name its honeypot and CAPTCHA fields.
 pub fn document(honeypot: &str, captcha: &str) -> String {
+    document_with(honeypot, captcha, &[])
+}
+
+/// The document, with the consent versions a post may name.
+pub fn document_with(honeypot: &str, captcha: &str, consent_versions: &[&str]) -> String {
     let mut api = ApiDoc::openapi();
     forms::add_extra_fields(&mut api, honeypot, captcha);
+    forms::add_consent_version(&mut api, consent_versions);
     api.to_json()
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

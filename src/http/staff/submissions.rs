@@ -256,6 +256,14 @@ pub struct PatchBody {
     /// The version last read; `If-Match` does the same.
     #[serde(default, deserialize_with = "integral")]
     version: Option<i32>,
+    /// When the article was published (`YYYY-MM-DD`), or `null` to clear it: a right of reply
+    /// asked for over three months later is flagged `out_of_time`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    article_published_at: Option<Option<String>>,
+    /// How a right of reply (`inserted` or `refused`) or a correction (`corrected`) was closed;
+    /// given with `status: resolved`, and required for a right of reply.
+    outcome: Option<crate::domain::Outcome>,
 }
 
 fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
@@ -283,7 +291,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         (status = 404, description = "No such submission, or one on another desk", body = ErrorBody),
         (status = 409, description = "A move the workflow does not allow (the body lists the allowed ones), or a stale `version`", body = ErrorBody),
         (status = 412, description = "A stale `If-Match`", body = ErrorBody),
-        (status = 422, description = "No such assignee, or one who may not see the queue", body = ErrorBody),
+        (status = 422, description = "No such assignee, or one who may not see the queue; a bad date or outcome; a right of reply resolved without its outcome (`outcome_required`)", body = ErrorBody),
         Failures, SignedIn,
     ))]
 pub async fn patch(
@@ -306,11 +314,25 @@ pub async fn patch(
     let assignee = body
         .assignee
         .map(|a| a.map(|id| if id == "me" { who.id.clone() } else { id }));
+    let article_published_at = body
+        .article_published_at
+        .map(|date| {
+            date.map(|d| crate::domain::duties::publication_date(&d))
+                .transpose()
+                .map_err(|e| {
+                    ApiError::Validation([("article_published_at", vec![e])].into_iter().collect())
+                })
+        })
+        .transpose()?;
     let patch = Patch {
         status: body.status,
         priority: body.priority,
         queue,
         assignee,
+        duties: crate::desk::closing::DutyPatch {
+            article_published_at,
+            outcome: body.outcome,
+        },
     };
     let row = triage::patch(&state, &who, &key, patch, expected).await?;
     Ok(HttpResponse::Ok()

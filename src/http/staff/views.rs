@@ -145,6 +145,8 @@ pub struct Consent {
     pub given: bool,
     /// The wording's version the reader agreed to.
     pub version: String,
+    /// The SHA-256 (hex) of the exact text shown, in the reader's language.
+    pub text_sha256: Option<String>,
     pub at: Instant,
 }
 
@@ -169,9 +171,16 @@ pub struct Submission {
     /// Why it was quarantined (`honeypot`, `too_fast`, `blocked_word`…); null when it was not.
     #[schema(example = "honeypot,too_fast")]
     pub spam_reason: Option<String>,
-    /// What to know about its text: `bidi` when it holds bidirectional control characters,
-    /// which can make it display in another order than it reads.
+    /// What to know about it: `bidi` when its text holds bidirectional control characters,
+    /// which can make it display in another order than it reads; `out_of_time` for a right of
+    /// reply asked for over three months after the article's publication.
     pub flags: Vec<String>,
+    /// When the article was published (`YYYY-MM-DD`).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub article_published_at: Option<String>,
+    /// How a right of reply or a correction was closed.
+    #[schema(value_type = Option<crate::domain::Outcome>)]
+    pub outcome: Option<Value>,
 }
 
 impl Submission {
@@ -187,6 +196,7 @@ impl Submission {
             consent: Consent {
                 given: s.consent,
                 version: s.consent_version.clone(),
+                text_sha256: s.consent_text_sha256.clone(),
                 at: s.consent_at.into(),
             },
             marketing_opt_in: s.marketing_opt_in,
@@ -200,6 +210,11 @@ impl Submission {
                 .filter(|f| !f.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            article_published_at: s.article_published_at.map(|d| d.to_string()),
+            outcome: s
+                .outcome
+                .as_deref()
+                .and_then(|o| serde_json::from_str(o).ok()),
         }
     }
 }

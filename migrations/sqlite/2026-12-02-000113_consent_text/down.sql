@@ -1,0 +1,1 @@
+ALTER TABLE submissions DROP COLUMN consent_text_sha256;

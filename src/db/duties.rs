@@ -1,0 +1,208 @@
+//! The right-of-reply escalations sent (`duty_reminders`) and the leases of the background jobs
+//! that one instance at a time runs (`scheduler_leases`). Both go by the database's clock.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::outbox::NewOutboxRow;
+use super::schema::{duty_reminders, outbox, staff_users, submissions};
+use super::{write_tx, DbConnection, DbError};
+use crate::domain::{QueueName, Status, Topic};
+
+/// The database's clock, in the naive UTC that timestamps are stored in.
+pub fn clock(conn: &mut DbConnection) -> Result<NaiveDateTime, DbError> {
+    #[derive(QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = Timestamp)]
+        t: NaiveDateTime,
+    }
+    let now: Now = match conn {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query("SELECT (now() AT TIME ZONE 'UTC')::timestamp AS t").get_result(pg)?
+        }
+        DbConnection::Sqlite(sq) => {
+            diesel::sql_query("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS t").get_result(sq)?
+        }
+    };
+    Ok(now.t)
+}
+
+/// Takes the lease `name` for `owner` until `millis` from now if it is free (never taken, run
+/// out, or already this owner's). Returns whether it is now held.
+pub fn take_lease(
+    conn: &mut DbConnection,
+    name: &str,
+    owner: &str,
+    millis: i64,
+) -> Result<bool, DbError> {
+    const PG: &str = "INSERT INTO scheduler_leases (name, owner, lease_until) \
+        VALUES ($1, $2, (now() AT TIME ZONE 'UTC') + $3 * INTERVAL '1 millisecond') \
+        ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until \
+        WHERE scheduler_leases.lease_until <= (now() AT TIME ZONE 'UTC') \
+        OR scheduler_leases.owner = EXCLUDED.owner";
+    const SQLITE: &str = "INSERT INTO scheduler_leases (name, owner, lease_until) \
+        VALUES (?1, ?2, strftime('%Y-%m-%d %H:%M:%f', 'now', (?3 / 1000.0) || ' seconds')) \
+        ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until \
+        WHERE scheduler_leases.lease_until <= strftime('%Y-%m-%d %H:%M:%f', 'now') \
+        OR scheduler_leases.owner = excluded.owner";
+    let query = |sql| {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(name.to_owned())
+            .bind::<Text, _>(owner.to_owned())
+            .bind::<BigInt, _>(millis)
+    };
+    let taken = match conn {
+        DbConnection::Pg(pg) => query(PG).execute(pg)?,
+        DbConnection::Sqlite(_) => super::write(conn, |conn| {
+            let DbConnection::Sqlite(sq) = conn else {
+                return Ok(0);
+            };
+            Ok(query(SQLITE).execute(sq)?)
+        })?,
+    };
+    Ok(taken == 1)
+}
+
+/// Gives the lease back at once, if `owner` still holds it.
+pub fn release_lease(conn: &mut DbConnection, name: &str, owner: &str) -> Result<(), DbError> {
+    use super::schema::scheduler_leases as l;
+    let now = clock(conn)?;
+    super::write(conn, |conn| {
+        diesel::update(l::table.filter(l::name.eq(name)).filter(l::owner.eq(owner)))
+            .set(l::lease_until.eq(now))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The three escalations of a right of reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    /// At receipt.
+    Receipt,
+    /// When `warn_before_hours` remain.
+    Warning,
+    /// The deadline has passed and it is still open.
+    Breach,
+}
+
+impl Reminder {
+    pub const ALL: [Reminder; 3] = [Reminder::Breach, Reminder::Warning, Reminder::Receipt];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reminder::Receipt => "receipt",
+            Reminder::Warning => "warning",
+            Reminder::Breach => "breach",
+        }
+    }
+}
+
+/// A right of reply owed an escalation.
+#[derive(Debug, Clone, Queryable)]
+pub struct DueReminder {
+    pub submission_id: String,
+    pub reference: String,
+    pub queue: QueueName,
+    pub created_at: NaiveDateTime,
+    pub deadline_at: Option<NaiveDateTime>,
+    pub article_url: Option<String>,
+    pub flags: String,
+    /// The assignee's address, if someone is assigned.
+    pub assignee_email: Option<String>,
+}
+
+/// Up to `limit` open rights of reply owed this escalation at `now` (the database's clock) that
+/// have not had it. A warning is owed only before the deadline: past it, the breach says more.
+pub fn due(
+    conn: &mut DbConnection,
+    reminder: Reminder,
+    now: NaiveDateTime,
+    warn_before: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<DueReminder>, DbError> {
+    use diesel::dsl::{exists, not};
+    use submissions::dsl as s;
+    let sent = duty_reminders::table
+        .filter(duty_reminders::submission_id.eq(s::id))
+        .filter(duty_reminders::kind.eq(reminder.as_str()));
+    let mut query = s::submissions
+        .left_join(staff_users::table.on(staff_users::id.nullable().eq(s::assignee_id)))
+        .filter(s::topic.eq(Topic::RightOfReply))
+        .filter(s::status.ne_all([Status::Resolved, Status::Spam]))
+        .filter(s::deadline_at.is_not_null())
+        .filter(not(exists(sent)))
+        .select((
+            s::id,
+            s::reference,
+            s::queue,
+            s::created_at,
+            s::deadline_at,
+            s::article_url,
+            s::flags,
+            staff_users::email.nullable(),
+        ))
+        .into_boxed();
+    match reminder {
+        Reminder::Receipt => {}
+        Reminder::Warning => {
+            query = query
+                .filter(s::deadline_at.le(now + warn_before))
+                .filter(s::deadline_at.gt(now))
+        }
+        Reminder::Breach => query = query.filter(s::deadline_at.le(now)),
+    }
+    Ok(query
+        .order((s::deadline_at.asc(), s::id.asc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Records that the escalation was sent and writes its e-mail, in one transaction; `false`
+/// (and nothing written) when another instance recorded it first.
+pub fn record(
+    conn: &mut DbConnection,
+    submission_id: &str,
+    reminder: Reminder,
+    mail: &NewOutboxRow,
+) -> Result<bool, DbError> {
+    write_tx(conn, |conn| {
+        let row = (
+            duty_reminders::submission_id.eq(submission_id),
+            duty_reminders::kind.eq(reminder.as_str()),
+            duty_reminders::sent_at.eq(mail.created_at),
+        );
+        // Two instances inserting the same row: PostgreSQL makes the second wait for the
+        // first's commit, then skips it; SQLite's write lock serialises them.
+        let inserted = match conn {
+            DbConnection::Pg(pg) => diesel::insert_into(duty_reminders::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(pg)?,
+            DbConnection::Sqlite(sq) => diesel::insert_into(duty_reminders::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(sq)?,
+        };
+        if inserted == 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(outbox::table)
+            .values(mail)
+            .execute(conn)?;
+        Ok(true)
+    })
+}
+
+/// The escalations a submission has had, oldest first: (kind, when).
+pub fn sent(
+    conn: &mut DbConnection,
+    submission_id: &str,
+) -> Result<Vec<(String, NaiveDateTime)>, DbError> {
+    Ok(duty_reminders::table
+        .filter(duty_reminders::submission_id.eq(submission_id))
+        .order(duty_reminders::sent_at.asc())
+        .select((duty_reminders::kind, duty_reminders::sent_at))
+        .load(conn)?)
+}
