@@ -19,6 +19,7 @@ const EMBEDDED: [(&str, &str); 4] = [
 
 mod abuse;
 mod check;
+pub mod inbound;
 pub mod networks;
 pub mod smtp;
 
@@ -40,6 +41,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub antispam: AntispamSettings,
     pub limits: LimitSettings,
+    #[serde(default)]
+    pub inbound: inbound::InboundSettings,
     /// `local`, `test` or `production`, from `COURRIER_ENV`.
     #[serde(skip)]
     pub environment: String,
@@ -137,6 +140,10 @@ pub struct MailSettings {
     /// How long a claimed job is held; renewed while its batch is sent.
     pub lease_ms: u64,
     pub smtp_timeout_ms: u64,
+    /// Signs the reply addresses (`<queue>+<token>@…`) that bring readers' answers back to
+    /// their submission; production requires it.
+    #[serde(default)]
+    pub reply_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -298,6 +305,7 @@ impl Settings {
         abuse::check(self, &mut problems);
         self.log.check(&mut problems);
         self.metrics.check(&mut problems);
+        inbound::check(self, &mut problems);
         if self.environment == "production" {
             problems.extend(self.production_problems());
         }

@@ -100,7 +100,7 @@ pub async fn reply(
         purpose: MailPurpose::StaffReply,
         from_addr: sender.to_string(),
         recipients: reader.to_string(),
-        reply_to: None,
+        reply_to: crate::desk::inbound::reply_to(state, submission.queue.as_str(), &reference),
         subject: subject.clone(),
         body_text: rendered.text,
         body_html: rendered.html,

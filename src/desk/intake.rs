@@ -176,7 +176,14 @@ pub async fn submit(
             )?;
             (
                 vec![team],
-                Some(acknowledgement(state, &submission, &reference, &id, now)?),
+                Some(acknowledgement(state, &submission, &reference, &id, now)?).map(|mut ack| {
+                    ack.mail.reply_to = crate::desk::inbound::reply_to(
+                        state,
+                        route.queue.as_str(),
+                        reference.as_str(),
+                    );
+                    ack
+                }),
             )
         };
         let event = NewEvent::new(

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
+pub mod inbound;
 pub mod intake;
 pub mod limits;
 pub mod screening;

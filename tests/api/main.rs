@@ -14,6 +14,7 @@ mod desks;
 mod forms;
 mod hardening_web;
 mod hostile;
+mod inbound;
 mod metrics;
 mod resilience;
 mod routing;
