@@ -2,9 +2,11 @@
 //! blocking-call helper, transactions, migrations and the queries.
 
 pub mod acks;
+pub mod bounces;
 pub mod events;
 pub mod handovers;
 pub mod idempotency;
+pub mod inbound_mail;
 pub mod messages;
 pub mod notes;
 pub mod outbox;

@@ -34,6 +34,7 @@ diesel::table! {
         spam_reason -> Nullable<Text>,
         flags -> Text,
         desk -> Text,
+        channel -> Text,
     }
 }
 
@@ -69,6 +70,9 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        bounce_status -> Nullable<Text>,
+        bounce_diagnostic -> Nullable<Text>,
+        held_reason -> Nullable<Text>,
     }
 }
 
@@ -179,6 +183,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbound_mail (id) {
+        id -> Text,
+        submission_id -> Nullable<Text>,
+        dedupe_key -> Text,
+        message_id -> Nullable<Text>,
+        sender -> Text,
+        recipients -> Text,
+        subject -> Text,
+        full_text -> Text,
+        body -> Text,
+        attachments -> Text,
+        raw -> Binary,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(inbound_mail -> submissions (submission_id));
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -196,4 +220,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     handovers,
     ack_log,
+    inbound_mail,
 );

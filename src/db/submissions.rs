@@ -10,7 +10,7 @@ use super::idempotency::IdempotencyRow;
 use super::outbox::NewOutboxRow;
 use super::schema::{ack_log, events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::{Desk, FormKind, Locale, Priority, QueueName, Status, Topic};
+use crate::domain::{Channel, Desk, FormKind, Locale, Priority, QueueName, Status, Topic};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
 /// through the multi-backend connection, and SQLite's own opens a transaction of its own, so
@@ -69,6 +69,8 @@ pub struct SubmissionRow {
     /// Follows from the form, computed by the database (never written).
     #[diesel(skip_insertion)]
     pub desk: Desk,
+    /// A form post (`web`) or an e-mail to a queue's address (`email`).
+    pub channel: Channel,
 }
 
 /// What became of a submission written with its e-mails.
@@ -186,7 +188,7 @@ const SUBMISSION_COLUMNS: &str =
     phone, organisation, subject, message, article_url, article_title, locale, consent, \
     consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
     version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
-    spam_reason, flags";
+    spam_reason, flags, channel";
 const OUTBOX_COLUMNS: &str =
     "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
     body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
@@ -304,7 +306,8 @@ fn pg_insert_with_outbox(
         .bind::<Nullable<Timestamp>, _>(s.resolved_at)
         .bind::<Nullable<Timestamp>, _>(s.deadline_at)
         .bind::<Nullable<Text>, _>(&s.spam_reason)
-        .bind::<Text, _>(&s.flags);
+        .bind::<Text, _>(&s.flags)
+        .bind::<Text, _>(&s.channel);
     for m in mails {
         q = bind_mail(q, m);
     }
@@ -520,6 +523,7 @@ mod tests {
             spam_reason: None,
             flags: String::new(),
             desk: Desk::Editorial,
+            channel: Channel::Web,
         };
         let submission = diesel_columns(diesel::insert_into(submissions::table).values(&row));
         assert_eq!(words(&submission), words(SUBMISSION_COLUMNS));

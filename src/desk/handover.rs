@@ -85,6 +85,7 @@ pub async fn hand_over(
         spam_reason: None,
         flags: original.flags.clone(),
         desk: Desk::Commercial,
+        channel: original.channel,
     };
     let notification = super::intake::team_notification_for(&ctx.settings, &ctx.sender, &copy, now)
         .map_err(|e| TriageError::Internal(e.to_string()))?;

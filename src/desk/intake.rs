@@ -26,6 +26,9 @@ pub struct ClientMeta {
     pub user_agent: Option<String>,
     /// The post's `Idempotency-Key`, with its body's fingerprint.
     pub idempotency: Option<Keyed>,
+    /// A form post, or an e-mail to a queue's address (no consent asked, acknowledged only
+    /// when `inbound.acknowledge` is on).
+    pub channel: crate::domain::Channel,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +110,7 @@ pub async fn submit(
         .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
     let ip_hash = meta.ip.map(|ip| keyed_hash(state, &ip.to_string()));
     let quarantined = !suspicions.is_empty();
+    let by_mail = meta.channel == crate::domain::Channel::Email;
     let flags = crate::desk::screening::flags(&submission).join(",");
     let user_agent = meta
         .user_agent
@@ -144,8 +148,13 @@ pub async fn submit(
                 .as_ref()
                 .map(|t| t.as_str().to_owned()),
             locale: submission.locale,
-            consent: true,
-            consent_version: state.settings.site.consent_version.clone(),
+            // A reader who wrote to us was asked nothing: no consent, no version.
+            consent: !by_mail,
+            consent_version: if by_mail {
+                String::new()
+            } else {
+                state.settings.site.consent_version.clone()
+            },
             consent_at: now,
             marketing_opt_in: submission.marketing_opt_in,
             client_ip_hash: ip_hash.clone(),
@@ -160,6 +169,7 @@ pub async fn submit(
             spam_reason: quarantined.then(|| suspicions.join(",")),
             flags: flags.clone(),
             desk: submission.form.desk(),
+            channel: meta.channel,
         };
         // Suspected spam gets no e-mail, so nothing is rendered for it.
         let (mails, ack) = if quarantined {
@@ -176,14 +186,17 @@ pub async fn submit(
             )?;
             (
                 vec![team],
-                Some(acknowledgement(state, &submission, &reference, &id, now)?).map(|mut ack| {
-                    ack.mail.reply_to = crate::desk::inbound::reply_to(
-                        state,
-                        route.queue.as_str(),
-                        reference.as_str(),
-                    );
-                    ack
-                }),
+                (!by_mail || state.settings.inbound.acknowledge)
+                    .then(|| acknowledgement(state, &submission, &reference, &id, now))
+                    .transpose()?
+                    .map(|mut ack| {
+                        ack.mail.reply_to = crate::desk::inbound::reply_to(
+                            state,
+                            route.queue.as_str(),
+                            reference.as_str(),
+                        );
+                        ack
+                    }),
             )
         };
         let event = NewEvent::new(

@@ -110,5 +110,6 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
         spam_reason: None,
         flags: String::new(),
         desk: form.desk(),
+        channel: crate::domain::Channel::Web,
     }
 }

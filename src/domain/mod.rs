@@ -11,7 +11,8 @@ mod staff;
 mod submission;
 
 pub use choices::{
-    FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic, UnknownValue,
+    Channel, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic,
+    UnknownValue,
 };
 pub use fields::{
     ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail, FORM_FIELDS, TOKEN_FIELD,

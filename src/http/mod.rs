@@ -5,6 +5,7 @@ mod connections;
 mod deadline;
 pub mod error;
 pub mod headers;
+mod inbound;
 pub mod openapi;
 mod ops;
 mod pages;
@@ -33,7 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(staff::json_config())
         .app_data(staff::query_config())
         .app_data(staff::path_config())
-        .configure(staff::routes);
+        .configure(staff::routes)
+        .configure(inbound::routes);
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

@@ -1,6 +1,8 @@
 //! E-mail: rendering, the outbox worker and the transports it hands messages to.
 
+pub mod inbound;
 mod ledger;
+pub mod notice;
 mod render;
 pub mod reply_token;
 mod transport;
