@@ -11,7 +11,7 @@ pub fn strip(text: &str) -> String {
         let next = lines.get(i + 1).map_or("", |l| l.trim());
         let joined = format!("{here} {next}");
         if attribution(here)
-            || (attribution(&joined) && !here.is_empty() && !attribution(next))
+            || (opens_attribution(here) && attribution(&joined))
             || header_block(&lines[i..])
             || separator(here)
         {
@@ -46,6 +46,13 @@ fn attribution(line: &str) -> bool {
         || (l.starts_with("le ") && (l.ends_with("a écrit :") || l.ends_with("a écrit:")))
         || (l.ends_with("a écrit :") && l.contains('@'))
         || (l.ends_with("wrote:") && l.contains('@'))
+}
+
+/// The first words of an attribution that a client wrapped over two lines.
+fn opens_attribution(line: &str) -> bool {
+    let l = line.to_lowercase();
+    let l = l.trim_start_matches('>').trim();
+    l.starts_with("on ") || l.starts_with("le ")
 }
 
 /// Outlook's header block: "From:" (or "De :") then "Sent:"/"Envoyé :" or "Date:" within the
@@ -83,4 +90,77 @@ fn separator(line: &str) -> bool {
         || l == "-------- original message --------"
         || l.starts_with("-------- message transféré")
         || l.starts_with("-------- forwarded message")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip;
+
+    const NEW: &str = "Merci, voici la suite.\n\nZoé";
+
+    fn check(client: &str, reply: &str) {
+        assert_eq!(strip(reply), NEW, "{client}:\n{reply}");
+    }
+
+    #[test]
+    fn gmail_in_french_and_english() {
+        check(
+            "Gmail fr",
+            "Merci, voici la suite.\n\nZoé\n\nLe mar. 1 déc. 2026 à 10:02, Rédaction <\nredaction+k7qm3xzdabcdefghjk@journal.example> a écrit :\n\n> Bonjour,\n> Nous avons bien reçu votre message.\n",
+        );
+        check(
+            "Gmail en",
+            "Merci, voici la suite.\n\nZoé\n\nOn Tue, Dec 1, 2026 at 10:02 AM Rédaction <redaction@journal.example>\nwrote:\n\n> Hello,\n> We have received your message.\n",
+        );
+    }
+
+    #[test]
+    fn outlook_in_french_and_english() {
+        check(
+            "Outlook fr",
+            "Merci, voici la suite.\n\nZoé\n\n________________________________\nDe : Rédaction <redaction@journal.example>\nEnvoyé : mardi 1 décembre 2026 10:02\nÀ : Zoé Martin <zoe.martin@example.fr>\nObjet : Votre message [K7QM-3XZD]\n\nBonjour,\n",
+        );
+        check(
+            "Outlook en",
+            "Merci, voici la suite.\n\nZoé\n\nFrom: Rédaction <redaction@journal.example>\nSent: Tuesday, December 1, 2026 10:02 AM\nTo: Zoé Martin <zoe.martin@example.fr>\nSubject: Your message [K7QM-3XZD]\n\nHello,\n",
+        );
+        check(
+            "Outlook desktop",
+            "Merci, voici la suite.\n\nZoé\n\n-----Original Message-----\nFrom: Rédaction\nSent: Tuesday\n",
+        );
+    }
+
+    #[test]
+    fn apple_mail_in_french_and_english() {
+        check(
+            "Apple Mail fr",
+            "Merci, voici la suite.\n\nZoé\n\n> Le 1 déc. 2026 à 10:02, Rédaction <redaction@journal.example> a écrit :\n> \n> Bonjour,\n",
+        );
+        check(
+            "Apple Mail en",
+            "Merci, voici la suite.\n\nZoé\n\n> On 1 Dec 2026, at 10:02, Rédaction <redaction@journal.example> wrote:\n> \n> Hello,\n",
+        );
+    }
+
+    #[test]
+    fn thunderbird_in_french_and_english() {
+        check(
+            "Thunderbird fr",
+            "Merci, voici la suite.\n\nZoé\n\nLe 01/12/2026 à 10:02, Rédaction a écrit :\n> Bonjour,\n> Nous avons bien reçu votre message.\n",
+        );
+        check(
+            "Thunderbird en",
+            "Merci, voici la suite.\n\nZoé\n\nOn 01/12/2026 10:02, Rédaction wrote:\n> Hello,\n",
+        );
+    }
+
+    #[test]
+    fn text_without_quotes_stays_whole_and_a_reply_written_inside_quotes_is_kept() {
+        assert_eq!(strip(NEW), NEW);
+        let inline = "> Pouvez-vous préciser ?\nOui : mardi.\n> Et le lieu ?\nLa mairie.";
+        assert_eq!(strip(inline), inline);
+        // A line that merely mentions writing is not an attribution.
+        let prose = "On m'a dit qu'il a écrit :\nla suite demain.";
+        assert_eq!(strip(prose), prose);
+    }
 }
