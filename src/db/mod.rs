@@ -6,6 +6,7 @@ pub mod bounces;
 pub mod events;
 pub mod handovers;
 pub mod idempotency;
+pub mod inbound_leases;
 pub mod inbound_mail;
 pub mod messages;
 pub mod notes;

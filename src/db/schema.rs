@@ -203,6 +203,23 @@ diesel::table! {
 }
 
 diesel::joinable!(inbound_mail -> submissions (submission_id));
+
+diesel::table! {
+    inbound_leases (mailbox) {
+        mailbox -> Text,
+        owner -> Text,
+        lease_until -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inbound_seen (mailbox, uid_validity, uid) {
+        mailbox -> Text,
+        uid_validity -> BigInt,
+        uid -> BigInt,
+        created_at -> Timestamp,
+    }
+}
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -221,4 +238,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     handovers,
     ack_log,
     inbound_mail,
+    inbound_leases,
+    inbound_seen,
 );

@@ -47,6 +47,8 @@ pub struct Application {
     worker: Option<WorkerHandle>,
     pool: Pool,
     pruner: tokio::task::JoinHandle<()>,
+    /// The IMAP poller, when `inbound.imap_url` is set.
+    imap: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -97,6 +99,10 @@ impl Application {
                 swept.desk.sweep().await;
             }
         });
+        let imap = state.desk.settings.inbound.imap_url.is_some().then(|| {
+            let polling = state.clone();
+            tokio::spawn(async move { crate::desk::inbound::imap::run(&polling.desk).await })
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -135,6 +141,7 @@ impl Application {
             worker,
             pool,
             pruner,
+            imap,
         })
     }
 
@@ -174,6 +181,9 @@ impl Application {
         });
         let served = self.server.await;
         self.pruner.abort();
+        if let Some(imap) = self.imap {
+            imap.abort();
+        }
         if let Some(worker) = self.worker {
             worker.shutdown().await;
         }

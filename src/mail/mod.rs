@@ -1,5 +1,6 @@
 //! E-mail: rendering, the outbox worker and the transports it hands messages to.
 
+pub mod imap;
 pub mod inbound;
 mod ledger;
 pub mod notice;

@@ -4,12 +4,14 @@
 
 pub mod addresses;
 mod bounce;
+pub mod imap;
 mod matching;
 mod new_submission;
 mod reply;
 pub mod views;
 
 pub use addresses::reply_to;
+pub use matching::reference_in_subject;
 pub use views::{raw, unmatched};
 
 use crate::db::inbound_mail::{self, Effects, InboundMailRow, Written};
