@@ -58,6 +58,8 @@ text_enum!(
     Channel { Web => "web", Email => "email" }
 );
 
+// The macro derives nothing on variants, so the default is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for Channel {
     fn default() -> Self {
         Channel::Web

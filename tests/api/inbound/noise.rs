@@ -147,6 +147,9 @@ async fn a_delay_report_changes_nothing(b: Backend) {
         .all(|d| d["status"] == "sent" && d["bounce_status"].is_null()));
 }
 
+/// A sender, its extra headers, and the reason it must be given.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 async fn automatic_and_bulk_mail_is_stored_and_triggers_nothing(b: Backend) {
     let sink = MailSink::start(SinkMode::Accept);
     let app = spawn_inbound_app(b, sink.port).await;
@@ -175,7 +178,7 @@ async fn automatic_and_bulk_mail_is_stored_and_triggers_nothing(b: Backend) {
     assert_eq!(rec["status"], "new");
 
     // Bulk, list and null-sender mail to the queue's address: kept, no submission, no mail.
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    let cases: [Case; 4] = [
         ("news@lettre.example", &[("Precedence", "bulk")], "bulk"),
         (
             "liste@lists.example",
