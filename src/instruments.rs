@@ -14,6 +14,10 @@ pub const OUTBOX_JOBS: &str = "courrier_outbox_jobs";
 pub const OUTBOX_OLDEST_PENDING: &str = "courrier_outbox_oldest_pending_age_seconds";
 pub const POOL_CONNECTIONS: &str = "courrier_db_pool_connections";
 pub const POOL_MAX: &str = "courrier_db_pool_max_connections";
+pub const INTAKE_BATCHES: &str = "courrier_intake_batches_total";
+pub const INTAKE_BATCHED: &str = "courrier_intake_batched_submissions_total";
+pub const INTAKE_BATCH_SPLITS: &str = "courrier_intake_batch_splits_total";
+pub const LIMITS_FALLBACK: &str = "courrier_limits_fallback_total";
 
 /// Latency buckets, in seconds: from a cached page to a slow database.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -98,6 +102,18 @@ impl Instruments {
             "Form posts by form, queue and outcome (accepted, invalid, quarantined, rate_limited)",
         );
         describe(HTTP_REQUESTS, "HTTP requests by method, route and status");
+        describe(
+            INTAKE_BATCHES,
+            "Group-commit transactions of intake (submissions per batch = batched / batches)",
+        );
+        describe(
+            INTAKE_BATCHED,
+            "Submissions written by group-commit transactions",
+        );
+        describe(
+            LIMITS_FALLBACK,
+            "Limit checks answered by this process's memory because Redis did not answer",
+        );
         describe(SEND_ATTEMPTS, "E-mails handed to the transport, by purpose");
         describe(
             SEND_FAILURES,
@@ -161,6 +177,30 @@ impl Instruments {
         self.recorder
             .register_histogram(&histogram, &META)
             .record(seconds);
+    }
+
+    /// One group-commit transaction of `size` submissions.
+    pub fn intake_batch(&self, size: usize) {
+        self.recorder
+            .register_counter(&key(INTAKE_BATCHES, &[]), &META)
+            .increment(1);
+        self.recorder
+            .register_counter(&key(INTAKE_BATCHED, &[]), &META)
+            .increment(u64::try_from(size).unwrap_or(u64::MAX));
+    }
+
+    /// A batch failed by one of its rows, written again one submission at a time.
+    pub fn intake_batch_split(&self) {
+        self.recorder
+            .register_counter(&key(INTAKE_BATCH_SPLITS, &[]), &META)
+            .increment(1);
+    }
+
+    /// A limit checked in memory because the shared store failed.
+    pub fn limits_fallback(&self) {
+        self.recorder
+            .register_counter(&key(LIMITS_FALLBACK, &[]), &META)
+            .increment(1);
     }
 
     pub fn send_attempt(&self, purpose: &str) {

@@ -76,6 +76,17 @@ pub struct LimitSettings {
     pub ack_per_mailbox_per_day: u32,
     /// Acknowledgements per address domain and hour, likewise.
     pub ack_per_domain_per_hour: u32,
+    /// Where the per-client, per-reader and sign-in limits count: `memory` (this process) or
+    /// `redis://…` (one quota for every instance).
+    #[serde(default)]
+    pub store: super::LimitStore,
+    /// Prefix of the limits' keys in Redis, so several deployments can share one.
+    #[serde(default = "default_store_prefix")]
+    pub store_prefix: String,
+}
+
+fn default_store_prefix() -> String {
+    "courrier".into()
 }
 
 /// Every problem with the abuse settings (and the proxies they trust), by key.

@@ -28,6 +28,7 @@ impl DatabaseSettings {
         if self.pool_size == 0 {
             problems.push("database.pool_size: must be at least 1".into());
         }
+        self.group_commit.check(problems);
     }
 }
 

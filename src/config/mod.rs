@@ -21,9 +21,11 @@ mod abuse;
 mod check;
 pub mod inbound;
 pub mod networks;
+mod scale;
 pub mod smtp;
 
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
+pub use scale::{GroupCommitSettings, LimitStore};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +69,9 @@ pub struct AuthSettings {
     pub account_failures_per_hour: u32,
     /// Sign-in attempts allowed per client IP and minute.
     pub login_per_ip_per_minute: u32,
+    /// Whether the console's cookies carry `Secure` (sent over HTTPS only); production
+    /// refuses `false`.
+    pub cookie_secure: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +106,9 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     pub sqlite_busy_timeout_ms: u64,
     pub sqlite_synchronous: SqliteSynchronous,
+    /// Concurrent submissions sharing one transaction (see `config/base.toml`).
+    #[serde(default)]
+    pub group_commit: GroupCommitSettings,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -330,6 +338,9 @@ impl Settings {
                  (COURRIER__PRIVACY__IP_HASH_KEY)"
                     .into(),
             );
+        }
+        if !self.auth.cookie_secure {
+            problems.push("auth.cookie_secure: must be true in production (HTTPS only)".into());
         }
         let local = |addr: &str| addr.trim_end_matches('>').ends_with("@localhost");
         if local(&self.mail.from) {

@@ -8,6 +8,7 @@ pub mod handovers;
 pub mod idempotency;
 pub mod inbound_leases;
 pub mod inbound_mail;
+pub mod intake;
 pub mod messages;
 pub mod notes;
 pub mod outbox;

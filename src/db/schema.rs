@@ -118,6 +118,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         credentials_version -> Integer,
+        locale -> Nullable<Text>,
     }
 }
 

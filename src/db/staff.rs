@@ -21,6 +21,8 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     /// Bumped by each change that ends the account's sessions.
     pub credentials_version: i32,
+    /// The console's language for this account; `None` follows the browser.
+    pub locale: Option<crate::domain::Locale>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -53,6 +55,21 @@ pub struct UserChanges {
     pub active: Option<bool>,
     pub password_hash: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Sets (or, with `None`, clears) an account's console language.
+pub fn set_locale(
+    conn: &mut DbConnection,
+    id: &str,
+    locale: Option<crate::domain::Locale>,
+) -> Result<(), DbError> {
+    let updated = diesel::update(staff_users::table.find(id))
+        .set(staff_users::locale.eq(locale))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
 }
 
 pub fn insert_user(

@@ -29,6 +29,7 @@ macro_rules! insert_rows {
         }
     };
 }
+pub(super) use insert_rows;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = submissions)]
@@ -179,7 +180,7 @@ pub fn insert_with_outbox(
 }
 
 /// The name PostgreSQL gives the unique constraint on `submissions.reference`.
-const PG_REFERENCE_CONSTRAINT: &str = "submissions_reference_key";
+pub(super) const PG_REFERENCE_CONSTRAINT: &str = "submissions_reference_key";
 
 /// The columns of the single-statement insert on PostgreSQL, in the order of its binds: the
 /// same as the row structs' (checked against diesel's own insert in the tests below).

@@ -17,6 +17,7 @@ use crate::domain::{
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
+diesel::define_sql_function!(fn substr(x: Text, start: diesel::sql_types::Integer, len: diesel::sql_types::Integer) -> Text);
 
 /// One line of the staff list.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -378,4 +379,16 @@ pub fn has_mail(
             .filter(outbox::purpose.eq(purpose)),
     ))
     .get_result(conn)?)
+}
+
+/// The first `chars` characters of each listed submission's message, by id.
+pub fn previews(
+    conn: &mut DbConnection,
+    ids: &[String],
+    chars: i32,
+) -> Result<Vec<(String, String)>, DbError> {
+    Ok(submissions::table
+        .filter(submissions::id.eq_any(ids))
+        .select((submissions::id, substr(submissions::message, 1, chars)))
+        .load(conn)?)
 }

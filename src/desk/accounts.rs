@@ -96,6 +96,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         credentials_version: 0,
+        locale: None,
     };
     let event = audit(
         actor,

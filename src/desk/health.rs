@@ -13,6 +13,12 @@ pub async fn database_answers(desk: &Context) -> Result<(), DbError> {
     db::run(&desk.pool, db::ping).await
 }
 
+/// Whether the limits are shared (`limits.store` is Redis) but Redis does not answer, so each
+/// instance counts alone for now.
+pub async fn limits_degraded(desk: &Context) -> bool {
+    desk.limit_store.degraded().await
+}
+
 /// The outbox by status, and its oldest pending job's age.
 pub struct OutboxHealth {
     pub by_status: Vec<(MailStatus, i64)>,

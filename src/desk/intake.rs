@@ -10,8 +10,9 @@ use lettre::message::Mailbox;
 use crate::config::{QueueSettings, Settings};
 use crate::db::acks::{Ack, AckCaps, AckRow};
 use crate::db::events::NewEvent;
+use crate::db::intake::NewIntake;
 use crate::db::outbox::NewOutboxRow;
-use crate::db::submissions::{insert_with_outbox, Stored, SubmissionRow};
+use crate::db::submissions::{Stored, SubmissionRow};
 use crate::db::{self, DbError};
 use crate::desk::idempotency::{self, Keyed, Next};
 use crate::desk::screening::Clues;
@@ -66,7 +67,7 @@ pub async fn receive(
             Next::Store => {}
         }
     }
-    if let Err(retry_after_secs) = state.form_limits.check_reader(&submission.email) {
+    if let Err(retry_after_secs) = state.form_limits.check_reader(&submission.email).await {
         return Err(IntakeError::RateLimited { retry_after_secs });
     }
     let now_ms = chrono::Utc::now().timestamp_millis();
@@ -101,134 +102,26 @@ pub async fn submit(
     suspicions: Vec<&'static str>,
 ) -> Result<Reference, IntakeError> {
     const ATTEMPTS: usize = 4;
-    let now = db::now();
-    let route = state.router.route(submission.form, submission.topic, now);
-    let queue = state
-        .settings
-        .queues
-        .get(route.queue.as_str())
-        .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
-    let ip_hash = meta.ip.map(|ip| keyed_hash(state, &ip.to_string()));
+    // From here until it is handed over, the group-commit writer may wait for this one.
+    let mut on_its_way = state.intake_writer.on_its_way();
     let quarantined = !suspicions.is_empty();
-    let by_mail = meta.channel == crate::domain::Channel::Email;
-    let flags = crate::desk::screening::flags(&submission).join(",");
-    let user_agent = meta
-        .user_agent
-        .map(|ua| ua.chars().filter(|c| !c.is_control()).take(500).collect());
     for attempt in 1..=ATTEMPTS {
         let reference = Reference::generate();
-        let id = uuid::Uuid::now_v7().to_string();
-        let row = SubmissionRow {
-            id: id.clone(),
-            reference: reference.as_str().to_owned(),
-            form: submission.form,
-            topic: submission.topic,
-            queue: route.queue.clone(),
-            status: if quarantined {
-                Status::Spam
-            } else {
-                Status::New
-            },
-            priority: route.priority,
-            name: submission.name.as_str().to_owned(),
-            email: submission.email.as_str().to_owned(),
-            phone: submission.phone.as_ref().map(|p| p.as_str().to_owned()),
-            organisation: submission
-                .organisation
-                .as_ref()
-                .map(|o| o.as_str().to_owned()),
-            subject: submission.subject.as_ref().map(|s| s.as_str().to_owned()),
-            message: submission.message.as_str().to_owned(),
-            article_url: submission
-                .article_url
-                .as_ref()
-                .map(|u| u.as_str().to_owned()),
-            article_title: submission
-                .article_title
-                .as_ref()
-                .map(|t| t.as_str().to_owned()),
-            locale: submission.locale,
-            // A reader who wrote to us was asked nothing: no consent, no version.
-            consent: !by_mail,
-            consent_version: if by_mail {
-                String::new()
-            } else {
-                state.settings.site.consent_version.clone()
-            },
-            consent_at: now,
-            marketing_opt_in: submission.marketing_opt_in,
-            client_ip_hash: ip_hash.clone(),
-            user_agent: user_agent.clone(),
-            assignee_id: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            first_response_at: None,
-            resolved_at: None,
-            deadline_at: route.deadline,
-            spam_reason: quarantined.then(|| suspicions.join(",")),
-            flags: flags.clone(),
-            desk: submission.form.desk(),
-            channel: meta.channel,
-        };
-        // Suspected spam gets no e-mail, so nothing is rendered for it.
-        let (mails, ack) = if quarantined {
-            (Vec::new(), None)
-        } else {
-            let team = team_mail(
-                &state.settings,
-                &state.sender,
-                &Facts::from(&submission),
-                reference.as_str(),
-                queue,
-                &id,
-                now,
-            )?;
-            (
-                vec![team],
-                (!by_mail || state.settings.inbound.acknowledge)
-                    .then(|| acknowledgement(state, &submission, &reference, &id, now))
-                    .transpose()?
-                    .map(|mut ack| {
-                        ack.mail.reply_to = crate::desk::inbound::reply_to(
-                            state,
-                            route.queue.as_str(),
-                            reference.as_str(),
-                        );
-                        ack
-                    }),
-            )
-        };
-        let event = NewEvent::new(
-            Some(&id),
-            "reader",
-            if quarantined {
-                "submission_quarantined"
-            } else {
-                "submission_received"
-            },
-            &serde_json::json!({
-                "queue": route.queue.as_str(),
-                "priority": route.priority.as_str(),
-                "topic": submission.topic.as_str(),
-                "suspicions": suspicions,
-            }),
-            now,
-        );
-        let key = meta
-            .idempotency
-            .as_ref()
-            .map(|keyed| idempotency::row(state, submission.form, keyed, &row.id, now));
-        let stored = db::run(&state.pool, move |conn| {
-            insert_with_outbox(conn, &row, &mails, &event, key.as_ref(), ack.as_ref())
-        })
-        .await;
-        match stored {
+        let intake = prepare(
+            state,
+            &submission,
+            &meta,
+            &suspicions,
+            &reference,
+            db::now(),
+        )?;
+        let queue = intake.submission.queue.clone();
+        match state.intake_writer.store(intake, &mut on_its_way).await {
             Ok(Stored::Done) => {
                 state.outbox_wakeup.notify_one();
                 state.instruments.submission(
                     submission.form.as_str(),
-                    route.queue.as_str(),
+                    queue.as_str(),
                     if quarantined {
                         crate::instruments::Outcome::Quarantined
                     } else {
@@ -246,6 +139,139 @@ pub async fn submit(
         }
     }
     Err(IntakeError::Config("no free reference".into()))
+}
+
+/// Everything a submission writes under `reference`: its row (routed; quarantined when there
+/// are `suspicions`), the team's notification and the reader's acknowledgement (none for
+/// suspected spam), its event and its idempotency key.
+pub fn prepare(
+    state: &Context,
+    submission: &NewSubmission,
+    meta: &ClientMeta,
+    suspicions: &[&'static str],
+    reference: &Reference,
+    now: chrono::NaiveDateTime,
+) -> Result<NewIntake, IntakeError> {
+    let route = state.router.route(submission.form, submission.topic, now);
+    let queue = state
+        .settings
+        .queues
+        .get(route.queue.as_str())
+        .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
+    let quarantined = !suspicions.is_empty();
+    let by_mail = meta.channel == crate::domain::Channel::Email;
+    let id = uuid::Uuid::now_v7().to_string();
+    let row = SubmissionRow {
+        id: id.clone(),
+        reference: reference.as_str().to_owned(),
+        form: submission.form,
+        topic: submission.topic,
+        queue: route.queue.clone(),
+        status: if quarantined {
+            Status::Spam
+        } else {
+            Status::New
+        },
+        priority: route.priority,
+        name: submission.name.as_str().to_owned(),
+        email: submission.email.as_str().to_owned(),
+        phone: submission.phone.as_ref().map(|p| p.as_str().to_owned()),
+        organisation: submission
+            .organisation
+            .as_ref()
+            .map(|o| o.as_str().to_owned()),
+        subject: submission.subject.as_ref().map(|s| s.as_str().to_owned()),
+        message: submission.message.as_str().to_owned(),
+        article_url: submission
+            .article_url
+            .as_ref()
+            .map(|u| u.as_str().to_owned()),
+        article_title: submission
+            .article_title
+            .as_ref()
+            .map(|t| t.as_str().to_owned()),
+        locale: submission.locale,
+        // A reader who wrote to us was asked nothing: no consent, no version.
+        consent: !by_mail,
+        consent_version: if by_mail {
+            String::new()
+        } else {
+            state.settings.site.consent_version.clone()
+        },
+        consent_at: now,
+        marketing_opt_in: submission.marketing_opt_in,
+        client_ip_hash: meta.ip.map(|ip| keyed_hash(state, &ip.to_string())),
+        user_agent: meta
+            .user_agent
+            .as_ref()
+            .map(|ua| ua.chars().filter(|c| !c.is_control()).take(500).collect()),
+        assignee_id: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        first_response_at: None,
+        resolved_at: None,
+        deadline_at: route.deadline,
+        spam_reason: quarantined.then(|| suspicions.join(",")),
+        flags: crate::desk::screening::flags(submission).join(","),
+        desk: submission.form.desk(),
+        channel: meta.channel,
+    };
+    // Suspected spam gets no e-mail, so nothing is rendered for it.
+    let (mails, ack) = if quarantined {
+        (Vec::new(), None)
+    } else {
+        let team = team_mail(
+            &state.settings,
+            &state.sender,
+            &Facts::from(submission),
+            reference.as_str(),
+            queue,
+            &id,
+            now,
+        )?;
+        (
+            vec![team],
+            (!by_mail || state.settings.inbound.acknowledge)
+                .then(|| acknowledgement(state, submission, reference, &id, now))
+                .transpose()?
+                .map(|mut ack| {
+                    ack.mail.reply_to = crate::desk::inbound::reply_to(
+                        state,
+                        route.queue.as_str(),
+                        reference.as_str(),
+                    );
+                    ack
+                }),
+        )
+    };
+    let event = NewEvent::new(
+        Some(&id),
+        "reader",
+        if quarantined {
+            "submission_quarantined"
+        } else {
+            "submission_received"
+        },
+        &serde_json::json!({
+            "queue": route.queue.as_str(),
+            "priority": route.priority.as_str(),
+            "topic": submission.topic.as_str(),
+            "suspicions": suspicions,
+        }),
+        now,
+    );
+    let key = meta
+        .idempotency
+        .as_ref()
+        .map(|keyed| idempotency::row(state, submission.form, keyed, &row.id, now));
+    Ok(NewIntake {
+        submission: row,
+        mails,
+        event,
+        key,
+        ack,
+    })
 }
 
 /// The team's notification for a stored submission: what a quarantined one gets when staff

@@ -9,6 +9,9 @@ use std::num::NonZeroU32;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use std::sync::Arc;
+
+use super::limit_store::{Bucket, LimitStore};
 use crate::config::LimitSettings;
 
 pub struct Limiter<K: Hash + Eq + Clone>(DefaultKeyedRateLimiter<K>);
@@ -54,29 +57,31 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
-/// The public forms' limits: per client address, and per reader address.
+/// The public forms' limits: per client address, and per reader address, counted where
+/// `limits.store` says.
 pub struct FormLimits {
-    per_ip: Limiter<IpAddr>,
-    per_email: Limiter<String>,
+    per_ip: Bucket,
+    per_email: Bucket,
 }
 
 impl FormLimits {
-    pub fn new(settings: &LimitSettings) -> FormLimits {
+    pub fn new(settings: &LimitSettings, store: &Arc<LimitStore>) -> FormLimits {
         FormLimits {
-            per_ip: Limiter::per_minute(settings.form_per_ip_per_minute),
-            per_email: Limiter::per_hour(settings.form_per_email_per_hour),
+            per_ip: Bucket::per_minute(store, "form_ip", settings.form_per_ip_per_minute),
+            per_email: Bucket::per_hour(store, "form_reader", settings.form_per_email_per_hour),
         }
     }
 
     /// Takes one post from the client's bucket: an IPv4 address, or an IPv6 /64 (one
     /// subscriber's whole network, which an attacker holding one address holds too).
-    pub fn check_client(&self, ip: IpAddr) -> Result<(), u64> {
-        self.per_ip.check(&crate::config::networks::subscriber(ip))
+    pub async fn check_client(&self, ip: IpAddr) -> Result<(), u64> {
+        let client = crate::config::networks::subscriber(ip).to_string();
+        self.per_ip.check(&client).await
     }
 
     /// Takes one post from the reader's bucket, by mailbox (plus tags folded).
-    pub fn check_reader(&self, email: &crate::domain::ReaderEmail) -> Result<(), u64> {
-        self.per_email.check(&email.mailbox())
+    pub async fn check_reader(&self, email: &crate::domain::ReaderEmail) -> Result<(), u64> {
+        self.per_email.check(&email.mailbox()).await
     }
 
     pub fn prune(&self) {

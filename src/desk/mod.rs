@@ -1,14 +1,18 @@
 //! The use cases: what the desk does, whichever way a request comes in (the JSON API, the
 //! console, mail, the command line, a scheduler). Nothing here knows HTTP.
 
+pub mod account_self;
 pub mod accounts;
 pub mod auth;
 pub mod conversation;
+pub mod group_commit;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
 pub mod inbound;
+pub mod inbox;
 pub mod intake;
+pub mod limit_store;
 pub mod limits;
 pub mod screening;
 pub mod seed;
@@ -43,6 +47,12 @@ pub struct Context {
     pub instruments: Arc<Instruments>,
     pub screen: screening::Screen,
     pub form_limits: limits::FormLimits,
+    /// The console inbox's side panel, a few seconds stale at most.
+    pub queue_counts: inbox::CountsCache,
+    /// Where the limits count (`limits.store`), and whether it answers.
+    pub limit_store: Arc<limit_store::LimitStore>,
+    /// Group commit of intake: the writer task concurrent submissions share.
+    pub intake_writer: group_commit::IntakeWriter,
 }
 
 impl Context {
@@ -73,15 +83,20 @@ impl Context {
         if !misfiled.is_empty() {
             anyhow::bail!("{}", handover::misfiled_report(&misfiled));
         }
-        let auth = auth::Auth::new(
-            settings.auth.clone(),
-            secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
-        )?;
+        let hash_key = secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key);
+        let limit_store =
+            limit_store::LimitStore::open(&settings.limits, hash_key, instruments.clone())?;
+        let auth = auth::Auth::new(settings.auth.clone(), hash_key, &limit_store)?;
         let screen = screening::Screen::new(
             &settings.antispam,
             secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
         )?;
-        let form_limits = limits::FormLimits::new(&settings.limits);
+        let form_limits = limits::FormLimits::new(&settings.limits, &limit_store);
+        let intake_writer = group_commit::IntakeWriter::start(
+            pool.clone(),
+            &settings.database.group_commit,
+            instruments.clone(),
+        );
         Ok(Context {
             pool,
             settings: Arc::new(settings),
@@ -93,6 +108,9 @@ impl Context {
             instruments,
             screen,
             form_limits,
+            queue_counts: inbox::CountsCache::default(),
+            limit_store,
+            intake_writer,
         })
     }
 

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::db;
+pub use crate::db::events::EventRow;
 use crate::db::events::NewEvent;
 pub use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
@@ -253,6 +254,7 @@ fn apply(
 }
 
 /// Per visible queue: counts by status and the overdue count.
+#[derive(Debug, Clone)]
 pub struct QueueView {
     pub name: String,
     pub label: String,

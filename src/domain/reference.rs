@@ -34,6 +34,11 @@ impl Reference {
             })
     }
 
+    /// A reference as written out (`XXXX-XXXX`), if well formed.
+    pub fn parse(s: &str) -> Option<Reference> {
+        Reference::is_well_formed(s).then(|| Reference(s.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -25,6 +25,14 @@ pub struct WebPolicy {
 const CSP_SELF: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
+/// The staff console's policy: its own scripts and nothing looser, and never framed.
+const CSP_CONSOLE: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+fn is_console(path: &str) -> bool {
+    path == "/staff" || path.starts_with("/staff/")
+}
+
 impl WebPolicy {
     pub fn new(origins: &[String]) -> WebPolicy {
         let text = format!("{CSP_SELF} {}", origins.join(" "));
@@ -58,6 +66,7 @@ pub async fn apply(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let policy = state.as_ref().map(|s| &s.web_policy);
     let form_route = is_form_route(req.path());
+    let console = is_console(req.path());
     let header_bytes: usize = req
         .headers()
         .iter()
@@ -112,7 +121,16 @@ pub async fn apply(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/html"));
-    if is_html {
+    if console {
+        // Pages with a session's data and tokens: never stored, never framed.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if is_html {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP_CONSOLE),
+            );
+        }
+    } else if is_html {
         if let Some(policy) = policy {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
         }

@@ -2,6 +2,7 @@
 
 pub mod client_ip;
 mod connections;
+mod console;
 mod deadline;
 pub mod error;
 pub mod headers;
@@ -35,7 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(staff::query_config())
         .app_data(staff::path_config())
         .configure(staff::routes)
-        .configure(inbound::routes);
+        .configure(inbound::routes)
+        .configure(console::routes);
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

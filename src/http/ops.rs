@@ -11,7 +11,8 @@ use crate::instruments;
 /// The state of the process.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok` (alive) or `ready`.
+    /// `ok` (alive), `ready`, or `degraded` (ready, but the shared limits store does not
+    /// answer: this instance counts its limits alone).
     pub status: &'static str,
 }
 
@@ -22,10 +23,11 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// The process can take submissions: not shutting down, and the database answers.
+/// The process can take submissions: not shutting down, and the database answers. `degraded`
+/// (still 200) when the limits are shared but Redis does not answer.
 #[utoipa::path(get, path = "/health/ready", tag = "ops",
     responses(
-        (status = 200, description = "Ready", body = Health),
+        (status = 200, description = "Ready, or degraded (limits counted by this instance alone)", body = Health),
         (status = 503, description = "Shutting down, or the database does not answer",
             body = super::openapi::ErrorBody,
             headers(("Retry-After" = String, description = "Seconds to wait"))),
@@ -38,7 +40,12 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         return Err(ApiError::Unavailable("shutting down".into()));
     }
     health::database_answers(&state).await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+    let status = if health::limits_degraded(&state).await {
+        "degraded"
+    } else {
+        "ready"
+    };
+    Ok(HttpResponse::Ok().json(Health { status }))
 }
 
 /// Prometheus's scrape, behind `metrics.token`.

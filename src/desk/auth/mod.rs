@@ -1,5 +1,6 @@
 //! Staff authentication: passwords, sign-in with lockout, sessions and their timeouts.
 
+mod csrf;
 mod password;
 mod throttle;
 mod token;
@@ -27,6 +28,8 @@ pub struct StaffUser {
     pub display_name: String,
     pub role: Role,
     pub session_id: String,
+    /// The account's chosen language, if any.
+    pub locale: Option<crate::domain::Locale>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,19 +60,29 @@ pub struct Issued {
 pub struct Auth {
     pub settings: AuthSettings,
     pub hasher: Hasher,
-    per_ip: Arc<crate::desk::limits::Limiter<IpAddr>>,
+    per_ip: Arc<crate::desk::limit_store::Bucket>,
     clients: ClientKeys,
+    /// Keys the console's form tokens (`csrf.rs`).
+    csrf_key: Vec<u8>,
 }
 
 impl Auth {
     /// `ip_hash_key` is the deployment's `privacy.ip_hash_key`: clients are kept as its hashes.
-    pub fn new(settings: AuthSettings, ip_hash_key: &str) -> Result<Auth, HashError> {
+    /// The per-IP limit counts in `limits`' store.
+    pub fn new(
+        settings: AuthSettings,
+        ip_hash_key: &str,
+        limits: &Arc<crate::desk::limit_store::LimitStore>,
+    ) -> Result<Auth, HashError> {
         Ok(Auth {
             hasher: Hasher::new(settings.max_concurrent_hashes)?,
-            per_ip: Arc::new(crate::desk::limits::Limiter::per_minute(
+            per_ip: Arc::new(crate::desk::limit_store::Bucket::per_minute(
+                limits,
+                "signin_ip",
                 settings.login_per_ip_per_minute,
             )),
             clients: ClientKeys::new(ip_hash_key),
+            csrf_key: ip_hash_key.as_bytes().to_vec(),
             settings,
         })
     }
@@ -93,7 +106,7 @@ impl Auth {
         ip: Option<IpAddr>,
     ) -> Result<Issued, AuthError> {
         if let Some(ip) = ip {
-            if let Err(retry_after_secs) = self.per_ip.check(&ip) {
+            if let Err(retry_after_secs) = self.per_ip.check(&ip.to_string()).await {
                 return Err(AuthError::TooManyAttempts { retry_after_secs });
             }
         }
@@ -196,6 +209,7 @@ impl Auth {
             display_name: user.display_name,
             role,
             session_id: session.id,
+            locale: user.locale,
         })
     }
 

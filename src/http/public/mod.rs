@@ -105,8 +105,10 @@ async fn submit(
         }
         .respond(fallback, html_back)
     };
-    if let Some(Err(secs)) = ip.map(|ip| state.form_limits.check_client(ip)) {
-        return limited(secs);
+    if let Some(ip) = ip {
+        if let Err(secs) = state.form_limits.check_client(ip).await {
+            return limited(secs);
+        }
     }
     let key = match idempotency_key(&req) {
         Ok(key) => key,

@@ -1,0 +1,81 @@
+//! The settings of throughput and of running several instances: group commit of intake, and
+//! where the flood limits keep their counts.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Group commit (`database.group_commit`): concurrent submissions share one transaction. A
+/// submission alone is written at once; one that finds others on their way waits for them at
+/// most `max_wait_us`, or until `max_batch` are waiting.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupCommitSettings {
+    pub enabled: bool,
+    /// Submissions written in one transaction at most.
+    pub max_batch: usize,
+    /// How long a batch waits for submissions already on their way (microseconds).
+    pub max_wait_us: u64,
+}
+
+impl Default for GroupCommitSettings {
+    fn default() -> Self {
+        GroupCommitSettings {
+            enabled: true,
+            max_batch: 64,
+            max_wait_us: 2000,
+        }
+    }
+}
+
+impl GroupCommitSettings {
+    pub(super) fn check(&self, problems: &mut Vec<String>) {
+        if self.max_batch == 0 || self.max_batch > 1000 {
+            problems.push("database.group_commit.max_batch: between 1 and 1000".into());
+        }
+        if self.max_wait_us > 1_000_000 {
+            problems.push("database.group_commit.max_wait_us: at most 1000000 (1 s)".into());
+        }
+    }
+}
+
+/// Where the flood limits count: in this process (`memory`), or in Redis (`redis://…`), shared
+/// by every instance.
+#[derive(Debug, Clone, Default)]
+pub enum LimitStore {
+    #[default]
+    Memory,
+    /// The URL is secret: it may carry a password.
+    Redis(SecretString),
+}
+
+impl<'de> Deserialize<'de> for LimitStore {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == "memory" {
+            Ok(LimitStore::Memory)
+        } else if text.starts_with("redis://") || text.starts_with("rediss://") {
+            Ok(LimitStore::Redis(SecretString::from(text)))
+        } else {
+            Err(serde::de::Error::custom(
+                "limits.store: \"memory\" or a redis:// URL",
+            ))
+        }
+    }
+}
+
+impl LimitStore {
+    /// What `config check` shows: the kind, never the URL (it may hold a password).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            LimitStore::Memory => "memory",
+            LimitStore::Redis(_) => "redis",
+        }
+    }
+
+    pub fn redis_url(&self) -> Option<&str> {
+        match self {
+            LimitStore::Memory => None,
+            LimitStore::Redis(url) => Some(url.expose_secret()),
+        }
+    }
+}

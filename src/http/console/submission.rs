@@ -1,0 +1,299 @@
+//! `GET /staff/submissions/{reference}`: one submission, its thread, history and e-mails, and
+//! the forms that act on it. The same page comes back with 422 (or 409 on a conflict) when an
+//! action is refused, the problem next to its field.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::error::answer;
+use super::{language, page, time, words, ConsoleError, ConsoleUser, Frame};
+use crate::desk::accounts;
+use crate::desk::triage::{self, Record};
+use crate::domain::i18n::topic_label;
+use crate::domain::{Locale, Priority};
+use crate::http::startup::AppState;
+
+/// What went wrong with the last action, and what the staff member typed.
+#[derive(Default)]
+pub struct Problem {
+    /// Field name → message, for the form that was posted.
+    pub errors: HashMap<&'static str, String>,
+    /// Someone else's changes since the page was loaded.
+    pub conflict: Option<Vec<String>>,
+    pub note: String,
+    pub reply: String,
+    pub reply_subject: String,
+}
+
+impl Problem {
+    pub fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+pub struct Item {
+    kind: &'static str,
+    author: String,
+    at: String,
+    subject: Option<String>,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/submission.html")]
+struct Page {
+    f: Frame,
+    p: Problem,
+    s: crate::desk::triage::SubmissionRow,
+    csrf: String,
+    topic: &'static str,
+    status: &'static str,
+    priority: &'static str,
+    queue: String,
+    assignee: String,
+    received: String,
+    consent_at: String,
+    deadline: Option<String>,
+    bidi: bool,
+    moves: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, &'static str)>,
+    assignees: Vec<(String, String)>,
+    thread: Vec<Item>,
+    history: Vec<(String, String, String, String)>,
+    deliveries: Vec<(String, &'static str, i32, String)>,
+    seen: i64,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    done: Option<String>,
+}
+
+pub async fn page_view(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: ConsoleUser,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    let locale = language(&req, who.user.locale);
+    let w = words::words(locale);
+    let flash = match query.done.as_deref() {
+        Some("status" | "assign" | "priority") => Some(w.saved.to_owned()),
+        Some("notes") => Some(w.note_added.to_owned()),
+        Some("replies") => Some(w.reply_queued.to_owned()),
+        _ => None,
+    };
+    answer(
+        locale,
+        render(
+            &req,
+            &state,
+            &who,
+            &path,
+            StatusCode::OK,
+            flash,
+            Problem::default(),
+        )
+        .await,
+    )
+}
+
+/// A change event, as one line: "status: new → open (Alice, 2026-12-02 10:00 UTC)".
+fn change_line(e: &triage::EventRow, names: &HashMap<String, String>) -> String {
+    let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => names.get(s).cloned().unwrap_or_else(|| s.clone()),
+        serde_json::Value::Null => "—".to_owned(),
+        other => other.to_string(),
+    };
+    format!(
+        "{}: {} → {} ({}, {})",
+        detail["field"].as_str().unwrap_or(&e.kind),
+        text(&detail["from"]),
+        text(&detail["to"]),
+        names
+            .get(&e.actor)
+            .cloned()
+            .unwrap_or_else(|| e.actor.clone()),
+        time::stamp(e.created_at)
+    )
+}
+
+/// The changes recorded after `seen` (the submission's last change when the page was loaded).
+pub async fn changes_since(
+    state: &AppState,
+    who: &ConsoleUser,
+    reference: &str,
+    seen: i64,
+) -> Result<Vec<String>, ConsoleError> {
+    let record = triage::record(state, &who.user, reference).await?;
+    let names = account_names(state).await?;
+    Ok(record
+        .events
+        .iter()
+        .filter(|e| e.kind == "changed" && e.created_at.and_utc().timestamp_micros() > seen)
+        .map(|e| change_line(e, &names))
+        .collect())
+}
+
+async fn account_names(state: &AppState) -> Result<HashMap<String, String>, ConsoleError> {
+    Ok(accounts::list(&state.pool)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+pub async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &ConsoleUser,
+    reference: &str,
+    status: StatusCode,
+    flash: Option<String>,
+    problem: Problem,
+) -> Result<HttpResponse, ConsoleError> {
+    let locale = language(req, who.user.locale);
+    let w = words::words(locale);
+    let Record {
+        submission: s,
+        notes,
+        replies,
+        events,
+        deliveries,
+        ..
+    } = triage::record(state, &who.user, reference).await?;
+    let users = accounts::list(&state.pool).await?;
+    let names: HashMap<String, String> = users
+        .iter()
+        .map(|u| (u.id.clone(), u.display_name.clone()))
+        .collect();
+    let now = crate::desk::now();
+    let mut thread: Vec<(chrono::NaiveDateTime, Item)> = notes
+        .into_iter()
+        .map(|n| {
+            (
+                n.created_at,
+                Item {
+                    kind: w.note,
+                    author: names.get(&n.author_id).cloned().unwrap_or_default(),
+                    at: time::stamp(n.created_at),
+                    subject: None,
+                    body: n.body,
+                },
+            )
+        })
+        .chain(replies.into_iter().map(|m| {
+            (
+                m.created_at,
+                Item {
+                    kind: w.reply,
+                    author: m
+                        .author_id
+                        .as_ref()
+                        .and_then(|a| names.get(a).cloned())
+                        .unwrap_or_else(|| s.name.clone()),
+                    at: time::stamp(m.created_at),
+                    subject: Some(m.subject),
+                    body: m.body,
+                },
+            )
+        }))
+        .collect();
+    thread.sort_by_key(|(at, _)| *at);
+    let closed = matches!(
+        s.status,
+        crate::domain::Status::Resolved | crate::domain::Status::Spam
+    );
+    let title = format!("{} — {}", s.reference, s.name);
+    let body = Page {
+        f: who.frame(req, &title, flash),
+        csrf: who.csrf.clone(),
+        topic: topic_label(s.topic, locale),
+        status: words::status(s.status, locale),
+        priority: words::priority(s.priority, locale),
+        queue: state
+            .settings
+            .queues
+            .get(s.queue.as_str())
+            .map_or_else(|| s.queue.as_str().to_owned(), |q| q.label.clone()),
+        assignee: s
+            .assignee_id
+            .as_ref()
+            .and_then(|a| names.get(a).cloned())
+            .unwrap_or_else(|| w.nobody.to_owned()),
+        received: time::stamp(s.created_at),
+        consent_at: time::stamp(s.consent_at),
+        deadline: s.deadline_at.map(|d| {
+            if closed {
+                time::stamp(d)
+            } else if d < now {
+                format!("{} — {}", w.overdue, time::stamp(d))
+            } else {
+                format!(
+                    "{} {} — {}",
+                    time::span(d - now, locale),
+                    w.left,
+                    time::stamp(d)
+                )
+            }
+        }),
+        bidi: s.flags.split(',').any(|f| f.trim() == "bidi"),
+        moves: s
+            .status
+            .allowed_moves()
+            .iter()
+            .map(|m| (m.as_str(), words::status(*m, locale)))
+            .collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| (p.as_str(), words::priority(*p, locale)))
+            .collect(),
+        assignees: users
+            .iter()
+            .filter(|u| u.active && u.role.sees(s.desk) && u.id != who.user.id)
+            .map(|u| (u.id.clone(), u.display_name.clone()))
+            .collect(),
+        thread: thread.into_iter().map(|(_, i)| i).collect(),
+        history: events
+            .iter()
+            .map(|e| {
+                (
+                    time::stamp(e.created_at),
+                    names
+                        .get(&e.actor)
+                        .cloned()
+                        .unwrap_or_else(|| e.actor.clone()),
+                    e.kind.clone(),
+                    e.detail.clone(),
+                )
+            })
+            .collect(),
+        deliveries: deliveries
+            .iter()
+            .map(|d| {
+                (
+                    d.purpose.as_str().to_owned(),
+                    d.status.as_str(),
+                    d.attempts,
+                    d.sent_at.map(time::stamp).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        seen: s.updated_at.and_utc().timestamp_micros(),
+        p: problem,
+        s,
+    }
+    .render();
+    page(status, body)
+}
+
+/// The page's language, for an action's handler.
+pub fn locale_of(req: &HttpRequest, who: &ConsoleUser) -> Locale {
+    language(req, who.user.locale)
+}
