@@ -301,7 +301,10 @@ pub fn requeue_dead(
         outbox::lease_owner.eq(None::<String>),
         outbox::lease_until.eq(None::<NaiveDateTime>),
     );
-    let dead = outbox::table.filter(outbox::status.eq(MailStatus::Dead));
+    // Held e-mails (the reader's address bounced) stay held.
+    let dead = outbox::table
+        .filter(outbox::status.eq(MailStatus::Dead))
+        .filter(outbox::held_reason.is_null());
     Ok(match id {
         Some(id) => diesel::update(dead.filter(outbox::id.eq(id)))
             .set(changes)

@@ -209,6 +209,9 @@ pub enum Label {
     AckGreeting,
     AckBody,
     AckSignoff,
+    /// The team notification's footer: answering from a mail client leaves the thread.
+    ThreadBypass,
+    ConsoleLink,
 }
 
 pub fn label(l: Label, locale: Locale) -> &'static str {
@@ -255,6 +258,10 @@ pub fn label(l: Label, locale: Locale) -> &'static str {
         (AckBody, En) => "We have received your message and will reply as soon as we can. To follow it up, reply to this e-mail or quote the reference",
         (AckSignoff, Fr) => "Cordialement,",
         (AckSignoff, En) => "Kind regards,",
+        (ThreadBypass, Fr) => "Répondre depuis votre messagerie écrit au lecteur hors du fil : sa réponse et la vôtre n'apparaîtront pas dans la demande. Répondez depuis la console.",
+        (ThreadBypass, En) => "Answering from your mail client writes to the reader outside the thread: neither your answer nor theirs will appear on the submission. Answer from the console.",
+        (ConsoleLink, Fr) => "Dans la console",
+        (ConsoleLink, En) => "In the console",
     }
 }
 

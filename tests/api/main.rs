@@ -18,6 +18,7 @@ mod form_again;
 mod forms;
 mod hardening_web;
 mod hostile;
+mod inbound;
 mod metrics;
 mod resilience;
 mod routing;

@@ -154,6 +154,7 @@ async fn submit(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         idempotency: key.map(|key| Keyed { key, fingerprint }),
+        channel: crate::domain::Channel::Web,
     };
     match intake::receive(&state, submission, &clues, meta).await {
         Ok(reference) => answer(&reference, locale),
