@@ -3,15 +3,20 @@
 # transaction, outbox dispatch to a loopback SMTP sink, and lettre's stock SMTP connection
 # against courrier's TCP_NODELAY one. See BENCHMARKS.md.
 #
-# Usage (from anywhere): bench/run.sh [all|smtp|intake|pgbench|dispatch]...
+# Usage (from anywhere): bench/run.sh [all|smtp|intake|pgbench|dispatch|profile]...
+# `bench/run.sh intake pgbench` is the side-by-side run of the throughput issue: intake with
+# group commit off and on, worker off and on, on PostgreSQL and SQLite (synchronous = full),
+# pgbench's ceiling for the same rows, and a summary table with the ratios at the end.
 # Environment knobs (defaults in brackets):
 #   DURATION [10]      seconds measured per HTTP load run (after WARMUP [2] seconds)
 #   CONNECTIONS [32]   HTTP connections of the load generator
 #   DISPATCH_N [20000] outbox messages seeded for each dispatch run
 #   PGHOST [127.0.0.1] PGPORT [5432] PGUSER [postgres]  a server allowing CREATE DATABASE
-#   BACKENDS ["sqlite-full sqlite-normal postgres"]
-#   MODES ["worker intake-only"]  intake with the outbox worker sending, and with it off
+#   BACKENDS ["postgres sqlite-full"]  (also: sqlite-normal)
+#   MODES ["intake-only worker"]  intake with the outbox worker off, and sending to the sink
 #                                 (the rows, outbox included, are written either way)
+#   GROUP_COMMITS ["off on"]      database.group_commit.enabled for each intake run
+#   PROFILE_SECONDS [10]          the profile step: perf (if allowed) or callgrind
 #   CARGO_TARGET_DIR   where cargo builds (default: target)
 # Results go to stdout and to $RESULTS [bench-results.txt in a fresh temporary directory].
 set -euo pipefail
@@ -23,8 +28,10 @@ WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 DISPATCH_N=${DISPATCH_N:-20000}
 DISPATCH_TIMEOUT=${DISPATCH_TIMEOUT:-120}
-BACKENDS=${BACKENDS:-"sqlite-full sqlite-normal postgres"}
-MODES=${MODES:-"worker intake-only"}
+BACKENDS=${BACKENDS:-"postgres sqlite-full"}
+MODES=${MODES:-"intake-only worker"}
+GROUP_COMMITS=${GROUP_COMMITS:-"off on"}
+PROFILE_SECONDS=${PROFILE_SECONDS:-10}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/courrier-bench.XXXXXX")
@@ -80,7 +87,9 @@ server_env() { # $1 database URL; extra COURRIER__ variables follow
         COURRIER__DATABASE__URL="$1" COURRIER__MAIL__TRANSPORT=smtp \
         COURRIER__MAIL__SMTP_URL=smtp://127.0.0.1:$SINK_PORT COURRIER__LOG__FILTER=warn \
         COURRIER__LIMITS__FORM_PER_IP_PER_MINUTE=1000000000 \
-        COURRIER__LIMITS__FORM_PER_EMAIL_PER_HOUR=1000000000 "${@:2}"
+        COURRIER__LIMITS__FORM_PER_EMAIL_PER_HOUR=1000000000 \
+        COURRIER__LIMITS__ACK_PER_MAILBOX_PER_DAY=1000000000 \
+        COURRIER__LIMITS__ACK_PER_DOMAIN_PER_HOUR=1000000000 COURRIER__METRICS__TOKEN=bench-metrics-token-0001 "${@:2}"
 }
 
 start_server() { # $1 database URL; extra env assignments follow. Sets SERVER_PID, STARTED.
@@ -148,14 +157,18 @@ fi
 PG_LOAD_URL=
 if want intake; then
     for backend in $BACKENDS; do
+      for gc in $GROUP_COMMITS; do
       for mode in $MODES; do
-        label=$backend-$mode
-        log "== intake: $backend, $mode (courrier serve, $CONNECTIONS connections, ${DURATION}s + ${WARMUP}s warm-up)"
-        url=$(new_db "$backend" "intake_${backend/-/_}_${mode/-/_}")
+        label=$backend-gc$gc-$mode
+        log "== intake: $backend, group commit $gc, $mode (courrier serve, $CONNECTIONS connections, ${DURATION}s + ${WARMUP}s warm-up)"
+        url=$(new_db "$backend" "intake_${backend/-/_}_${gc}_${mode/-/_}")
         [[ $backend == postgres ]] && PG_LOAD_URL=$url
         worker=COURRIER__MAIL__RUN_WORKER=true
         [[ $mode == intake-only ]] && worker=COURRIER__MAIL__RUN_WORKER=false
-        start_server "$url" "$(sync_env "$backend")" "$worker"
+        enabled=true
+        [[ $gc == off ]] && enabled=false
+        start_server "$url" "$(sync_env "$backend")" "$worker" \
+            COURRIER__DATABASE__GROUP_COMMIT__ENABLED=$enabled
         "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" \
             --duration "$DURATION" --warmup "$WARMUP" --label "$label-peak" >"$WORK/peak.txt"
         log "$(cat "$WORK/peak.txt")"
@@ -165,15 +178,28 @@ if want intake; then
             --duration "$DURATION" --warmup "$WARMUP" --label "$label-half" >"$WORK/half.txt"
         log "$(cat "$WORK/half.txt")"
         rss=$(peak_rss "$SERVER_PID")
-        sleep 1 # let the worker drain what it can
+        # With the worker on: how long after the load the outbox backlog takes to drain.
+        drain=-
+        if [[ $mode == worker ]]; then
+            t0=$(date +%s.%N)
+            until [[ $(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'pending'") == 0 ]]; do
+                if awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {exit !(a - b > 120)}'; then break; fi
+                sleep 0.2
+            done
+            drain=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.1f", a - b}')
+        fi
+        batches=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" -H "authorization: Bearer bench-metrics-token-0001" |
+            awk '/^courrier_intake_batches_total/ {b=$2} /^courrier_intake_batched_submissions_total/ {s=$2}
+                 END {if (b > 0) printf "%.1f", s / b; else print "-"}')
         stop_server
         subs=$(sql "$url" "SELECT count(*) FROM submissions")
         out=$(sql "$url" "SELECT count(*) FROM outbox")
         ev=$(sql "$url" "SELECT count(*) FROM events")
         sent=$(sql "$url" "SELECT count(*) FROM outbox WHERE status = 'sent'")
-        log "  server peak RSS (VmHWM): $rss MiB"
+        log "  server peak RSS (VmHWM): $rss MiB; mean batch: $batches submissions; backlog drained in: $drain s"
         log "  rows: submissions $subs, outbox $out (sent $sent), events $ev; outbox = 2 x submissions: $([[ $out -eq $((2 * subs)) ]] && echo yes || echo NO)"
-        log "RESULT label=$label-rows submissions=$subs outbox=$out sent=$sent events=$ev rss_mib=$rss"
+        log "RESULT label=$label-rows submissions=$subs outbox=$out sent=$sent events=$ev rss_mib=$rss drain_s=$drain mean_batch=$batches"
+      done
       done
     done
 fi
@@ -303,6 +329,72 @@ if want dispatch; then
         done
     done
     log "  sink: $(tail -1 "$WORK/sink.log")"
+fi
+
+# --- 5. profile: where the time goes, group commit off and on ---------------------------------
+if want profile; then
+    if perf stat -e instructions true >/dev/null 2>&1; then TOOL=perf; else TOOL=callgrind; fi
+    log "== profile ($TOOL): PostgreSQL intake, worker off, group commit off and on"
+    for gc in off on; do
+        enabled=true
+        [[ $gc == off ]] && enabled=false
+        url=$(new_db postgres "profile_$gc")
+        if [[ $TOOL == perf ]]; then
+            start_server "$url" COURRIER__MAIL__RUN_WORKER=false COURRIER__DATABASE__GROUP_COMMIT__ENABLED=$enabled
+            perf record -F 999 -g -o "$WORK/perf-$gc.data" -p "$SERVER_PID" -- sleep "$PROFILE_SECONDS" \
+                >/dev/null 2>&1 &
+            rec=$!
+            "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" \
+                --duration "$PROFILE_SECONDS" --warmup 0 --label "profile-gc$gc" >/dev/null
+            wait "$rec" || true
+            stop_server
+            log "-- top entries, group commit $gc (perf report --no-children, self time)"
+            perf report -i "$WORK/perf-$gc.data" --stdio --no-children --sort symbol 2>/dev/null |
+                grep -E '^ +[0-9]' | head -25 | tee -a "$RESULTS"
+        else
+            # Under valgrind the server is ~50x slower: a short, light load is enough to rank.
+            STARTED=$(date +%s.%N)
+            env $(server_env "$url" COURRIER__MAIL__RUN_WORKER=false COURRIER__DATABASE__GROUP_COMMIT__ENABLED=$enabled) \
+                valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind-$gc.out" \
+                "$COURRIER" serve >>"$WORK/server.log" 2>&1 &
+            SERVER_PID=$!
+            PIDS+=("$SERVER_PID")
+            for _ in $(seq 1 600); do
+                curl -fs "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break
+                sleep 0.2
+            done
+            "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections 8 \
+                --duration "$PROFILE_SECONDS" --warmup 0 --label "profile-gc$gc" | tee -a "$RESULTS"
+            stop_server
+            log "-- top entries, group commit $gc (callgrind_annotate, inclusive of nothing: self cost)"
+            callgrind_annotate "$WORK/callgrind-$gc.out" 2>/dev/null | grep -E '^ *[0-9,]+ ' | head -25 |
+                tee -a "$RESULTS"
+        fi
+    done
+fi
+
+# --- summary --------------------------------------------------------------------------------------
+if grep -q '^RESULT label=.*-peak' "$RESULTS"; then
+    log "== summary (ratios against pgbench -c8 of this same run)"
+    awk '
+        /^RESULT/ {
+            delete f
+            for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+            l = f["label"]
+            if (l == "pgbench-c8") pg = f["tps"]
+            else if (l ~ /-peak$/) { k = substr(l, 1, length(l) - 5); runs[++n] = k; rps[k] = f["rps"]; p99[k] = f["p99_ms"]; err[k] = f["errors"] }
+            else if (l ~ /-half$/) { k = substr(l, 1, length(l) - 5); half[k] = f["p99_ms"] }
+            else if (l ~ /-rows$/) { k = substr(l, 1, length(l) - 5); drain[k] = f["drain_s"]; batch[k] = f["mean_batch"] }
+        }
+        END {
+            printf "| %-32s | %9s | %9s | %12s | %10s | %8s | %10s | %6s |\n", "run", "peak/s", "p99 peak", "p99 half pk", "x pgbench", "drain s", "mean batch", "errors"
+            for (i = 1; i <= n; i++) {
+                k = runs[i]
+                ratio = (pg > 0 && k ~ /^postgres/) ? sprintf("%.2f", rps[k] / pg) : "-"
+                printf "| %-32s | %9.0f | %9s | %12s | %10s | %8s | %10s | %6s |\n", k, rps[k], p99[k], half[k], ratio, drain[k], batch[k], err[k]
+            }
+            if (pg > 0) printf "pgbench -c8: %.0f tps\n", pg
+        }' "$RESULTS" | tee -a "$RESULTS"
 fi
 
 log "== done; results in $RESULTS"

@@ -152,13 +152,15 @@ fn request_bytes(host: &str, path: &str, body: &str) -> Vec<u8> {
 }
 
 /// What each request of a run is: the default posts submissions; `--paths FILE` GETs the listed
-/// paths in turn (with `--token` as a bearer token); `--login EMAIL:PASSWORD` signs in.
+/// paths in turn (with `--token` as a bearer token, or `--cookie` as the `Cookie` header, for the
+/// console); `--login EMAIL:PASSWORD` signs in.
 #[derive(Clone)]
 enum Workload {
     Submit(String),
     Get {
         paths: Arc<Vec<String>>,
         token: String,
+        cookie: String,
     },
     Login {
         email: String,
@@ -183,6 +185,7 @@ impl Workload {
             Ok(Workload::Get {
                 paths: Arc::new(list),
                 token: opts.get("token", ""),
+                cookie: opts.get("cookie", ""),
             })
         } else if let Some((email, password)) = login.split_once(':') {
             Ok(Workload::Login {
@@ -197,11 +200,20 @@ impl Workload {
     fn request(&self, host: &str, n: u64) -> Vec<u8> {
         match self {
             Workload::Submit(path) => request_bytes(host, path, &submission_body(n)),
-            Workload::Get { paths, token } => {
+            Workload::Get {
+                paths,
+                token,
+                cookie,
+            } => {
                 let path = &paths[(n % paths.len() as u64) as usize];
+                let cookie = if cookie.is_empty() {
+                    String::new()
+                } else {
+                    format!("Cookie: {cookie}\r\n")
+                };
                 format!(
                     "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: courrier-bench\r\n\
-                     Accept: application/json\r\nAuthorization: Bearer {token}\r\n\r\n"
+                     Accept: application/json\r\nAuthorization: Bearer {token}\r\n{cookie}\r\n"
                 )
                 .into_bytes()
             }

@@ -14,6 +14,9 @@ use courrier::desk::auth::Hasher;
 use courrier::domain::{Locale, Msg, Role};
 use courrier::http::startup::Application;
 
+#[path = "main/mail.rs"]
+mod mail_commands;
+
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///
 /// Configuration is read from config/base.toml, then config/<COURRIER_ENV>.toml (local, test or
@@ -47,6 +50,9 @@ enum Command {
     /// Move submissions between queues of their own desk.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Readers' mail coming in: the MTA's pipe, and the messages that matched nothing.
+    #[command(subcommand)]
+    Mail(mail_commands::MailCommand),
     /// Insert plausible fake submissions, for benchmarks and demonstrations. Not for production.
     Seed {
         /// How many submissions to insert.
@@ -128,14 +134,22 @@ async fn main() -> ExitCode {
     if let Some(Command::Config(ConfigCommand::Check)) = cli.command {
         return config_check(cli.config).await;
     }
+    let ingest = matches!(
+        cli.command,
+        Some(Command::Mail(mail_commands::MailCommand::Ingest))
+    );
     let settings = match Settings::load(&Sources::from_process(cli.config)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("courrier: {e}");
-            return ExitCode::from(2);
+            // The MTA keeps the message until the configuration is fixed.
+            return ExitCode::from(if ingest { 75 } else { 2 });
         }
     };
     courrier::telemetry::init(&settings.log);
+    if ingest {
+        return mail_commands::ingest(settings).await;
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => courrier::desk::migrate(&settings).await.map(|n| {
@@ -146,6 +160,10 @@ async fn main() -> ExitCode {
         Command::Config(_) => Ok(()),
         Command::Queue(QueueCommand::Move { from, to }) => move_queue(&settings, &from, &to).await,
         Command::Seed { count } => seed(&settings, count).await,
+        Command::Mail(mail_commands::MailCommand::Unmatched { limit }) => {
+            mail_commands::unmatched(settings.clone(), limit).await
+        }
+        Command::Mail(mail_commands::MailCommand::Ingest) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,6 +21,7 @@ mod abuse;
 mod check;
 pub mod consent;
 mod duties;
+pub mod inbound;
 pub mod networks;
 mod scale;
 pub mod smtp;
@@ -46,6 +47,8 @@ pub struct Settings {
     pub antispam: AntispamSettings,
     pub limits: LimitSettings,
     pub duties: DutySettings,
+    #[serde(default)]
+    pub inbound: inbound::InboundSettings,
     /// `local`, `test` or `production`, from `COURRIER_ENV`.
     #[serde(skip)]
     pub environment: String,
@@ -149,6 +152,10 @@ pub struct MailSettings {
     /// How long a claimed job is held; renewed while its batch is sent.
     pub lease_ms: u64,
     pub smtp_timeout_ms: u64,
+    /// Signs the reply addresses (`<queue>+<token>@…`) that bring readers' answers back to
+    /// their submission; production requires it.
+    #[serde(default)]
+    pub reply_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -321,6 +328,7 @@ impl Settings {
         self.log.check(&mut problems);
         self.metrics.check(&mut problems);
         self.duties.check(&mut problems);
+        inbound::check(self, &mut problems);
         if self.environment == "production" {
             problems.extend(self.production_problems());
         }

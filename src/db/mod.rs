@@ -2,11 +2,14 @@
 //! blocking-call helper, transactions, migrations and the queries.
 
 pub mod acks;
+pub mod bounces;
 pub mod corrections;
 pub mod duties;
 pub mod events;
 pub mod handovers;
 pub mod idempotency;
+pub mod inbound_leases;
+pub mod inbound_mail;
 pub mod intake;
 pub mod messages;
 pub mod notes;

@@ -184,6 +184,30 @@ pub fn mark_sent(conn: &mut DbConnection, owner: &str, id: &str) -> Result<usize
     })
 }
 
+/// Marks several jobs delivered in one statement, those this owner still holds: the outcomes
+/// that came in while the previous write was under way.
+pub fn mark_all_sent(conn: &mut DbConnection, owner: &str, ids: &[&str]) -> Result<usize, DbError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Timestamp};
+    let clock = match conn {
+        DbConnection::Pg(_) => pg_now!(),
+        DbConnection::Sqlite(_) => sqlite_now!(),
+    };
+    Ok(diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::lease_owner.eq(owner)),
+    )
+    .set((
+        outbox::status.eq(MailStatus::Sent),
+        outbox::sent_at.eq(sql::<Nullable<Timestamp>>(clock)),
+        outbox::lease_owner.eq(None::<String>),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?)
+}
+
 /// Records a failed attempt: pending again `retry_in` from now, or dead when it is `None`.
 pub fn mark_failed(
     conn: &mut DbConnection,
@@ -277,7 +301,10 @@ pub fn requeue_dead(
         outbox::lease_owner.eq(None::<String>),
         outbox::lease_until.eq(None::<NaiveDateTime>),
     );
-    let dead = outbox::table.filter(outbox::status.eq(MailStatus::Dead));
+    // Held e-mails (the reader's address bounced) stay held.
+    let dead = outbox::table
+        .filter(outbox::status.eq(MailStatus::Dead))
+        .filter(outbox::held_reason.is_null());
     Ok(match id {
         Some(id) => diesel::update(dead.filter(outbox::id.eq(id)))
             .set(changes)

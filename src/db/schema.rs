@@ -34,6 +34,7 @@ diesel::table! {
         spam_reason -> Nullable<Text>,
         flags -> Text,
         desk -> Text,
+        channel -> Text,
         article_published_at -> Nullable<Date>,
         outcome_kind -> Nullable<Text>,
         outcome -> Nullable<Text>,
@@ -73,6 +74,9 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        bounce_status -> Nullable<Text>,
+        bounce_diagnostic -> Nullable<Text>,
+        held_reason -> Nullable<Text>,
     }
 }
 
@@ -201,6 +205,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    inbound_mail (id) {
+        id -> Text,
+        submission_id -> Nullable<Text>,
+        dedupe_key -> Text,
+        message_id -> Nullable<Text>,
+        sender -> Text,
+        recipients -> Text,
+        subject -> Text,
+        full_text -> Text,
+        body -> Text,
+        attachments -> Text,
+        raw -> Binary,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(inbound_mail -> submissions (submission_id));
+
+diesel::table! {
+    inbound_leases (mailbox) {
+        mailbox -> Text,
+        owner -> Text,
+        lease_until -> Timestamp,
+    }
+}
+
+diesel::table! {
     corrections (id) {
         id -> Text,
         submission_id -> Nullable<Text>,
@@ -212,6 +245,15 @@ diesel::table! {
 }
 
 diesel::joinable!(duty_reminders -> submissions (submission_id));
+
+diesel::table! {
+    inbound_seen (mailbox, uid_validity, uid) {
+        mailbox -> Text,
+        uid_validity -> BigInt,
+        uid -> BigInt,
+        created_at -> Timestamp,
+    }
+}
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -232,4 +274,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     duty_reminders,
     scheduler_leases,
     corrections,
+    inbound_mail,
+    inbound_leases,
+    inbound_seen,
 );

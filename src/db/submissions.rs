@@ -10,7 +10,9 @@ use super::idempotency::IdempotencyRow;
 use super::outbox::NewOutboxRow;
 use super::schema::{ack_log, events, outbox, submissions};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::{Desk, FormKind, Locale, OutcomeKind, Priority, QueueName, Status, Topic};
+use crate::domain::{
+    Channel, Desk, FormKind, Locale, OutcomeKind, Priority, QueueName, Status, Topic,
+};
 
 /// Inserts a slice of rows: one multi-row statement on PostgreSQL. Multi-row inserts do not pass
 /// through the multi-backend connection, and SQLite's own opens a transaction of its own, so
@@ -70,6 +72,8 @@ pub struct SubmissionRow {
     /// Follows from the form, computed by the database (never written).
     #[diesel(skip_insertion)]
     pub desk: Desk,
+    /// A form post (`web`) or an e-mail to a queue's address (`email`).
+    pub channel: Channel,
     /// When the article the form was on was published (right of reply's three months).
     pub article_published_at: Option<NaiveDate>,
     /// How a right of reply or a correction was closed; set by staff, never at intake.
@@ -197,7 +201,7 @@ const SUBMISSION_COLUMNS: &str =
     phone, organisation, subject, message, article_url, article_title, locale, consent, \
     consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
     version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
-    spam_reason, flags, article_published_at, consent_text_sha256";
+    spam_reason, flags, channel, article_published_at, consent_text_sha256";
 const OUTBOX_COLUMNS: &str =
     "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
     body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
@@ -316,6 +320,7 @@ fn pg_insert_with_outbox(
         .bind::<Nullable<Timestamp>, _>(s.deadline_at)
         .bind::<Nullable<Text>, _>(&s.spam_reason)
         .bind::<Text, _>(&s.flags)
+        .bind::<Text, _>(&s.channel)
         .bind::<Nullable<Date>, _>(s.article_published_at)
         .bind::<Nullable<Text>, _>(&s.consent_text_sha256);
     for m in mails {
@@ -533,6 +538,7 @@ mod tests {
             spam_reason: None,
             flags: String::new(),
             desk: Desk::Editorial,
+            channel: Channel::Web,
             article_published_at: None,
             outcome_kind: None,
             outcome: None,

@@ -12,7 +12,7 @@ use super::schema::{events, messages, notes, outbox, staff_users, submissions};
 use super::submissions::SubmissionRow;
 use super::{DbConnection, DbError};
 use crate::domain::{
-    Desk, FormKind, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,
+    Channel, Desk, FormKind, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,
 };
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
@@ -37,6 +37,7 @@ pub struct SubmissionSummary {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deadline_at: Option<NaiveDateTime>,
+    pub channel: Channel,
 }
 
 impl From<&SubmissionRow> for SubmissionSummary {
@@ -56,6 +57,7 @@ impl From<&SubmissionRow> for SubmissionSummary {
             created_at: s.created_at,
             updated_at: s.updated_at,
             deadline_at: s.deadline_at,
+            channel: s.channel,
         }
     }
 }
@@ -85,6 +87,8 @@ pub struct ListFilter {
     pub status: Option<Status>,
     pub topic: Option<Topic>,
     pub form: Option<FormKind>,
+    /// `web` (form posts) or `email`.
+    pub channel: Option<Channel>,
     pub assignee: Option<AssigneeFilter>,
     pub overdue: Option<bool>,
     pub from: Option<NaiveDateTime>,
@@ -115,6 +119,9 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSum
     }
     if let Some(v) = f.form {
         query = query.filter(s::form.eq(v));
+    }
+    if let Some(v) = f.channel {
+        query = query.filter(s::channel.eq(v));
     }
     match &f.assignee {
         Some(AssigneeFilter::User(id)) => query = query.filter(s::assignee_id.eq(id.clone())),
@@ -216,6 +223,11 @@ pub struct Delivery {
     pub message_id: String,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub from_addr: String,
+    pub recipients: String,
+    pub bounce_status: Option<String>,
+    pub bounce_diagnostic: Option<String>,
+    pub held_reason: Option<String>,
 }
 
 /// Everything staff see about one submission.
@@ -225,6 +237,8 @@ pub struct Record {
     pub replies: Vec<MessageRow>,
     pub events: Vec<EventRow>,
     pub deliveries: Vec<Delivery>,
+    /// The messages that came in on it (without their raw bytes).
+    pub inbound: Vec<super::inbound_mail::InboundSummary>,
 }
 
 pub fn record(conn: &mut DbConnection, submission: SubmissionRow) -> Result<Record, DbError> {
@@ -250,6 +264,7 @@ pub fn record(conn: &mut DbConnection, submission: SubmissionRow) -> Result<Reco
             .order((outbox::created_at.asc(), outbox::id.asc()))
             .select(Delivery::as_select())
             .load(conn)?,
+        inbound: super::inbound_mail::of_submission(conn, &id)?,
         submission,
     })
 }

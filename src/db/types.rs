@@ -10,8 +10,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    Desk, FormKind, Locale, MailPurpose, MailStatus, OutcomeKind, Priority, QueueName, Role,
-    Status, Topic,
+    Channel, Desk, FormKind, Locale, MailPurpose, MailStatus, OutcomeKind, Priority, QueueName,
+    Role, Status, Topic,
 };
 
 macro_rules! text_column {
@@ -47,6 +47,7 @@ macro_rules! text_column {
 }
 
 text_column!(
+    Channel via ChannelText,
     FormKind via FormKindText,
     Topic via TopicText,
     Status via StatusText,

@@ -100,7 +100,7 @@ pub async fn reply(
         purpose: MailPurpose::StaffReply,
         from_addr: sender.to_string(),
         recipients: reader.to_string(),
-        reply_to: None,
+        reply_to: crate::desk::inbound::reply_to(state, submission.queue.as_str(), &reference),
         subject: subject.clone(),
         body_text: rendered.text,
         body_html: rendered.html,
@@ -130,7 +130,13 @@ pub async fn reply(
         now,
     );
     let stored = reply.clone();
+    let address = submission.email.clone();
     db::run(&state.pool, move |conn| {
+        // A reader address that bounced permanently on this submission gets no more mail: the
+        // reply is kept, its e-mail held.
+        if db::bounces::bounced_permanently(conn, &mail_row.submission_id, &address)? {
+            return db::bounces::add_held_reply(conn, &mail_row, &stored, &audit);
+        }
         messages::add_reply(conn, &mail_row, &stored, &audit)
     })
     .await?;

@@ -89,6 +89,7 @@ pub async fn hand_over(
         outcome_kind: None,
         outcome: None,
         consent_text_sha256: original.consent_text_sha256.clone(),
+        channel: original.channel,
     };
     let notification = super::intake::team_notification_for(&ctx.settings, &ctx.sender, &copy, now)
         .map_err(|e| TriageError::Internal(e.to_string()))?;

@@ -27,6 +27,9 @@ pub struct ClientMeta {
     pub user_agent: Option<String>,
     /// The post's `Idempotency-Key`, with its body's fingerprint.
     pub idempotency: Option<Keyed>,
+    /// A form post, or an e-mail to a queue's address (no consent asked, acknowledged only
+    /// when `inbound.acknowledge` is on).
+    pub channel: crate::domain::Channel,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +168,7 @@ pub fn prepare(
     )
     .map_err(|_| IntakeError::UnknownConsentVersion)?;
     let quarantined = !suspicions.is_empty();
+    let by_mail = meta.channel == crate::domain::Channel::Email;
     let id = uuid::Uuid::now_v7().to_string();
     let row = SubmissionRow {
         id: id.clone(),
@@ -196,8 +200,13 @@ pub fn prepare(
             .as_ref()
             .map(|t| t.as_str().to_owned()),
         locale: submission.locale,
-        consent: true,
-        consent_version: consent.version,
+        // A reader who wrote to us was asked nothing: no consent, no version, no text shown.
+        consent: !by_mail,
+        consent_version: if by_mail {
+            String::new()
+        } else {
+            consent.version
+        },
         consent_at: now,
         marketing_opt_in: submission.marketing_opt_in,
         client_ip_hash: meta.ip.map(|ip| keyed_hash(state, &ip.to_string())),
@@ -215,10 +224,11 @@ pub fn prepare(
         spam_reason: quarantined.then(|| suspicions.join(",")),
         flags: crate::desk::screening::flags(submission).join(","),
         desk: submission.form.desk(),
+        channel: meta.channel,
         article_published_at: submission.article_published_at,
         outcome_kind: None,
         outcome: None,
-        consent_text_sha256: Some(consent.sha256),
+        consent_text_sha256: (!by_mail).then_some(consent.sha256),
     };
     // Suspected spam gets no e-mail, so nothing is rendered for it.
     let (mails, ack) = if quarantined {
@@ -235,7 +245,17 @@ pub fn prepare(
         )?;
         (
             vec![team],
-            Some(acknowledgement(state, submission, reference, &id, now)?),
+            (!by_mail || state.settings.inbound.acknowledge)
+                .then(|| acknowledgement(state, submission, reference, &id, now))
+                .transpose()?
+                .map(|mut ack| {
+                    ack.mail.reply_to = crate::desk::inbound::reply_to(
+                        state,
+                        route.queue.as_str(),
+                        reference.as_str(),
+                    );
+                    ack
+                }),
         )
     };
     let event = NewEvent::new(

@@ -13,6 +13,7 @@ pub mod group_commit;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
+pub mod inbound;
 pub mod inbox;
 pub mod intake;
 pub mod limit_store;

@@ -141,6 +141,21 @@ impl Screen {
         }
     }
 
+    /// Whether a CAPTCHA is configured (its answers are single-use: a form shown again asks
+    /// again).
+    pub fn captcha_configured(&self) -> bool {
+        self.captcha.is_some()
+    }
+
+    /// Whether a posted token may be handed back on the form's error page: genuine, for this
+    /// form and not expired (posted too fast is fine: it ages while the reader corrects).
+    pub fn token_reusable(&self, form: FormKind, token: &str, now_ms: i64) -> bool {
+        matches!(
+            self.check_token(form, token, now_ms),
+            None | Some("too_fast")
+        )
+    }
+
     /// Every clue against the submission, by name; empty when it looks genuine.
     pub async fn reasons(
         &self,

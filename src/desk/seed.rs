@@ -114,5 +114,6 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
         outcome_kind: None,
         outcome: None,
         consent_text_sha256: None,
+        channel: crate::domain::Channel::Web,
     }
 }

@@ -8,7 +8,9 @@ pub use crate::db::events::EventRow;
 use crate::db::events::NewEvent;
 pub use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
-pub use crate::db::triage::{AssigneeFilter, ListFilter, Record, Sort, SubmissionSummary};
+pub use crate::db::triage::{
+    AssigneeFilter, Delivery, ListFilter, Record, Sort, SubmissionSummary,
+};
 use crate::desk::auth::StaffUser;
 use lettre::message::Mailbox;
 

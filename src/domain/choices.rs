@@ -54,6 +54,18 @@ text_enum!(
     FormKind { Newsroom => "newsroom", Sales => "sales" }
 );
 text_enum!(
+    /// How a submission came in: a form post, or an e-mail to a queue's address.
+    Channel { Web => "web", Email => "email" }
+);
+
+// The macro derives nothing on variants, so the default is written out.
+#[allow(clippy::derivable_impls)]
+impl Default for Channel {
+    fn default() -> Self {
+        Channel::Web
+    }
+}
+text_enum!(
     /// Lifecycle of a submission in its queue.
     Status { New => "new", Open => "open", Waiting => "waiting", Resolved => "resolved", Spam => "spam" }
 );

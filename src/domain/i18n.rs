@@ -203,10 +203,15 @@ pub enum Label {
     ConsentBox,
     FixProblems,
     GoBack,
+    SendAgain,
+    CaptchaAgain,
     AckSubject,
     AckGreeting,
     AckBody,
     AckSignoff,
+    /// The team notification's footer: answering from a mail client leaves the thread.
+    ThreadBypass,
+    ConsoleLink,
 }
 
 pub fn label(l: Label, locale: Locale) -> &'static str {
@@ -239,8 +244,12 @@ pub fn label(l: Label, locale: Locale) -> &'static str {
         (ConsentBox, En) => "Consent to handling your request",
         (FixProblems, Fr) => "Votre message n’a pas pu être envoyé",
         (FixProblems, En) => "Your message could not be sent",
-        (GoBack, Fr) => "Revenir au formulaire",
-        (GoBack, En) => "Back to the form",
+        (GoBack, Fr) => "Revenir à la page de l’article",
+        (GoBack, En) => "Back to the article page",
+        (SendAgain, Fr) => "Envoyer",
+        (SendAgain, En) => "Send",
+        (CaptchaAgain, Fr) => "Vérification (à refaire)",
+        (CaptchaAgain, En) => "Verification (once more)",
         (AckSubject, Fr) => "Nous avons bien reçu votre message",
         (AckSubject, En) => "We have received your message",
         (AckGreeting, Fr) => "Bonjour",
@@ -249,6 +258,10 @@ pub fn label(l: Label, locale: Locale) -> &'static str {
         (AckBody, En) => "We have received your message and will reply as soon as we can. To follow it up, reply to this e-mail or quote the reference",
         (AckSignoff, Fr) => "Cordialement,",
         (AckSignoff, En) => "Kind regards,",
+        (ThreadBypass, Fr) => "Répondre depuis votre messagerie écrit au lecteur hors du fil : sa réponse et la vôtre n'apparaîtront pas dans la demande. Répondez depuis la console.",
+        (ThreadBypass, En) => "Answering from your mail client writes to the reader outside the thread: neither your answer nor theirs will appear on the submission. Answer from the console.",
+        (ConsoleLink, Fr) => "Dans la console",
+        (ConsoleLink, En) => "In the console",
     }
 }
 

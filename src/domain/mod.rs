@@ -12,7 +12,8 @@ mod staff;
 mod submission;
 
 pub use choices::{
-    FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic, UnknownValue,
+    Channel, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic,
+    UnknownValue,
 };
 pub use duties::{Outcome, OutcomeKind, RefusalGrounds};
 pub use fields::{

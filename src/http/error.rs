@@ -182,6 +182,8 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 #[template(path = "pages/form_error.html")]
 struct ErrorPage<'a> {
     lang: &'a str,
+    /// A narrow no-break space and a colon in French, a colon alone in English.
+    colon: &'static str,
     title: &'a str,
     summary: String,
     problems: Vec<(String, String)>,
@@ -218,7 +220,7 @@ impl ApiError {
     }
 
     /// Logs what operators need (never the reader's data), once, where the error is answered.
-    fn log(&self) {
+    pub(crate) fn log(&self) {
         match self {
             ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
@@ -265,6 +267,7 @@ impl ApiError {
             };
             let page = ErrorPage {
                 lang: locale.as_str(),
+                colon: colon(locale),
                 title: label(Label::FixProblems, locale),
                 summary: self.msg().text(locale),
                 problems,
@@ -306,7 +309,16 @@ impl ApiError {
     }
 }
 
-fn field_label(field: &str, locale: Locale) -> String {
+/// The colon as each language writes it after a label: French puts a narrow no-break space
+/// before it, English nothing.
+pub fn colon(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Fr => "\u{202f}:",
+        Locale::En => ":",
+    }
+}
+
+pub fn field_label(field: &str, locale: Locale) -> String {
     let l = match field {
         "name" => Label::Name,
         "email" => Label::Email,

@@ -8,6 +8,7 @@ mod deadline;
 pub mod error;
 mod form_info;
 pub mod headers;
+mod inbound;
 pub mod openapi;
 mod ops;
 mod pages;
@@ -48,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(staff::query_config())
         .app_data(staff::path_config())
         .configure(staff::routes)
+        .configure(inbound::routes)
         .configure(console::routes);
 }
 

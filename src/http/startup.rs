@@ -49,6 +49,8 @@ pub struct Application {
     pruner: tokio::task::JoinHandle<()>,
     /// The duties scheduler (right-of-reply escalations), when this instance runs it.
     duties: Option<tokio::task::JoinHandle<()>>,
+    /// The IMAP poller, when `inbound.imap_url` is set.
+    imap: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -111,6 +113,10 @@ impl Application {
             let scheduled = state.clone();
             tokio::spawn(async move { crate::desk::duties::run_scheduler(&scheduled.desk).await })
         });
+        let imap = state.desk.settings.inbound.imap_url.is_some().then(|| {
+            let polling = state.clone();
+            tokio::spawn(async move { crate::desk::inbound::imap::run(&polling.desk).await })
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -150,6 +156,7 @@ impl Application {
             pool,
             pruner,
             duties,
+            imap,
         })
     }
 
@@ -191,6 +198,9 @@ impl Application {
         self.pruner.abort();
         if let Some(duties) = &self.duties {
             duties.abort();
+        }
+        if let Some(imap) = self.imap {
+            imap.abort();
         }
         if let Some(worker) = self.worker {
             worker.shutdown().await;

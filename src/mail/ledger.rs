@@ -140,16 +140,32 @@ async fn write(
 ) -> Result<(), db::DbError> {
     let owner = owner.to_owned();
     db::run(&shared.pool, move |conn| {
+        // The deliveries in one statement (the common case: one round trip, one commit), the
+        // failures each with its own retry time.
+        let sent: Vec<&str> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Sent(id) => Some(id.as_str()),
+                Outcome::Failed { .. } => None,
+            })
+            .collect();
+        let failed = outcomes.iter().any(|o| matches!(o, Outcome::Failed { .. }));
+        if !failed {
+            return db::write(conn, |conn| outbox::mark_all_sent(conn, &owner, &sent)).map(|_| ());
+        }
         db::write_tx(conn, |conn| {
+            if !sent.is_empty() {
+                outbox::mark_all_sent(conn, &owner, &sent)?;
+            }
             for outcome in outcomes.iter() {
-                match outcome {
-                    Outcome::Sent(id) => outbox::mark_sent(conn, &owner, id)?,
-                    Outcome::Failed {
-                        id,
-                        retry_in,
-                        reason,
-                    } => outbox::mark_failed(conn, &owner, id, *retry_in, reason)?,
-                };
+                if let Outcome::Failed {
+                    id,
+                    retry_in,
+                    reason,
+                } = outcome
+                {
+                    outbox::mark_failed(conn, &owner, id, *retry_in, reason)?;
+                }
             }
             Ok(())
         })

@@ -1,8 +1,12 @@
 //! E-mail: rendering, the outbox worker and the transports it hands messages to.
 
+pub mod imap;
+pub mod inbound;
 mod ledger;
 mod notice;
 mod render;
+pub mod reply_notice;
+pub mod reply_token;
 mod transport;
 mod worker;
 
@@ -56,6 +60,13 @@ pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), BuildError>
     if let Some(reply_to) = &job.reply_to {
         let reply_to: Mailbox = reply_to.parse().map_err(BuildError::ReplyTo)?;
         builder = builder.reply_to(reply_to);
+    }
+    if job.purpose == crate::domain::MailPurpose::ReaderAck {
+        // An automatic response (RFC 3834), so that the reader's own responders stay quiet.
+        builder = builder.raw_header(lettre::message::header::HeaderValue::new(
+            lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-replied".to_owned(),
+        ));
     }
     if let Some(parent) = &job.in_reply_to {
         builder = builder

@@ -24,6 +24,9 @@ struct TeamView<'a> {
     article_label: &'a str,
     article_url: Option<&'a str>,
     colon: &'a str,
+    bypass: &'a str,
+    console_label: &'a str,
+    console_path: &'a str,
 }
 
 #[derive(Template)]
@@ -131,6 +134,7 @@ pub fn team_notification(
     let summary = s.subject.unwrap_or(s.name);
     let subject = format!("[{reference}] {topic} — {summary}");
     let heading = format!("{queue_label} · {topic} · {reference}");
+    let console_path = format!("/staff/submissions/{reference}");
     let mut fields: Vec<(&str, String)> = vec![
         (l(Label::Reference), reference.to_owned()),
         (l(Label::Topic), topic.to_owned()),
@@ -160,6 +164,9 @@ pub fn team_notification(
         article_label: l(Label::ArticleUrl),
         article_url: s.article_url,
         colon: colon(locale),
+        bypass: l(Label::ThreadBypass),
+        console_label: l(Label::ConsoleLink),
+        console_path: &console_path,
     };
     let text = TeamText { v: &view }.render()?;
     let html = TeamHtml { v: &view }.render()?;

@@ -22,6 +22,7 @@ fn normalise(t: &str) -> String {
     match t.to_ascii_lowercase().as_str() {
         "timestamp without time zone" | "timestamp" => "timestamp".into(),
         "integer" | "int" => "integer".into(),
+        "bytea" | "blob" => "binary".into(),
         other => other.into(),
     }
 }

@@ -166,6 +166,7 @@ pub async fn render(
         replies,
         events,
         deliveries,
+        ..
     } = triage::record(state, &who.user, reference).await?;
     let users = accounts::list(&state.pool).await?;
     let names: HashMap<String, String> = users

@@ -166,6 +166,15 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         components.add_security_scheme(
+            "inbound",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The configured `inbound.token`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "metrics",
             SecurityScheme::Http(
                 HttpBuilder::new()
@@ -214,6 +223,9 @@ impl Modify for BearerAuth {
         super::staff::accounts::list,
         super::staff::accounts::create,
         super::staff::accounts::change,
+        super::inbound::mime,
+        super::inbound::unmatched,
+        super::inbound::raw,
     ),
     components(schemas(ErrorBody, FieldProblem)),
     modifiers(&BearerAuth),
@@ -225,6 +237,7 @@ impl Modify for BearerAuth {
         (name = "accounts", description = "Staff accounts, for admins"),
         (name = "corrections", description = "The public record of corrections"),
         (name = "ops", description = "Health and the contract"),
+        (name = "inbound", description = "Readers' mail coming in, and what matched nothing"),
     ),
 )]
 pub struct ApiDoc;

@@ -1,7 +1,7 @@
 //! The two reader forms: JSON from the site's script, or a plain HTML form post.
 
 use actix_web::http::header;
-use actix_web::web;
+use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::client_ip::client_ip;
@@ -17,6 +17,7 @@ use crate::domain::{FormKind, Locale, Msg, NewSubmission};
 use crate::http::startup::AppState;
 use crate::instruments::Outcome;
 
+mod again;
 mod decode;
 mod idempotency;
 
@@ -130,10 +131,17 @@ async fn submit(
     let (submission, clues, fingerprint) =
         match extract(form, &req, body, &state, fallback, encoding).await {
             Ok(s) => s,
-            Err((err, locale)) => {
+            Err((err, locale, posted)) => {
                 state
                     .instruments
                     .submission(form.as_str(), "none", Outcome::Invalid);
+                // An HTML form with fields to correct: the form again, as the reader filled it.
+                if let (Some(back), ApiError::Validation(errors), Some(posted)) =
+                    (html_back, &err, posted)
+                {
+                    err.log();
+                    return again::page(&state, form, locale, &posted, errors, back);
+                }
                 return err.respond(locale, html_back);
             }
         };
@@ -146,6 +154,7 @@ async fn submit(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         idempotency: key.map(|key| Keyed { key, fingerprint }),
+        channel: crate::domain::Channel::Web,
     };
     match intake::receive(&state, submission, &clues, meta).await {
         Ok(reference) => answer(&reference, locale),
@@ -162,8 +171,8 @@ async fn extract(
     state: &AppState,
     fallback: Locale,
     encoding: Option<Encoding>,
-) -> Result<(NewSubmission, Clues, Fingerprint), (ApiError, Locale)> {
-    let fail = |e| (e, fallback);
+) -> Result<(NewSubmission, Clues, Fingerprint), (ApiError, Locale, Option<Bytes>)> {
+    let fail = |e| (e, fallback, None);
     let encoding = encoding
         .ok_or(ApiError::UnsupportedMediaType)
         .map_err(fail)?;
@@ -179,7 +188,9 @@ async fn extract(
         },
         &bytes,
     );
-    parse_post(form, &bytes, encoding, fallback, extra).map(|(s, c)| (s, c, fingerprint))
+    parse_post(form, &bytes, encoding, fallback, extra)
+        .map(|(s, c)| (s, c, fingerprint))
+        .map_err(|(e, locale)| (e, locale, Some(bytes.clone())))
 }
 
 /// Where the error page links back to: the page the form was on, when the browser says so and

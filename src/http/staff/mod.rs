@@ -5,7 +5,8 @@ pub(crate) mod accounts;
 pub(crate) mod handover;
 pub(crate) mod session;
 pub(crate) mod submissions;
-mod views;
+mod thread;
+pub(crate) mod views;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};

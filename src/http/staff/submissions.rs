@@ -30,6 +30,8 @@ pub struct ListQuery {
     status: Option<Status>,
     topic: Option<Topic>,
     form: Option<FormKind>,
+    /// `web` (form posts) or `email` (mail to a queue's address).
+    channel: Option<crate::domain::Channel>,
     /// A user id, `me` or `none`.
     #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     assignee: Option<String>,
@@ -166,6 +168,7 @@ pub async fn list(
         status: q.status,
         topic: q.topic,
         form: q.form,
+        channel: q.channel,
         assignee: q.assignee.map(|a| match a.as_str() {
             "me" => AssigneeFilter::User(who.id.clone()),
             "none" => AssigneeFilter::Nobody,

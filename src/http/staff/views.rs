@@ -109,6 +109,9 @@ pub struct Summary {
     pub deadline_at: Option<Instant>,
     /// Past its deadline and still open.
     pub overdue: bool,
+    /// `web` (a form post) or `email` (mail to a queue's address).
+    #[schema(value_type = crate::domain::Channel)]
+    pub channel: String,
 }
 
 impl Summary {
@@ -129,6 +132,7 @@ impl Summary {
             updated_at: s.updated_at.into(),
             deadline_at: s.deadline_at.map(Instant::from),
             overdue: s.deadline_at.is_some_and(|d| d < now) && s.status.is_open(),
+            channel: s.channel.as_str().to_owned(),
         }
     }
 }
@@ -246,6 +250,10 @@ pub enum DeliveryState {
     Pending,
     Sent,
     Dead,
+    /// A delivery status notification said it failed (see `bounce_status`).
+    Bounced,
+    /// Kept, not sent: the reader's address bounced permanently (`held_reason`).
+    Held,
 }
 
 impl From<MailStatus> for DeliveryState {
@@ -309,6 +317,11 @@ pub struct Delivery {
     pub message_id: String,
     pub created_at: Instant,
     pub sent_at: Option<Instant>,
+    /// From a delivery status notification: the status (`5.1.1`) and the diagnostic.
+    pub bounce_status: Option<String>,
+    pub bounce_diagnostic: Option<String>,
+    /// Why it is kept but not sent (`reader_address_bounced`).
+    pub held_reason: Option<String>,
 }
 
 /// Everything staff see about one submission.
@@ -317,7 +330,10 @@ pub struct Detail {
     #[serde(flatten)]
     pub submission: Submission,
     pub notes: Vec<Note>,
+    /// Staff replies only; superseded by `messages`, which holds both directions.
     pub replies: Vec<Reply>,
+    /// The whole conversation with the reader, in order, both directions.
+    pub messages: Vec<super::thread::Message>,
     pub events: Vec<Event>,
     pub deliveries: Vec<Delivery>,
 }
@@ -327,15 +343,17 @@ impl Detail {
         Detail {
             submission: Submission::new(&r.submission, now),
             notes: r.notes.iter().map(Note::from).collect(),
+            messages: super::thread::messages(r),
             replies: r
                 .replies
                 .iter()
+                .filter(|m| m.direction == "outbound")
                 .map(|m| {
                     let delivery = r
                         .deliveries
                         .iter()
                         .find(|d| Some(&d.id) == m.outbox_id.as_ref())
-                        .map(|d| DeliveryState::from(d.status));
+                        .map(super::thread::delivery_state);
                     Reply::new(m, delivery)
                 })
                 .collect(),
@@ -356,12 +374,15 @@ impl Detail {
                 .map(|d| Delivery {
                     id: d.id.clone(),
                     purpose: d.purpose.as_str().to_owned(),
-                    status: DeliveryState::from(d.status),
+                    status: super::thread::delivery_state(d),
                     attempts: d.attempts,
                     last_error: d.last_error.clone(),
                     message_id: d.message_id.clone(),
                     created_at: d.created_at.into(),
                     sent_at: d.sent_at.map(Instant::from),
+                    bounce_status: d.bounce_status.clone(),
+                    bounce_diagnostic: d.bounce_diagnostic.clone(),
+                    held_reason: d.held_reason.clone(),
                 })
                 .collect(),
         }

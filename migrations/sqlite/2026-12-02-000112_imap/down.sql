@@ -1,0 +1,2 @@
+DROP TABLE inbound_seen;
+DROP TABLE inbound_leases;

@@ -1,0 +1,160 @@
+//! `[inbound]`: the ways readers' mail comes back in (the MTA's pipe, IMAP, raw MIME over HTTP),
+//! and what each queue's address must be once any of them is configured.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::Settings;
+
+/// 25 MiB: what most providers accept for one message.
+pub const DEFAULT_MAX_BYTES: usize = 25 * 1024 * 1024;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboundSettings {
+    /// Bearer token of `POST /v1/inbound/mime`; without one the route answers 404.
+    pub token: Option<SecretString>,
+    /// Largest message taken in, in bytes (`mail ingest` exits 65 past it, the route 413).
+    pub max_bytes: usize,
+    /// Acknowledge submissions that arrive by e-mail (their `From` can be forged: off by
+    /// default, so that Courrier sends no backscatter).
+    pub acknowledge: bool,
+    /// Messages from one sender per hour that trigger anything; past it they are still stored.
+    pub per_sender_per_hour: u32,
+    /// `imaps://user:pass@host/Folder`, or `imap://` (STARTTLS; plain only to loopback).
+    pub imap_url: Option<SecretString>,
+    pub poll_interval_ms: u64,
+    /// Where worked messages go; when unset they are flagged `\Seen` and their UID recorded.
+    pub processed_folder: Option<String>,
+}
+
+impl Default for InboundSettings {
+    fn default() -> Self {
+        InboundSettings {
+            token: None,
+            max_bytes: DEFAULT_MAX_BYTES,
+            acknowledge: false,
+            per_sender_per_hour: 20,
+            imap_url: None,
+            poll_interval_ms: 60_000,
+            processed_folder: None,
+        }
+    }
+}
+
+impl InboundSettings {
+    /// Whether any way in is configured (the pipe needs no setting: it counts once a queue
+    /// has an address).
+    pub fn any_way_in(&self) -> bool {
+        self.token.is_some() || self.imap_url.is_some()
+    }
+}
+
+/// The inbound section, and what it asks of the rest: each queue's address and the reply key
+/// once mail can come in, and in production.
+pub(super) fn check(settings: &Settings, problems: &mut Vec<String>) {
+    let inbound = &settings.inbound;
+    if inbound.max_bytes < 1024 {
+        problems.push("inbound.max_bytes: at least 1024".into());
+    }
+    if inbound.poll_interval_ms < 1000 {
+        problems.push("inbound.poll_interval_ms: at least 1000".into());
+    }
+    if inbound
+        .token
+        .as_ref()
+        .is_some_and(|t| t.expose_secret().len() < 16)
+    {
+        problems.push("inbound.token: at least 16 characters".into());
+    }
+    if let Some(url) = &inbound.imap_url {
+        if let Err(e) = ImapTarget::parse(url.expose_secret()) {
+            problems.push(format!("inbound.imap_url: {e}"));
+        }
+    }
+    let production = settings.environment == "production";
+    if inbound.any_way_in() || production {
+        for (name, queue) in &settings.queues {
+            match &queue.address {
+                None => problems.push(format!(
+                    "queues.{name}.address: required once mail comes in (inbound.token or \
+                     inbound.imap_url) and in production"
+                )),
+                Some(a) if a.parse::<lettre::message::Mailbox>().is_err() => problems.push(
+                    format!("queues.{name}.address: `{a}` is not a valid mailbox"),
+                ),
+                Some(_) => {}
+            }
+        }
+        if settings.mail.reply_key.is_none() {
+            problems.push(
+                "mail.reply_key: required once mail comes in and in production (it signs the \
+                 reply addresses; COURRIER__MAIL__REPLY_KEY)"
+                    .into(),
+            );
+        }
+    }
+    if settings
+        .mail
+        .reply_key
+        .as_ref()
+        .is_some_and(|k| k.expose_secret().len() < 16)
+    {
+        problems.push("mail.reply_key: at least 16 characters".into());
+    }
+}
+
+/// Where the IMAP poller connects, parsed from `inbound.imap_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapTarget {
+    pub host: String,
+    pub port: u16,
+    /// TLS from the first byte (`imaps://`); otherwise STARTTLS, or plain to loopback.
+    pub implicit_tls: bool,
+    pub starttls: bool,
+    pub user: String,
+    pub password: String,
+    pub folder: String,
+}
+
+impl ImapTarget {
+    pub fn parse(raw: &str) -> Result<ImapTarget, String> {
+        let url = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+        let implicit_tls = match url.scheme() {
+            "imaps" => true,
+            "imap" => false,
+            other => return Err(format!("scheme `{other}`: expected imaps:// or imap://")),
+        };
+        let host = url
+            .host_str()
+            .ok_or("a host is required")?
+            .trim_matches(['[', ']'])
+            .to_owned();
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        if url.username().is_empty() {
+            return Err("a user is required (imaps://user:pass@host/Folder)".into());
+        }
+        let folder = decode(url.path().trim_start_matches('/'));
+        Ok(ImapTarget {
+            port: url.port().unwrap_or(if implicit_tls { 993 } else { 143 }),
+            implicit_tls,
+            starttls: !implicit_tls && !loopback,
+            user: decode(url.username()),
+            password: decode(url.password().unwrap_or_default()),
+            folder: if folder.is_empty() {
+                "INBOX".into()
+            } else {
+                folder
+            },
+            host,
+        })
+    }
+}

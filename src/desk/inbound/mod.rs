@@ -1,0 +1,195 @@
+//! Readers' mail coming back in, by whichever way (the MTA's pipe, IMAP, raw MIME over HTTP):
+//! matched to its submission, or made a new one, or kept for admins; loops, noise and bounces
+//! understood. `receive` is the one use case all three ways call.
+
+pub mod addresses;
+mod bounce;
+pub mod imap;
+mod matching;
+mod new_submission;
+mod reply;
+pub mod views;
+
+pub use addresses::reply_to;
+pub use matching::reference_in_subject;
+pub use views::{raw, unmatched};
+
+use crate::db::inbound_mail::{self, Effects, InboundMailRow, Written};
+use crate::db::{self, DbError};
+use crate::desk::Context;
+use crate::mail::inbound::{self as parse, quotes, Inbound};
+
+/// What became of a message.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Receipt {
+    /// The stored message's id (empty when a simultaneous delivery stored it first).
+    pub id: String,
+    /// `reply`, `new_submission`, `unmatched`, `ignored`, `bounce`, or `duplicate`.
+    pub outcome: &'static str,
+    /// Why it triggered nothing, when it did not.
+    pub reason: Option<String>,
+    /// The reference of the submission it landed on, if any.
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InboundError {
+    #[error("message over inbound.max_bytes ({max} bytes)")]
+    TooLarge { max: usize },
+    #[error("cannot be parsed as an e-mail message: {0}")]
+    Unparseable(String),
+    /// Nothing was stored: the sender should try again later.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("e-mail template failed")]
+    Render(#[from] askama::Error),
+    #[error("storing the message as a submission failed: {0}")]
+    Intake(String),
+}
+
+impl InboundError {
+    /// Whether trying again later can help (the database was unavailable).
+    pub fn is_temporary(&self) -> bool {
+        matches!(
+            self,
+            InboundError::Db(DbError::Unavailable(_) | DbError::Task(_))
+        ) || matches!(self, InboundError::Intake(_))
+    }
+}
+
+/// A message, parsed, with the row it will be stored as.
+pub(crate) struct Arrival {
+    pub parsed: Inbound,
+    pub row: InboundMailRow,
+}
+
+/// Takes in one raw message, whichever way it came. Returns once what it causes is committed.
+pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundError> {
+    let max = state.settings.inbound.max_bytes;
+    if raw.len() > max {
+        return Err(InboundError::TooLarge { max });
+    }
+    let parsed = parse::parse(&raw).map_err(|e| InboundError::Unparseable(e.to_string()))?;
+    let key = parsed.dedupe_key(&raw);
+    let lookup = key.clone();
+    if let Some(id) = db::run(&state.pool, move |c| {
+        inbound_mail::by_dedupe_key(c, &lookup)
+    })
+    .await?
+    {
+        return Ok(duplicate(id));
+    }
+    let arrival = arrival(parsed, raw, key);
+    if arrival.parsed.report.is_some() {
+        return bounce::receive(state, arrival).await;
+    }
+    // One of our own messages coming back (a loop through a forwarding address).
+    if let Some(own) = arrival.parsed.message_id.clone() {
+        let found = db::run(&state.pool, move |c| inbound_mail::sent_by_us(c, &own)).await?;
+        if let Some(submission_id) = found {
+            return store(
+                state,
+                arrival,
+                Some(submission_id),
+                "ignored",
+                Some("own_message"),
+                Effects::default(),
+            )
+            .await;
+        }
+    }
+    match matching::find(state, &arrival.parsed).await? {
+        Some(submission) => reply::receive(state, arrival, submission).await,
+        None => new_submission::receive(state, arrival).await,
+    }
+}
+
+fn arrival(parsed: Inbound, raw: Vec<u8>, key: String) -> Arrival {
+    let attachments = serde_json::to_string(&parsed.attachments).unwrap_or_else(|_| "[]".into());
+    let sender = parsed
+        .from
+        .as_ref()
+        .map(|f| f.address.to_ascii_lowercase())
+        .unwrap_or_default();
+    let row = InboundMailRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: None,
+        dedupe_key: key,
+        message_id: parsed.message_id.clone(),
+        sender,
+        recipients: parsed.to.join(", "),
+        subject: parsed.subject.clone(),
+        full_text: parsed.text.clone(),
+        body: quotes::strip(&parsed.text),
+        attachments,
+        raw,
+        outcome: String::new(),
+        reason: None,
+        created_at: db::now(),
+    };
+    Arrival { parsed, row }
+}
+
+/// Stores the message with its effects; a second delivery of it finds the first.
+pub(crate) async fn store(
+    state: &Context,
+    arrival: Arrival,
+    submission_id: Option<String>,
+    outcome: &'static str,
+    reason: Option<&str>,
+    effects: Effects,
+) -> Result<Receipt, InboundError> {
+    let mut row = arrival.row;
+    row.submission_id = submission_id;
+    row.outcome = outcome.to_owned();
+    row.reason = reason.map(str::to_owned);
+    let id = row.id.clone();
+    let wrote_mail = !effects.mails.is_empty();
+    let reference = match &row.submission_id {
+        Some(s) => {
+            let s = s.clone();
+            db::run(&state.pool, move |c| {
+                inbound_mail::submission(c, &s).map(|r| r.map(|r| r.reference))
+            })
+            .await?
+        }
+        None => None,
+    };
+    let written = db::run(&state.pool, move |c| inbound_mail::store(c, &row, &effects)).await?;
+    match written {
+        Written::Duplicate(id) => Ok(duplicate(id)),
+        Written::Stored => {
+            if wrote_mail {
+                state.outbox_wakeup.notify_one();
+            }
+            tracing::info!(outcome, reason, "inbound message stored");
+            Ok(Receipt {
+                id,
+                outcome,
+                reason: reason.map(str::to_owned),
+                reference,
+            })
+        }
+    }
+}
+
+fn duplicate(id: String) -> Receipt {
+    Receipt {
+        id,
+        outcome: "duplicate",
+        reason: Some("already_stored".into()),
+        reference: None,
+    }
+}
+
+/// Whether this sender passed the per-sender limit in the last hour.
+pub(crate) async fn over_sender_limit(state: &Context, sender: &str) -> Result<bool, InboundError> {
+    let cap = i64::from(state.settings.inbound.per_sender_per_hour);
+    let since = db::now() - chrono::Duration::hours(1);
+    let sender = sender.to_owned();
+    let n = db::run(&state.pool, move |c| {
+        inbound_mail::count_from(c, &sender, since, cap)
+    })
+    .await?;
+    Ok(n >= cap)
+}

@@ -1,0 +1,278 @@
+//! Reading a message that came in: its addresses, threading headers, the signs of automatic
+//! mail, its text (HTML turned into text, quotes stripped), its attachments, and the delivery
+//! report it may be. Parsing never fails on a message with headers: what cannot be read is left
+//! empty, and the raw message is kept whole by the caller.
+
+mod html;
+pub mod quotes;
+mod report;
+
+use mailparse::{MailHeaderMap, ParsedMail};
+use sha2::{Digest, Sha256};
+
+pub use report::{DeliveryReport, RecipientStatus};
+
+/// A mailbox read from a header: its display name (if any) and address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// An attachment as listed on the thread (its bytes stay in the raw message).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Attachment {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub mime: String,
+    pub size: usize,
+}
+
+/// What Courrier reads of an inbound message.
+#[derive(Debug, Clone, Default)]
+pub struct Inbound {
+    /// `<id@host>`, as written in our own `Message-ID`s.
+    pub message_id: Option<String>,
+    pub from: Option<Sender>,
+    /// `To` and `Cc`, as shown on the thread.
+    pub to: Vec<String>,
+    /// Every address the message was delivered to: `To`, `Cc`, `Delivered-To`, `X-Original-To`.
+    pub recipients: Vec<String>,
+    pub subject: String,
+    /// `In-Reply-To`, then `References`, newest first.
+    pub parents: Vec<String>,
+    pub content_language: Option<String>,
+    pub auto_submitted: Option<String>,
+    pub precedence: Option<String>,
+    pub list_id: bool,
+    pub return_path_null: bool,
+    /// The whole text (HTML-only mail turned into text).
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub report: Option<DeliveryReport>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not an e-mail message: {0}")]
+    NotMail(String),
+}
+
+/// Reads a raw RFC 5322 message.
+pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
+    let mail = mailparse::parse_mail(raw).map_err(|e| ParseError::NotMail(e.to_string()))?;
+    // Text with no header at all is not a message (a message without `From` still is: it is
+    // stored, as from a null sender).
+    if mail.headers.is_empty() || raw.iter().take_while(|b| **b != b'\n').all(|b| *b != b':') {
+        return Err(ParseError::NotMail("no header".into()));
+    }
+    let h = &mail.headers;
+    let header = |name: &str| h.get_first_value(name).map(|v| one_line(&v));
+    let mut inbound = Inbound {
+        message_id: header("Message-ID").and_then(|v| ids(&v).into_iter().next()),
+        from: h
+            .get_first_header("From")
+            .and_then(|f| mailboxes(f).into_iter().next()),
+        subject: header("Subject").unwrap_or_default(),
+        content_language: header("Content-Language"),
+        auto_submitted: header("Auto-Submitted").map(|v| v.to_ascii_lowercase()),
+        precedence: header("Precedence").map(|v| v.trim().to_ascii_lowercase()),
+        list_id: h.get_first_header("List-Id").is_some(),
+        return_path_null: header("Return-Path").is_some_and(|v| v.trim() == "<>"),
+        ..Inbound::default()
+    };
+    for name in ["To", "Cc"] {
+        for header in h.get_all_headers(name) {
+            for mailbox in mailboxes(header) {
+                inbound.to.push(mailbox.address.clone());
+                inbound.recipients.push(mailbox.address);
+            }
+        }
+    }
+    for name in ["Delivered-To", "X-Original-To"] {
+        for value in h.get_all_values(name) {
+            let value = value.trim().trim_matches(['<', '>']).to_owned();
+            if value.contains('@') {
+                inbound.recipients.push(value);
+            }
+        }
+    }
+    for name in ["In-Reply-To", "References"] {
+        if let Some(v) = h.get_first_value(name) {
+            let mut found = ids(&v);
+            if name == "References" {
+                found.reverse();
+            }
+            inbound.parents.extend(found);
+        }
+    }
+    inbound.report = report::read(&mail);
+    let mut text = None;
+    let mut html = None;
+    walk(&mail, &mut text, &mut html, &mut inbound.attachments);
+    inbound.text = text
+        .or_else(|| html.map(|h| html::to_text(&h)))
+        .unwrap_or_default()
+        .replace("\r\n", "\n");
+    Ok(inbound)
+}
+
+impl Inbound {
+    /// The Message-ID, or else a digest of the whole message: what a second delivery of the
+    /// same message is recognised by.
+    pub fn dedupe_key(&self, raw: &[u8]) -> String {
+        match &self.message_id {
+            Some(id) => id.clone(),
+            None => format!("sha256:{:x}", Sha256::digest(raw)),
+        }
+    }
+
+    /// Why this message is automatic, if it is: then it is never acknowledged nor notified.
+    pub fn automatic(&self) -> Option<&'static str> {
+        if self.auto_submitted.as_deref().is_some_and(|v| v != "no") {
+            return Some(if self.out_of_office() {
+                "out_of_office"
+            } else {
+                "auto_submitted"
+            });
+        }
+        if matches!(self.precedence.as_deref(), Some("bulk" | "list" | "junk")) {
+            return Some("bulk");
+        }
+        if self.list_id {
+            return Some("mailing_list");
+        }
+        let sender = self
+            .from
+            .as_ref()
+            .map(|f| f.address.to_ascii_lowercase())
+            .unwrap_or_default();
+        let local = sender.split('@').next().unwrap_or_default();
+        if self.return_path_null
+            || sender.is_empty()
+            || local == "mailer-daemon"
+            || local == "postmaster"
+        {
+            return Some("null_sender");
+        }
+        if self.out_of_office() {
+            return Some("out_of_office");
+        }
+        None
+    }
+
+    /// An absence notice: by its headers, or by the subjects the usual clients give it.
+    pub fn out_of_office(&self) -> bool {
+        let subject = self.subject.to_lowercase();
+        const SUBJECTS: [&str; 7] = [
+            "out of office",
+            "automatic reply",
+            "auto:",
+            "autoreply",
+            "réponse automatique",
+            "absence",
+            "abwesenheit",
+        ];
+        self.auto_submitted.as_deref() == Some("auto-replied")
+            || SUBJECTS.iter().any(|s| subject.starts_with(s))
+    }
+}
+
+/// Collects the first plain-text and HTML bodies (outside attachments) and lists the
+/// attachments.
+fn walk(
+    part: &ParsedMail<'_>,
+    text: &mut Option<String>,
+    html: &mut Option<String>,
+    attachments: &mut Vec<Attachment>,
+) {
+    let mime = part.ctype.mimetype.to_ascii_lowercase();
+    if mime.starts_with("multipart/") {
+        for sub in &part.subparts {
+            walk(sub, text, html, attachments);
+        }
+        return;
+    }
+    let disposition = part.get_content_disposition();
+    let name = disposition
+        .params
+        .get("filename")
+        .or_else(|| part.ctype.params.get("name"))
+        .cloned();
+    let attached = disposition.disposition == mailparse::DispositionType::Attachment;
+    if !attached && name.is_none() && mime == "text/plain" && text.is_none() {
+        *text = part.get_body().ok();
+    } else if !attached && name.is_none() && mime == "text/html" && html.is_none() {
+        *html = part.get_body().ok();
+    } else if attached || name.is_some() || !mime.starts_with("text/") {
+        if mime.starts_with("message/delivery-status") || mime == "text/rfc822-headers" {
+            return;
+        }
+        attachments.push(Attachment {
+            name: name.map(|n| one_line(&n)).unwrap_or_default(),
+            size: part.get_body_raw().map(|b| b.len()).unwrap_or(0),
+            mime,
+        });
+    }
+}
+
+/// The mailboxes of an address header, groups flattened; unreadable ones skipped.
+fn mailboxes(header: &mailparse::MailHeader<'_>) -> Vec<Sender> {
+    let Ok(list) = mailparse::addrparse_header(header) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for addr in list.iter() {
+        match addr {
+            mailparse::MailAddr::Single(s) => out.push(sender(s)),
+            mailparse::MailAddr::Group(g) => out.extend(g.addrs.iter().map(sender)),
+        }
+    }
+    out.retain(|s| s.address.contains('@'));
+    out
+}
+
+fn sender(s: &mailparse::SingleInfo) -> Sender {
+    Sender {
+        name: s
+            .display_name
+            .as_deref()
+            .map(one_line)
+            .filter(|n| !n.is_empty()),
+        address: one_line(&s.addr),
+    }
+}
+
+/// The `<…>` message ids in a header value.
+pub fn ids(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        let id = &rest[start..=start + len];
+        if id.len() > 2 && !id.contains(char::is_whitespace) {
+            out.push(id.to_owned());
+        }
+        rest = &rest[start + len + 1..];
+    }
+    if out.is_empty() {
+        let bare = value.trim();
+        if !bare.is_empty() && bare.contains('@') && !bare.contains(char::is_whitespace) {
+            out.push(format!("<{bare}>"));
+        }
+    }
+    out
+}
+
+/// A header's value on one line: no control characters (a CR or LF in a decoded subject could
+/// otherwise end up in a header we write).
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
