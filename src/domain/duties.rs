@@ -60,7 +60,7 @@ text_enum!(
 /// How a right of reply or a correction request was closed, as staff send it and as it is
 /// stored (JSON, tagged by `kind`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     /// The reply was published: where, and when.
     Inserted {
