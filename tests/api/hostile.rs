@@ -213,6 +213,7 @@ async fn no_field_can_put_a_header_into_an_email(b: Backend) {
         "from",
         "to",
         "reply-to",
+        "auto-submitted",
         "subject",
         "message-id",
         "in-reply-to",
