@@ -66,7 +66,7 @@ struct AckHtml<'a> {
 }
 
 /// French sets a space before the colon.
-fn colon(locale: Locale) -> &'static str {
+pub(super) fn colon(locale: Locale) -> &'static str {
     match locale {
         Locale::Fr => " :",
         Locale::En => ":",

@@ -46,10 +46,7 @@ pub fn reader_reply(
         Locale::En => format!("The reader answered · {reference}"),
     };
     let console_path = format!("/staff/submissions/{reference}");
-    let colon = match locale {
-        Locale::Fr => " :",
-        Locale::En => ":",
-    };
+    let colon = super::render::colon(locale);
     let bypass = label(Label::ThreadBypass, locale);
     let console_label = label(Label::ConsoleLink, locale);
     let text = NoticeText {
