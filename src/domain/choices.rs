@@ -123,6 +123,15 @@ impl Topic {
 }
 
 impl Locale {
+    /// The colon as each language writes it after a label: French puts a narrow no-break space
+    /// before it, English nothing. Pages and e-mails both take it from here.
+    pub fn colon(self) -> &'static str {
+        match self {
+            Locale::Fr => "\u{202f}:",
+            Locale::En => ":",
+        }
+    }
+
     /// Picks the first of our languages in an `Accept-Language` header, by quality.
     pub fn from_accept_language(header: &str) -> Option<Locale> {
         let mut tags: Vec<(f32, &str)> = header

@@ -267,7 +267,7 @@ impl ApiError {
             };
             let page = ErrorPage {
                 lang: locale.as_str(),
-                colon: colon(locale),
+                colon: locale.colon(),
                 title: label(Label::FixProblems, locale),
                 summary: self.msg().text(locale),
                 problems,
@@ -306,15 +306,6 @@ impl ApiError {
             body.extend(extra.clone());
         }
         builder.json(Value::Object(body))
-    }
-}
-
-/// The colon as each language writes it after a label: French puts a narrow no-break space
-/// before it, English nothing.
-pub fn colon(locale: Locale) -> &'static str {
-    match locale {
-        Locale::Fr => "\u{202f}:",
-        Locale::En => ":",
     }
 }
 

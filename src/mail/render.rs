@@ -65,14 +65,6 @@ struct AckHtml<'a> {
     v: &'a AckView<'a>,
 }
 
-/// French sets a space before the colon.
-pub(super) fn colon(locale: Locale) -> &'static str {
-    match locale {
-        Locale::Fr => " :",
-        Locale::En => ":",
-    }
-}
-
 /// What the team notification shows of a submission: a post just received, or the stored row
 /// of one released from quarantine (rendered from its stored text, not parsed again).
 pub struct Facts<'a> {
@@ -163,7 +155,7 @@ pub fn team_notification(
         message: s.message,
         article_label: l(Label::ArticleUrl),
         article_url: s.article_url,
-        colon: colon(locale),
+        colon: locale.colon(),
         bypass: l(Label::ThreadBypass),
         console_label: l(Label::ConsoleLink),
         console_path: &console_path,
@@ -189,7 +181,7 @@ pub fn reader_ack(locale: Locale, reference: &str, site: &str) -> Result<Rendere
         reference,
         signoff: label(Label::AckSignoff, locale),
         site,
-        colon: colon(locale),
+        colon: locale.colon(),
     };
     let text = AckText { v: &view }.render()?;
     let html = AckHtml { v: &view }.render()?;

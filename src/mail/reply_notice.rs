@@ -46,7 +46,7 @@ pub fn reader_reply(
         Locale::En => format!("The reader answered · {reference}"),
     };
     let console_path = format!("/staff/submissions/{reference}");
-    let colon = super::render::colon(locale);
+    let colon = locale.colon();
     let bypass = label(Label::ThreadBypass, locale);
     let console_label = label(Label::ConsoleLink, locale);
     let text = NoticeText {

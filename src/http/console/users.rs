@@ -67,6 +67,35 @@ struct Typed {
     name: String,
 }
 
+impl Typed {
+    /// The form `target` again, with one error on `field`.
+    fn one_error(target: &str, field: &'static str, message: String) -> Typed {
+        Typed {
+            target: target.to_owned(),
+            errors: HashMap::from([(field, message)]),
+            ..Typed::default()
+        }
+    }
+}
+
+/// The page again with what was typed and why it was refused: `422`.
+async fn again(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &ConsoleUser,
+    typed: Typed,
+) -> Result<HttpResponse, ConsoleError> {
+    render(
+        req,
+        state,
+        who,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        typed,
+    )
+    .await
+}
+
 async fn render(
     req: &HttpRequest,
     state: &AppState,
@@ -162,22 +191,12 @@ pub async fn create(
         let email = posted.get("email").unwrap_or_default().to_owned();
         let name = posted.get("name").unwrap_or_default().to_owned();
         let Some(role) = posted.get("role").and_then(|r| Role::parse(r).ok()) else {
-            let mut typed = Typed {
-                target: "new".into(),
+            let typed = Typed {
                 email,
                 name,
-                ..Typed::default()
+                ..Typed::one_error("new", "role", Msg::InvalidChoice.text(locale))
             };
-            typed.errors.insert("role", Msg::InvalidChoice.text(locale));
-            return render(
-                &req,
-                &state,
-                &who,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                typed,
-            )
-            .await;
+            return again(&req, &state, &who, typed).await;
         };
         let new = NewAccount {
             email: email.clone(),
@@ -188,18 +207,12 @@ pub async fn create(
         match accounts::create(&state.pool, &state.auth.hasher, new, &who.user.id).await {
             Ok(_) => Ok(see_other("/staff/users?done=created")),
             Err(e) => {
-                let mut typed = refused(e, locale, "new")?;
-                typed.email = email;
-                typed.name = name;
-                render(
-                    &req,
-                    &state,
-                    &who,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    None,
-                    typed,
-                )
-                .await
+                let typed = Typed {
+                    email,
+                    name,
+                    ..refused(e, locale, "new")?
+                };
+                again(&req, &state, &who, typed).await
             }
         }
     }
@@ -227,20 +240,8 @@ pub async fn change(
                     ..AccountChange::default()
                 },
                 _ => {
-                    let mut typed = Typed {
-                        target: id.clone(),
-                        ..Typed::default()
-                    };
-                    typed.errors.insert("role", Msg::InvalidChoice.text(locale));
-                    return render(
-                        &req,
-                        &state,
-                        &who,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        None,
-                        typed,
-                    )
-                    .await;
+                    let typed = Typed::one_error(&id, "role", Msg::InvalidChoice.text(locale));
+                    return again(&req, &state, &who, typed).await;
                 }
             },
             "disable" => AccountChange {
@@ -259,18 +260,7 @@ pub async fn change(
                 Ok(see_other("/staff/login"))
             }
             Ok(_) => Ok(see_other("/staff/users?done=changed")),
-            Err(e) => {
-                let typed = refused(e, locale, &id)?;
-                render(
-                    &req,
-                    &state,
-                    &who,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    None,
-                    typed,
-                )
-                .await
-            }
+            Err(e) => again(&req, &state, &who, refused(e, locale, &id)?).await,
         }
     }
     .await;
