@@ -54,7 +54,7 @@ pub fn record(
     let pending: Vec<(String, String)> = outbox::table
         .filter(outbox::submission_id.eq(submission_id))
         .filter(outbox::status.eq(MailStatus::Pending))
-        .filter(outbox::purpose.ne(MailPurpose::TeamNotification))
+        .filter(outbox::purpose.eq_any(MailPurpose::TO_READER))
         .select((outbox::id, outbox::recipients))
         .load(conn)?;
     let ids: Vec<String> = pending

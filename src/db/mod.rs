@@ -387,10 +387,31 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
             unlocked.map_err(|e| MigrationError(e.to_string()))?;
             Ok(applied)
         }
-        DbConnection::Sqlite(sq) => sq
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.len())
-            .map_err(err),
+        DbConnection::Sqlite(sq) => {
+            // SQLite changes a constraint by building the table again; its foreign keys are
+            // off while migrations run (they cannot be switched inside a transaction) and
+            // checked as a whole afterwards, as SQLite's documentation prescribes.
+            let plain = |e: diesel::result::Error| MigrationError(e.to_string());
+            sq.batch_execute("PRAGMA foreign_keys = OFF")
+                .map_err(plain)?;
+            let applied = sq
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.len());
+            let broken = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT COUNT(*) FROM pragma_foreign_key_check)",
+            ))
+            .get_result::<i64>(sq)
+            .map_err(plain);
+            sq.batch_execute("PRAGMA foreign_keys = ON")
+                .map_err(plain)?;
+            let applied = applied.map_err(err)?;
+            match broken? {
+                0 => Ok(applied),
+                n => Err(MigrationError(format!(
+                    "{n} row(s) break a foreign key after the migrations"
+                ))),
+            }
+        }
     }
 }
 

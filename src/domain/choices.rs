@@ -70,13 +70,28 @@ text_enum!(
     Status { New => "new", Open => "open", Waiting => "waiting", Resolved => "resolved", Spam => "spam" }
 );
 text_enum!(
-    /// Why an e-mail is in the outbox.
+    /// Why an e-mail is in the outbox: to the team, a new submission (`team_notification`),
+    /// the reader's answer on a thread (`reply_notice`) or a deadline coming due
+    /// (`duty_reminder`); to the reader, the acknowledgement (`reader_ack`), a staff reply
+    /// (`staff_reply`) or how a right-of-reply request was closed (`reader_outcome`).
     MailPurpose {
         TeamNotification => "team_notification",
         ReaderAck => "reader_ack",
         StaffReply => "staff_reply",
+        ReplyNotice => "reply_notice",
+        DutyReminder => "duty_reminder",
+        ReaderOutcome => "reader_outcome",
     }
 );
+
+impl MailPurpose {
+    /// The purposes of e-mails written to the reader (the others go to staff).
+    pub const TO_READER: [MailPurpose; 3] = [
+        MailPurpose::ReaderAck,
+        MailPurpose::StaffReply,
+        MailPurpose::ReaderOutcome,
+    ];
+}
 text_enum!(
     /// Where an e-mail of the outbox stands: waiting (or being sent), handed to the relay, or
     /// given up.

@@ -78,3 +78,65 @@ fn postgres_and_sqlite_migrations_define_the_same_columns() {
         "PostgreSQL only: {only_pg:?}\nSQLite only: {only_sqlite:?}"
     );
 }
+
+/// Undoes the applied migrations down to, and including, `version` (diesel's form: digits only).
+fn revert_through(conn: &mut courrier::db::DbConnection, version: &str) {
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+    let dir = |backend: &str| {
+        FileBasedMigrations::from_path(format!(
+            "{}/migrations/{backend}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    loop {
+        let undone = match conn {
+            courrier::db::DbConnection::Pg(pg) => pg.revert_last_migration(dir("postgres")),
+            courrier::db::DbConnection::Sqlite(sq) => {
+                // As `db::migrate` does: a table built again must not trip its referrers.
+                sq.batch_execute("PRAGMA foreign_keys = OFF").unwrap();
+                sq.revert_last_migration(dir("sqlite"))
+            }
+        }
+        .unwrap()
+        .to_string();
+        if undone == version {
+            return;
+        }
+    }
+}
+
+/// The migration that widens the outbox's purposes builds the table again on SQLite: every row
+/// stays, and the replies' messages still point at their e-mails, there and back again.
+async fn widening_the_outbox_purposes_keeps_every_row_and_link(b: Backend) {
+    use crate::helpers::{spawn_app_without_worker, Answer, MailSink, SinkMode};
+    let sqlite = matches!(b, Backend::Sqlite);
+    let sink = MailSink::start(SinkMode::Accept);
+    let app = spawn_app_without_worker(b, sink.port).await;
+    let editor = app.staff("editor").await;
+    let (reference, _) = app.submit("newsroom").await;
+    let reply = app
+        .post_as(&editor, &format!("/v1/submissions/{reference}/replies"))
+        .json(&serde_json::json!({"body": "Merci, nous regardons."}))
+        .status_code()
+        .await;
+    assert_eq!(reply, 201);
+    let linked = "messages m JOIN outbox o ON o.id = m.outbox_id";
+    let before = (app.count("outbox"), app.count(linked));
+    assert_eq!(
+        before,
+        (3, 1),
+        "an acknowledgement, a notification and a reply"
+    );
+
+    app.with_conn(|c| revert_through(c, "20261203000011"));
+    assert_eq!((app.count("outbox"), app.count(linked)), before);
+    app.with_conn(|c| courrier::db::migrate(c).unwrap());
+    assert_eq!((app.count("outbox"), app.count(linked)), before);
+    if sqlite {
+        assert_eq!(app.count("pragma_foreign_key_check"), 0, "no dangling link");
+    }
+}
+
+crate::on_both_backends!(widening_the_outbox_purposes_keeps_every_row_and_link);

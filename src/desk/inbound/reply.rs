@@ -128,7 +128,7 @@ async fn notice(
     Ok(NewOutboxRow {
         id: uuid::Uuid::now_v7().to_string(),
         submission_id: submission.id.clone(),
-        purpose: MailPurpose::TeamNotification,
+        purpose: MailPurpose::ReplyNotice,
         from_addr: state.settings.mail.from.clone(),
         recipients,
         reply_to: reader,

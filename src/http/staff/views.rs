@@ -309,7 +309,8 @@ pub struct Event {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: String,
-    /// `team_notification`, `reader_ack` or `staff_reply`.
+    /// To the team: `team_notification`, `reply_notice`, `duty_reminder`; to the reader:
+    /// `reader_ack`, `staff_reply`, `reader_outcome`.
     pub purpose: String,
     pub status: DeliveryState,
     pub attempts: i32,

@@ -19,7 +19,13 @@ fn escalations(app: &crate::helpers::TestApp, id: &str) -> Vec<(String, String)>
     mails_of(app, id)
         .into_iter()
         .filter(|(_, to, _)| to.contains(DIRECTOR))
-        .map(|(_, to, subject)| (subject, to))
+        .map(|(purpose, to, subject)| {
+            assert_eq!(
+                purpose, "duty_reminder",
+                "an escalation is a reminder to staff"
+            );
+            (subject, to)
+        })
         .collect()
 }
 

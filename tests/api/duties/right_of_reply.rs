@@ -182,6 +182,12 @@ async fn a_right_of_reply_is_resolved_only_with_its_outcome(b: Backend) {
     assert!(text.contains("intérêt légitime d’un tiers"), "{text}");
     assert!(text.contains("Elle met en cause un tiers."), "{text}");
     assert!(text.contains(&reference));
+    let id = detail["id"].as_str().unwrap();
+    let purposes: Vec<String> = mails_of(&app, id).into_iter().map(|m| m.0).collect();
+    assert_eq!(
+        purposes,
+        ["team_notification", "reader_ack", "reader_outcome"]
+    );
 }
 
 async fn an_inserted_reply_is_told_with_its_address(b: Backend) {

@@ -70,6 +70,15 @@ async fn landed(app: &TestApp, sink: &MailSink, id: &str, team: &ReceivedMail, a
     assert_eq!(notice.header("In-Reply-To"), team.header("Message-ID"));
     assert!(notice.body("text/plain").contains("la fuite continue"));
     assert!(!notice.body("text/plain").contains("a écrit"));
+    let deliveries = record(app, id).await["deliveries"].clone();
+    assert!(
+        deliveries
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["purpose"] == "reply_notice"),
+        "the notice is filed as one: {deliveries}"
+    );
 
     // The raw message, as received, for staff who may see the submission.
     let editor = app.staff("editor").await;
