@@ -14,34 +14,82 @@ use crate::domain::Role;
 const FRESH_FOR: Duration = Duration::from_secs(5);
 
 /// The last counts computed for each role (a role's visible queues are the same for everyone
-/// holding it).
+/// holding it), and whether someone is computing them again.
 #[derive(Default)]
-pub struct CountsCache(Mutex<HashMap<Role, (Instant, Vec<QueueView>)>>);
+pub struct CountsCache(Mutex<HashMap<Role, Held>>);
+
+struct Held {
+    at: Instant,
+    views: Vec<QueueView>,
+    refreshing: bool,
+}
+
+/// What a caller does about the side panel.
+enum Look {
+    /// Use these (fresh, or stale while another caller refreshes them).
+    Use(Vec<QueueView>),
+    /// Count them: none are held, or they are stale and this caller refreshes them.
+    Count,
+}
 
 impl CountsCache {
-    fn fresh(&self, role: Role) -> Option<Vec<QueueView>> {
-        let held = self.0.lock().ok()?;
-        held.get(&role)
-            .filter(|(at, _)| at.elapsed() < FRESH_FOR)
-            .map(|(_, views)| views.clone())
+    /// One caller at a time counts again; the others keep the stale counts meanwhile, so the
+    /// count's cost falls on one page view every five seconds, not on every view that finds
+    /// the counts stale.
+    fn look(&self, role: Role) -> Look {
+        let Ok(mut held) = self.0.lock() else {
+            return Look::Count;
+        };
+        match held.get_mut(&role) {
+            None => Look::Count,
+            Some(h) if h.at.elapsed() < FRESH_FOR || h.refreshing => Look::Use(h.views.clone()),
+            Some(h) => {
+                h.refreshing = true;
+                Look::Count
+            }
+        }
     }
 
     fn keep(&self, role: Role, views: &[QueueView]) {
         if let Ok(mut held) = self.0.lock() {
-            held.insert(role, (Instant::now(), views.to_vec()));
+            let views = views.to_vec();
+            held.insert(
+                role,
+                Held {
+                    at: Instant::now(),
+                    views,
+                    refreshing: false,
+                },
+            );
+        }
+    }
+
+    /// The refresh failed: the next caller tries again.
+    fn give_up(&self, role: Role) {
+        if let Ok(mut held) = self.0.lock() {
+            if let Some(h) = held.get_mut(&role) {
+                h.refreshing = false;
+            }
         }
     }
 }
 
 /// Each queue the caller may see, with its counts by status and its overdue count, at most
-/// five seconds old.
+/// five seconds old (give or take the one count under way).
 pub async fn queue_counts(state: &Context, who: &StaffUser) -> Result<Vec<QueueView>, TriageError> {
-    if let Some(views) = state.queue_counts.fresh(who.role) {
+    if let Look::Use(views) = state.queue_counts.look(who.role) {
         return Ok(views);
     }
-    let views = triage::queues(state, who).await?;
-    state.queue_counts.keep(who.role, &views);
-    Ok(views)
+    match triage::queues(state, who).await {
+        Ok(views) => {
+            state.queue_counts.keep(who.role, &views);
+            Ok(views)
+        }
+        Err(e) => {
+            state.queue_counts.give_up(who.role);
+            Err(e)
+        }
+    }
 }
 
 /// The start of each listed submission's message, for rows without a subject. `ids` come from
@@ -106,4 +154,37 @@ pub async fn bulk_move(
         }
     }
     Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted(cache: &CountsCache) -> bool {
+        matches!(cache.look(Role::Editor), Look::Count)
+    }
+
+    #[test]
+    fn one_caller_counts_again_while_the_others_keep_the_stale_counts() {
+        let cache = CountsCache::default();
+        assert!(counted(&cache), "nothing held: count");
+        cache.keep(Role::Editor, &[]);
+        assert!(!counted(&cache), "fresh: use them");
+        // Five seconds pass.
+        cache.0.lock().unwrap().get_mut(&Role::Editor).unwrap().at -= FRESH_FOR;
+        assert!(counted(&cache), "stale: the first caller counts");
+        assert!(
+            !counted(&cache),
+            "the next ones use the stale counts meanwhile"
+        );
+        assert!(!counted(&cache));
+        cache.give_up(Role::Editor);
+        assert!(
+            counted(&cache),
+            "after a failed count, the next caller tries"
+        );
+        cache.keep(Role::Editor, &[]);
+        assert!(!counted(&cache), "fresh again");
+        assert!(counted(&CountsCache::default()));
+    }
 }
