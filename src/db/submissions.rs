@@ -558,6 +558,7 @@ mod tests {
             body_html: "h".into(),
             message_id: "m".into(),
             in_reply_to: None,
+            list_unsubscribe: None,
             status: MailStatus::Pending,
             attempts: 0,
             next_attempt_at: at(),
