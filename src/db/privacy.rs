@@ -263,10 +263,8 @@ pub fn erase(
         );
         count(
             "signin_failures",
-            diesel::delete(
-                signin_failures::table.filter(lower(signin_failures::email).eq(folded)),
-            )
-            .execute(conn)?,
+            diesel::delete(signin_failures::table.filter(lower(signin_failures::email).eq(folded)))
+                .execute(conn)?,
         );
         count(
             "ack_log",

@@ -73,7 +73,9 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
 
     /// `n` per hour, all of them at once if need be.
     pub fn per_hour(n: u32) -> Self {
-        Limiter::with(Quota::per_hour(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)))
+        Limiter::with(Quota::per_hour(
+            NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN),
+        ))
     }
 
     /// Forgets one key's count, as if it had never been seen; whether it was there.

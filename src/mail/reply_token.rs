@@ -199,7 +199,8 @@ mod tests {
         let token = key.optout_token("K7QM-3XZD", day);
         assert_eq!(token.len(), OPTOUT_TOKEN_LEN);
         assert_eq!(
-            key.verify_optout(&token.to_ascii_uppercase(), day).as_deref(),
+            key.verify_optout(&token.to_ascii_uppercase(), day)
+                .as_deref(),
             Some("K7QM-3XZD")
         );
         assert_eq!(key.verify_optout(&token, day.succ_opt().unwrap()), None);
