@@ -380,6 +380,13 @@ impl Settings {
         if !self.auth.cookie_secure {
             problems.push("auth.cookie_secure: must be true in production (HTTPS only)".into());
         }
+        if self.site.public_url == default_public_url() {
+            problems.push(
+                "site.public_url: the address readers reach Courrier at (the links in e-mails \
+                 start with it), not the shipped default"
+                    .into(),
+            );
+        }
         let local = |addr: &str| addr.trim_end_matches('>').ends_with("@localhost");
         if local(&self.mail.from) {
             problems.push("mail.from: a real address, not @localhost".into());
