@@ -313,7 +313,8 @@ pub fn withdraw_marketing(
     })
 }
 
-/// Whether a submission (by reference) exists, for the opt-out page.
+/// When the reader of a submission (by reference) withdrew the marketing opt-in: `None` when
+/// there is no such submission, `Some(None)` while they have not.
 pub fn withdrawn_at(
     conn: &mut DbConnection,
     reference: &str,
