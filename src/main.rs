@@ -16,6 +16,8 @@ use courrier::http::startup::Application;
 
 #[path = "main/mail.rs"]
 mod mail_commands;
+#[path = "main/privacy.rs"]
+mod privacy_commands;
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///
@@ -53,6 +55,9 @@ enum Command {
     /// Readers' mail coming in: the MTA's pipe, and the messages that matched nothing.
     #[command(subcommand)]
     Mail(mail_commands::MailCommand),
+    /// Readers' data rights: the export of an address's data, and its erasure.
+    #[command(subcommand)]
+    Privacy(privacy_commands::PrivacyCommand),
     /// Insert plausible fake submissions, for benchmarks and demonstrations. Not for production.
     Seed {
         /// How many submissions to insert.
@@ -164,6 +169,7 @@ async fn main() -> ExitCode {
             mail_commands::unmatched(settings.clone(), limit).await
         }
         Command::Mail(mail_commands::MailCommand::Ingest) => Ok(()),
+        Command::Privacy(cmd) => privacy_commands::run(settings.clone(), cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -180,6 +180,17 @@ impl SiteSettings {
         if url::Url::parse(&self.thank_you_url).is_err() && !self.thank_you_url.starts_with('/') {
             problems.push("site.thank_you_url: an absolute URL or a path starting with /".into());
         }
+        let public = url::Url::parse(&self.public_url).ok().filter(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.query().is_none()
+                && u.fragment().is_none()
+        });
+        if public.is_none() {
+            problems.push(
+                "site.public_url: an http(s) URL such as https://courrier.journal.example".into(),
+            );
+        }
         for origin in &self.origins {
             let exact = url::Url::parse(origin)
                 .ok()
@@ -197,6 +208,9 @@ impl SiteSettings {
 
 impl PrivacySettings {
     pub(super) fn check(&self, problems: &mut Vec<String>) {
+        if self.optout_link_days == 0 {
+            problems.push("privacy.optout_link_days: at least 1".into());
+        }
         if self.ip_hash_key.expose_secret().len() < 16 {
             problems.push("privacy.ip_hash_key: at least 16 characters".into());
         }

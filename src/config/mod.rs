@@ -205,6 +205,14 @@ pub struct SiteSettings {
     pub consent_text: consent::ConsentTexts,
     /// Every version's SHA-256 per language, the current one's included.
     pub consent_history: BTreeMap<String, consent::ConsentHashes>,
+    /// Where readers reach Courrier itself (`https://courrier.journal.example`): the links it
+    /// puts in e-mails (the marketing opt-out) start with it.
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+}
+
+fn default_public_url() -> String {
+    "http://127.0.0.1:8080".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,6 +220,21 @@ pub struct SiteSettings {
 pub struct PrivacySettings {
     /// Key of the HMAC that turns client IPs into pseudonymous hashes.
     pub ip_hash_key: SecretString,
+    /// Whether a data export (`privacy export`) carries the text of internal notes, or only
+    /// their author and date.
+    #[serde(default = "yes")]
+    pub export_note_text: bool,
+    /// Days a marketing opt-out link stays valid after its e-mail was written.
+    #[serde(default = "default_optout_link_days")]
+    pub optout_link_days: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_optout_link_days() -> u32 {
+    365
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -356,6 +379,13 @@ impl Settings {
         }
         if !self.auth.cookie_secure {
             problems.push("auth.cookie_secure: must be true in production (HTTPS only)".into());
+        }
+        if self.site.public_url == default_public_url() {
+            problems.push(
+                "site.public_url: the address readers reach Courrier at (the links in e-mails \
+                 start with it), not the shipped default"
+                    .into(),
+            );
         }
         let local = |addr: &str| addr.trim_end_matches('>').ends_with("@localhost");
         if local(&self.mail.from) {

@@ -14,6 +14,7 @@ pub mod intake;
 pub mod messages;
 pub mod notes;
 pub mod outbox;
+pub mod privacy;
 pub mod schema;
 pub mod signin;
 pub mod staff;
@@ -223,13 +224,15 @@ impl Manager {
                     std::fs::create_dir_all(dir)?;
                 }
                 let mut conn = SqliteConnection::establish(path)?;
+                // secure_delete: an erased reader's words must not linger in freed pages.
                 let sync = match self.synchronous {
                     SqliteSynchronous::Normal => "NORMAL",
                     SqliteSynchronous::Full => "FULL",
                 };
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
+                     PRAGMA secure_delete = ON;",
                     self.busy_timeout_ms
                 ))?;
                 Ok(DbConnection::Sqlite(conn))

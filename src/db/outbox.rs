@@ -99,6 +99,8 @@ pub struct NewOutboxRow {
     pub body_html: String,
     pub message_id: String,
     pub in_reply_to: Option<String>,
+    /// The one-click opt-out URL (List-Unsubscribe) of a commercial e-mail.
+    pub list_unsubscribe: Option<String>,
     pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
@@ -119,6 +121,7 @@ pub struct OutboxJob {
     pub body_html: String,
     pub message_id: String,
     pub in_reply_to: Option<String>,
+    pub list_unsubscribe: Option<String>,
     pub attempts: i32,
     pub created_at: NaiveDateTime,
 }

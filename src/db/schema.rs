@@ -39,6 +39,8 @@ diesel::table! {
         outcome_kind -> Nullable<Text>,
         outcome -> Nullable<Text>,
         consent_text_sha256 -> Nullable<Text>,
+        legal_hold -> Bool,
+        marketing_withdrawn_at -> Nullable<Timestamp>,
     }
 }
 
@@ -77,6 +79,7 @@ diesel::table! {
         bounce_status -> Nullable<Text>,
         bounce_diagnostic -> Nullable<Text>,
         held_reason -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 
@@ -254,6 +257,21 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+diesel::table! {
+    tombstones (id) {
+        id -> Text,
+        reference -> Text,
+        form -> Text,
+        queue -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        outcome_kind -> Nullable<Text>,
+        reason -> Text,
+        removed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -277,4 +295,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_mail,
     inbound_leases,
     inbound_seen,
+    tombstones,
 );

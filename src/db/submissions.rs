@@ -204,7 +204,8 @@ const SUBMISSION_COLUMNS: &str =
     spam_reason, flags, channel, article_published_at, consent_text_sha256";
 const OUTBOX_COLUMNS: &str =
     "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
-    body_text, body_html, message_id, in_reply_to, status, attempts, next_attempt_at, created_at";
+    body_text, body_html, message_id, in_reply_to, list_unsubscribe, status, attempts, \
+    next_attempt_at, created_at";
 const EVENT_COLUMNS: &str = "id, submission_id, actor, kind, detail, created_at";
 const KEY_COLUMNS: &str = "form, key, body_hash, submission_id, created_at, expires_at";
 
@@ -440,6 +441,7 @@ fn bind_mail<'a>(q: Statement<'a>, m: &'a NewOutboxRow) -> Statement<'a> {
         .bind::<Text, _>(&m.body_html)
         .bind::<Text, _>(&m.message_id)
         .bind::<Nullable<Text>, _>(&m.in_reply_to)
+        .bind::<Nullable<Text>, _>(&m.list_unsubscribe)
         .bind::<Text, _>(&m.status)
         .bind::<Integer, _>(m.attempts)
         .bind::<Timestamp, _>(m.next_attempt_at)
@@ -558,6 +560,7 @@ mod tests {
             body_html: "h".into(),
             message_id: "m".into(),
             in_reply_to: None,
+            list_unsubscribe: None,
             status: MailStatus::Pending,
             attempts: 0,
             next_attempt_at: at(),

@@ -239,6 +239,8 @@ pub struct Record {
     pub deliveries: Vec<Delivery>,
     /// The messages that came in on it (without their raw bytes).
     pub inbound: Vec<super::inbound_mail::InboundSummary>,
+    /// When the reader withdrew the marketing opt-in, if they did.
+    pub marketing_withdrawn_at: Option<NaiveDateTime>,
 }
 
 pub fn record(conn: &mut DbConnection, submission: SubmissionRow) -> Result<Record, DbError> {
@@ -265,6 +267,10 @@ pub fn record(conn: &mut DbConnection, submission: SubmissionRow) -> Result<Reco
             .select(Delivery::as_select())
             .load(conn)?,
         inbound: super::inbound_mail::of_submission(conn, &id)?,
+        marketing_withdrawn_at: submissions::table
+            .find(&id)
+            .select(submissions::marketing_withdrawn_at)
+            .first(conn)?,
         submission,
     })
 }

@@ -79,6 +79,13 @@ pub async fn reply(
     let subject = format!("Re: [{reference}] {base}");
     let rendered = mail::staff_reply(body.as_str(), &subject, locale_of(&submission))
         .map_err(|e| TriageError::Internal(e.to_string()))?;
+    // A commercial e-mail carries the link that withdraws the marketing opt-in.
+    let optout = (submission.desk == crate::domain::Desk::Commercial)
+        .then(|| crate::desk::privacy::optout_link(state, &reference, db::now()));
+    let rendered = match &optout {
+        Some(url) => mail::with_optout(rendered, url, locale_of(&submission)),
+        None => rendered,
+    };
     let submission_id = submission.id.clone();
     let parent = db::run(&state.pool, move |conn| {
         messages::acknowledgement_id(conn, &submission_id)
@@ -106,6 +113,7 @@ pub async fn reply(
         body_html: rendered.html,
         message_id: message_id.clone(),
         in_reply_to: parent,
+        list_unsubscribe: optout,
         status: MailStatus::Pending,
         attempts: 0,
         next_attempt_at: now,

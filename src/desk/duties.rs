@@ -176,6 +176,7 @@ fn outbox_row(
         body_html: rendered.html,
         message_id: mail::new_message_id(sender),
         in_reply_to: None,
+        list_unsubscribe: None,
         status: MailStatus::Pending,
         attempts: 0,
         next_attempt_at: now,

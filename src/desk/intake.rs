@@ -366,6 +366,7 @@ fn outbox_row(
         body_html: rendered.html,
         message_id: mail::new_message_id(sender),
         in_reply_to: None,
+        list_unsubscribe: None,
         status: MailStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
@@ -398,22 +399,31 @@ fn acknowledgement(
         reference.as_str(),
         &state.settings.site.name,
     )?;
+    // A commercial e-mail carries the link that withdraws the marketing opt-in.
+    let optout = (submission.form.desk() == crate::domain::Desk::Commercial)
+        .then(|| crate::desk::privacy::optout_link(state, reference.as_str(), now));
+    let rendered = match &optout {
+        Some(url) => mail::with_optout(rendered, url, submission.locale),
+        None => rendered,
+    };
     let limits = &state.settings.limits;
     // The domain counted is the mailbox's own, so one provider under two names (googlemail.com
     // and gmail.com) meets one cap, not two.
     let mailbox = submission.email.mailbox();
     let domain = mailbox.rsplit_once('@').map_or("", |(_, domain)| domain);
+    let mut mail = outbox_row(
+        &state.settings,
+        &state.sender,
+        submission_id,
+        MailPurpose::ReaderAck,
+        submission.email.as_str().to_owned(),
+        None,
+        rendered,
+        now,
+    );
+    mail.list_unsubscribe = optout;
     Ok(Ack {
-        mail: outbox_row(
-            &state.settings,
-            &state.sender,
-            submission_id,
-            MailPurpose::ReaderAck,
-            submission.email.as_str().to_owned(),
-            None,
-            rendered,
-            now,
-        ),
+        mail,
         log: AckRow {
             mailbox: keyed_hash(state, &mailbox),
             domain: keyed_hash(state, domain),

@@ -208,13 +208,49 @@ impl Bucket {
         }
     }
 
+    /// The key of `key`'s bucket in Redis: a keyed hash, never the text itself.
+    fn redis_key(&self, redis: &Redis, key: &str) -> String {
+        let hashed = super::auth::keyed_hash(redis.hash_key.as_bytes(), key);
+        format!("{}:limit:{}:{hashed}", redis.prefix, self.name)
+    }
+
+    /// Forgets `key`'s count in memory and in the shared store: whether either held one, or
+    /// `None` when Redis could not be asked.
+    pub async fn forget(&self, key: &str) -> Option<bool> {
+        let here = self.memory.forget(&key.to_owned());
+        let Some(redis) = &self.store.redis else {
+            return Some(here);
+        };
+        let mut connection = redis.connection.clone();
+        let mut del = redis::cmd("DEL");
+        del.arg(self.redis_key(redis, key));
+        match tokio::time::timeout(ANSWER_WITHIN, del.query_async::<u64>(&mut connection)).await {
+            Ok(Ok(n)) => {
+                redis.answered();
+                Some(here || n > 0)
+            }
+            Ok(Err(e)) => {
+                redis.failed(e.to_string());
+                None
+            }
+            Err(_) => {
+                redis.failed("no answer in time".into());
+                None
+            }
+        }
+    }
+
+    /// How many keys this instance counts in memory.
+    pub fn memory_len(&self) -> usize {
+        self.memory.len()
+    }
+
     /// The store's answer, or `Err` (Redis resting or failing: the caller counts in memory).
     async fn take(&self, redis: &Redis, key: &str) -> Result<u64, ()> {
         if redis.resting() {
             return Err(());
         }
-        let hashed = super::auth::keyed_hash(redis.hash_key.as_bytes(), key);
-        let full_key = format!("{}:limit:{}:{hashed}", redis.prefix, self.name);
+        let full_key = self.redis_key(redis, key);
         let mut connection = redis.connection.clone();
         let mut invocation = redis.script.key(full_key);
         invocation.arg(self.interval_ms).arg(self.burst);

@@ -7,33 +7,85 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::nanos::Nanos;
+use governor::state::keyed::{HashMapStateStore, ShrinkableKeyedStateStore};
+use governor::state::StateStore;
+use governor::{Quota, RateLimiter};
 
 use std::sync::Arc;
 
 use super::limit_store::{Bucket, LimitStore};
 use crate::config::LimitSettings;
 
-pub struct Limiter<K: Hash + Eq + Clone>(DefaultKeyedRateLimiter<K>);
+pub struct Limiter<K: Hash + Eq + Clone> {
+    limiter: RateLimiter<K, Keys<K>, DefaultClock>,
+    /// The same keys, reachable to forget one (an erased reader's).
+    keys: Arc<HashMapStateStore<K>>,
+}
+
+/// governor's keyed store, shared with the limiter so that one key can be forgotten.
+struct Keys<K: Hash + Eq + Clone>(Arc<HashMapStateStore<K>>);
+
+impl<K: Hash + Eq + Clone> StateStore for Keys<K> {
+    type Key = K;
+
+    fn measure_and_replace<T, F, E>(&self, key: &K, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
+}
+
+impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for Keys<K> {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.0.retain_recent(drop_below);
+    }
+
+    fn shrink_to_fit(&self) {
+        self.0.shrink_to_fit();
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 impl<K: Hash + Eq + Clone> Limiter<K> {
+    fn with(quota: Quota) -> Self {
+        let keys = Arc::new(HashMapStateStore::default());
+        Limiter {
+            limiter: RateLimiter::new(quota, Keys(keys.clone()), DefaultClock::default()),
+            keys,
+        }
+    }
+
     /// `n` per minute, all of them at once if need be.
     pub fn per_minute(n: u32) -> Self {
-        Limiter(RateLimiter::keyed(Quota::per_minute(
+        Limiter::with(Quota::per_minute(
             NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN),
-        )))
+        ))
     }
 
     /// `n` per hour, all of them at once if need be.
     pub fn per_hour(n: u32) -> Self {
-        Limiter(RateLimiter::keyed(Quota::per_hour(
+        Limiter::with(Quota::per_hour(
             NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN),
-        )))
+        ))
+    }
+
+    /// Forgets one key's count, as if it had never been seen; whether it was there.
+    pub fn forget(&self, key: &K) -> bool {
+        self.keys.lock().remove(key).is_some()
     }
 
     /// Takes one from the key's bucket, or says in how many seconds one will be there.
     pub fn check(&self, key: &K) -> Result<(), u64> {
-        self.0.check_key(key).map_err(|not_until| {
+        self.limiter.check_key(key).map_err(|not_until| {
             not_until
                 .wait_time_from(DefaultClock::default().now())
                 .as_secs()
@@ -43,17 +95,17 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
 
     /// Forgets the keys whose buckets are full again.
     pub fn prune(&self) {
-        self.0.retain_recent();
-        self.0.shrink_to_fit();
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
     }
 
     /// How many keys are remembered.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.limiter.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.limiter.is_empty()
     }
 }
 
@@ -88,6 +140,17 @@ impl FormLimits {
         self.per_ip.prune();
         self.per_email.prune();
     }
+
+    /// Forgets a reader's count (their address is being erased), here and in the shared store;
+    /// whether anything was held (`None` when the shared store could not be asked).
+    pub async fn forget_reader(&self, email: &crate::domain::ReaderEmail) -> Option<bool> {
+        self.per_email.forget(&email.mailbox()).await
+    }
+
+    /// How many readers' counts this instance holds in memory.
+    pub fn readers_counted(&self) -> usize {
+        self.per_email.memory_len()
+    }
 }
 
 #[cfg(test)]
@@ -106,5 +169,10 @@ mod tests {
         // Both buckets are still being refilled: nothing to forget yet.
         assert_eq!(limiter.len(), 2);
         assert!(limiter.check(&"a").is_err());
+        // Forgetting a key gives it a full bucket again, and leaves the others.
+        assert!(limiter.forget(&"a"));
+        assert!(!limiter.forget(&"a"));
+        assert_eq!(limiter.len(), 1);
+        assert!(limiter.check(&"a").is_ok());
     }
 }

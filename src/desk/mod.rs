@@ -18,6 +18,7 @@ pub mod inbox;
 pub mod intake;
 pub mod limit_store;
 pub mod limits;
+pub mod privacy;
 pub mod screening;
 pub mod seed;
 pub mod triage;

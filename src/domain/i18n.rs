@@ -212,6 +212,12 @@ pub enum Label {
     /// The team notification's footer: answering from a mail client leaves the thread.
     ThreadBypass,
     ConsoleLink,
+    /// Commercial e-mails' footer: the link that withdraws the marketing opt-in.
+    OptOutFooter,
+    OptOutTitle,
+    OptOutQuestion,
+    OptOutButton,
+    OptOutDone,
 }
 
 pub fn label(l: Label, locale: Locale) -> &'static str {
@@ -262,6 +268,16 @@ pub fn label(l: Label, locale: Locale) -> &'static str {
         (ThreadBypass, En) => "Answering from your mail client writes to the reader outside the thread: neither your answer nor theirs will appear on the submission. Answer from the console.",
         (ConsoleLink, Fr) => "Dans la console",
         (ConsoleLink, En) => "In the console",
+        (OptOutFooter, Fr) => "Pour ne plus recevoir nos offres commerciales",
+        (OptOutFooter, En) => "To stop receiving our commercial offers",
+        (OptOutTitle, Fr) => "Ne plus recevoir nos offres",
+        (OptOutTitle, En) => "Stop receiving our offers",
+        (OptOutQuestion, Fr) => "Vous ne souhaitez plus recevoir d’offres commerciales de notre part ? Confirmez ci-dessous : votre accord est retiré, et nous ne vous écrirons plus que pour répondre à votre demande.",
+        (OptOutQuestion, En) => "You no longer wish to receive commercial offers from us? Confirm below: your consent is withdrawn, and we will write to you only to answer your request.",
+        (OptOutButton, Fr) => "Ne plus recevoir d’offres",
+        (OptOutButton, En) => "Stop the offers",
+        (OptOutDone, Fr) => "C’est noté : vous ne recevrez plus d’offres commerciales de notre part.",
+        (OptOutDone, En) => "Done: you will receive no more commercial offers from us.",
     }
 }
 

@@ -12,6 +12,7 @@ mod inbound;
 pub mod openapi;
 mod ops;
 mod pages;
+pub mod privacy;
 pub mod public;
 pub mod request_log;
 mod staff;
@@ -50,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(staff::path_config())
         .configure(staff::routes)
         .configure(inbound::routes)
+        .configure(privacy::routes)
         .configure(console::routes);
 }
 

@@ -11,7 +11,7 @@ mod transport;
 mod worker;
 
 pub use notice::{escalation, grounds_text, reply_outcome, Escalation, EscalationFacts};
-pub use render::{reader_ack, staff_reply, team_notification, Facts, Rendered};
+pub use render::{reader_ack, staff_reply, team_notification, with_optout, Facts, Rendered};
 pub use transport::{Channel, SendFailure, SmtpTarget, Transport};
 pub use worker::{Worker, WorkerHandle};
 
@@ -60,6 +60,19 @@ pub fn build_message(job: &OutboxJob) -> Result<(Envelope, Vec<u8>), BuildError>
     if let Some(reply_to) = &job.reply_to {
         let reply_to: Mailbox = reply_to.parse().map_err(BuildError::ReplyTo)?;
         builder = builder.reply_to(reply_to);
+    }
+    if let Some(url) = &job.list_unsubscribe {
+        // The one-click opt-out of a commercial e-mail (RFC 2369, RFC 8058): a POST to the URL.
+        use lettre::message::header::{HeaderName, HeaderValue};
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
     }
     if job.purpose == crate::domain::MailPurpose::ReaderAck {
         // An automatic response (RFC 3834), so that the reader's own responders stay quiet.

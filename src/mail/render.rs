@@ -214,3 +214,30 @@ pub fn staff_reply(body: &str, subject: &str, locale: Locale) -> Result<Rendered
         html,
     })
 }
+
+/// A commercial e-mail with its footer: the signed link that withdraws the marketing opt-in
+/// (the same URL goes in its `List-Unsubscribe` header).
+pub fn with_optout(mut rendered: Rendered, url: &str, locale: Locale) -> Rendered {
+    let words = label(Label::OptOutFooter, locale);
+    let colon = colon(locale);
+    rendered
+        .text
+        .push_str(&format!("\n\n-- \n{words}{colon} {url}\n"));
+    let url = escape_html(url);
+    let link = format!(
+        "<p style=\"font-size: small\">{}{colon} <a href=\"{url}\">{url}</a></p>\n",
+        escape_html(words)
+    );
+    match rendered.html.rfind("</body>") {
+        Some(at) => rendered.html.insert_str(at, &link),
+        None => rendered.html.push_str(&link),
+    }
+    rendered
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,6 +1,9 @@
 //! Reply addresses that route themselves: `<local>+<token>@<domain>` on a queue's address, where
 //! the token names a submission (its reference) and carries a keyed signature of it, so that
 //! it can be neither forged nor guessed. Case does not matter: some relays fold it.
+//!
+//! The same key and signature sign the marketing opt-out links of commercial e-mails, under a
+//! purpose of their own (a reply token is no opt-out token) and with an expiry date.
 
 use hmac::{Hmac, Mac};
 use lettre::message::Mailbox;
@@ -25,12 +28,17 @@ impl ReplyKey {
     }
 
     fn signature(&self, reference: &str) -> String {
+        self.sign(b"courrier-reply:", reference)
+    }
+
+    /// The signature of `payload` for one purpose: Crockford characters of an HMAC-SHA256.
+    fn sign(&self, purpose: &[u8], payload: &str) -> String {
         // HMAC takes a key of any length, so this cannot fail.
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
             return String::new();
         };
-        mac.update(b"courrier-reply:");
-        mac.update(reference.as_bytes());
+        mac.update(purpose);
+        mac.update(payload.as_bytes());
         let bytes = mac.finalize().into_bytes();
         // 5 bits a character, from the front of the MAC.
         let mut bits: u64 = 0;
@@ -68,12 +76,37 @@ impl ReplyKey {
             return None;
         }
         let expected = self.signature(&reference);
-        // Compared in full whatever the first difference, so timing says nothing.
-        let same = expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(expected.len() == given.len(), |ok, (a, b)| ok & (a == b));
-        same.then_some(reference)
+        same(&expected, given).then_some(reference)
+    }
+
+    /// The opt-out token of a reference, valid until `expires` (a day, inclusive): the bare
+    /// reference, the date (`yyyymmdd`) and their signature.
+    pub fn optout_token(&self, reference: &str, expires: chrono::NaiveDate) -> String {
+        let bare = self.token(reference)[..8].to_owned();
+        let date = expires.format("%Y%m%d").to_string();
+        let signature = self.sign(OPTOUT, &optout_payload(&bare, &date));
+        format!("{bare}{date}{signature}")
+    }
+
+    /// The reference an opt-out token names, when its signature holds and `today` is not past
+    /// its date; any case.
+    pub fn verify_optout(&self, token: &str, today: chrono::NaiveDate) -> Option<String> {
+        if token.len() != OPTOUT_TOKEN_LEN || !token.is_ascii() {
+            return None;
+        }
+        let token = token.to_ascii_lowercase();
+        let (bare, rest) = token.split_at(8);
+        let (date, given) = rest.split_at(8);
+        let reference = with_dash(&bare.to_ascii_uppercase());
+        if !Reference::is_well_formed(&reference) {
+            return None;
+        }
+        let expected = self.sign(OPTOUT, &optout_payload(bare, date));
+        if !same(&expected, given) {
+            return None;
+        }
+        let expires = chrono::NaiveDate::parse_from_str(date, "%Y%m%d").ok()?;
+        (today <= expires).then_some(reference)
     }
 
     /// `local+token@domain` on the queue's address, its display name kept.
@@ -102,6 +135,23 @@ impl ReplyKey {
         }
         self.verify(token)
     }
+}
+
+/// The opt-out tokens' purpose, so that no other signature of the key passes for one.
+const OPTOUT: &[u8] = b"courrier-optout:";
+/// The bare reference, the date and the signature.
+pub const OPTOUT_TOKEN_LEN: usize = 8 + 8 + SIGNATURE_LEN;
+
+fn optout_payload(bare: &str, date: &str) -> String {
+    format!("{}:{date}", bare.to_ascii_lowercase())
+}
+
+/// Compared in full whatever the first difference, so timing says nothing.
+fn same(expected: &str, given: &str) -> bool {
+    expected
+        .bytes()
+        .zip(given.bytes())
+        .fold(expected.len() == given.len(), |ok, (a, b)| ok & (a == b))
 }
 
 fn with_dash(bare: &str) -> String {
@@ -139,6 +189,31 @@ mod tests {
             key.reference_in(&address.email.to_string().to_uppercase(), &[&q])
                 .as_deref(),
             Some("K7QM-3XZD")
+        );
+    }
+
+    #[test]
+    fn an_optout_token_holds_until_its_date_and_is_no_reply_token() {
+        let key = ReplyKey::new("a key of the deployment, long enough");
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        let token = key.optout_token("K7QM-3XZD", day);
+        assert_eq!(token.len(), OPTOUT_TOKEN_LEN);
+        assert_eq!(
+            key.verify_optout(&token.to_ascii_uppercase(), day)
+                .as_deref(),
+            Some("K7QM-3XZD")
+        );
+        assert_eq!(key.verify_optout(&token, day.succ_opt().unwrap()), None);
+        // A later date written over the signed one.
+        let moved = format!("{}20991231{}", &token[..8], &token[16..]);
+        assert_eq!(key.verify_optout(&moved, day), None);
+        // The reply token's signature does not sign an opt-out.
+        let reply = key.token("K7QM-3XZD");
+        let borrowed = format!("{}20270301{}", &reply[..8], &reply[8..]);
+        assert_eq!(key.verify_optout(&borrowed, day), None);
+        assert_eq!(
+            ReplyKey::new("another deployment's key, as long").verify_optout(&token, day),
+            None
         );
     }
 

@@ -174,6 +174,7 @@ fn production_refuses_the_shipped_defaults() {
         "privacy.ip_hash_key",
         "mail.from",
         "queues.editorial.notify",
+        "site.public_url",
     ] {
         assert!(err.contains(key), "{key}: {err}");
     }
@@ -198,6 +199,21 @@ fn nonsense_ranges_are_refused() {
             "auth.lockout_threshold",
         ),
         ("COURRIER__MAIL__LEASE_MS", "1000", "mail.lease_ms"),
+        (
+            "COURRIER__PRIVACY__OPTOUT_LINK_DAYS",
+            "0",
+            "privacy.optout_link_days",
+        ),
+        (
+            "COURRIER__SITE__PUBLIC_URL",
+            "courrier.journal.example",
+            "site.public_url",
+        ),
+        (
+            "COURRIER__SITE__PUBLIC_URL",
+            "https://courrier.journal.example/?x=1",
+            "site.public_url",
+        ),
     ] {
         let err = load(&[(key, value)], None).unwrap_err();
         assert!(err.contains(named), "{key}: {err}");

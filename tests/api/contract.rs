@@ -42,6 +42,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/inbound/mime"),
     ("get", "/v1/inbound/unmatched"),
     ("get", "/v1/submissions/{key}/messages/{message_id}/raw"),
+    ("post", "/v1/privacy/exports"),
+    ("post", "/v1/privacy/erasures"),
+    ("get", "/v1/optout/{token}"),
+    ("post", "/v1/optout/{token}"),
 ];
 
 async fn document() -> (crate::helpers::TestApp, Value) {
@@ -97,7 +101,10 @@ async fn openapi_document_gives_staff_routes_a_bearer_and_every_error_its_shape(
     );
     for (method, path) in ROUTES {
         let op = &doc["paths"][path][method];
-        let staff = path.starts_with("/v1/") && !path.starts_with("/v1/forms/");
+        // The opt-out link is the reader's, signed in its token: no session.
+        let staff = path.starts_with("/v1/")
+            && !path.starts_with("/v1/forms/")
+            && !path.starts_with("/v1/optout/");
         let signed_in = staff && *path != "/v1/auth/login";
         assert_eq!(
             op["security"].is_array(),

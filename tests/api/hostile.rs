@@ -214,6 +214,8 @@ async fn no_field_can_put_a_header_into_an_email(b: Backend) {
         "to",
         "reply-to",
         "auto-submitted",
+        "list-unsubscribe",
+        "list-unsubscribe-post",
         "subject",
         "message-id",
         "in-reply-to",

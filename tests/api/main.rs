@@ -20,6 +20,7 @@ mod hardening_web;
 mod hostile;
 mod inbound;
 mod metrics;
+mod privacy;
 mod resilience;
 mod routing;
 mod scale;

@@ -137,6 +137,7 @@ async fn notice(
         body_html: rendered.html,
         message_id: mail::new_message_id(&state.sender),
         in_reply_to: parent,
+        list_unsubscribe: None,
         status: MailStatus::Pending,
         attempts: 0,
         next_attempt_at: now,

@@ -57,6 +57,8 @@ struct Page {
     assignee: String,
     received: String,
     consent_at: String,
+    /// When the reader withdrew the marketing opt-in (the signed link), if they did.
+    marketing_withdrawn_at: Option<String>,
     deadline: Option<String>,
     bidi: bool,
     moves: Vec<(&'static str, &'static str)>,
@@ -166,6 +168,7 @@ pub async fn render(
         replies,
         events,
         deliveries,
+        marketing_withdrawn_at,
         ..
     } = triage::record(state, &who.user, reference).await?;
     let users = accounts::list(&state.pool).await?;
@@ -229,6 +232,7 @@ pub async fn render(
             .unwrap_or_else(|| w.nobody.to_owned()),
         received: time::stamp(s.created_at),
         consent_at: time::stamp(s.consent_at),
+        marketing_withdrawn_at: marketing_withdrawn_at.map(time::stamp),
         deadline: s.deadline_at.map(|d| {
             if closed {
                 time::stamp(d)

@@ -226,6 +226,10 @@ impl Modify for BearerAuth {
         super::inbound::mime,
         super::inbound::unmatched,
         super::inbound::raw,
+        super::privacy::export,
+        super::privacy::erase,
+        super::privacy::optout_page,
+        super::privacy::optout,
     ),
     components(schemas(ErrorBody, FieldProblem)),
     modifiers(&BearerAuth),
@@ -238,6 +242,7 @@ impl Modify for BearerAuth {
         (name = "corrections", description = "The public record of corrections"),
         (name = "ops", description = "Health and the contract"),
         (name = "inbound", description = "Readers' mail coming in, and what matched nothing"),
+        (name = "privacy", description = "Readers' data rights: export, erasure, the marketing opt-out"),
     ),
 )]
 pub struct ApiDoc;

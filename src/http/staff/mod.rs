@@ -66,7 +66,7 @@ impl FromRequest for StaffUser {
 }
 
 /// Only admins pass.
-fn require_admin(who: &StaffUser) -> Result<(), ApiError> {
+pub(crate) fn require_admin(who: &StaffUser) -> Result<(), ApiError> {
     if who.role == crate::domain::Role::Admin {
         Ok(())
     } else {

@@ -337,6 +337,9 @@ pub struct Detail {
     pub messages: Vec<super::thread::Message>,
     pub events: Vec<Event>,
     pub deliveries: Vec<Delivery>,
+    /// When the reader withdrew the marketing opt-in through the link in a commercial e-mail;
+    /// null while they have not.
+    pub marketing_withdrawn_at: Option<Instant>,
 }
 
 impl Detail {
@@ -386,6 +389,7 @@ impl Detail {
                     held_reason: d.held_reason.clone(),
                 })
                 .collect(),
+            marketing_withdrawn_at: r.marketing_withdrawn_at.map(Instant::from),
         }
     }
 }

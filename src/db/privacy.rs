@@ -1,0 +1,341 @@
+//! A person's rights over their data, as the database sees them: their submissions found by
+//! address (any case), the erasure of everything that holds the address (tombstones left, legal
+//! holds spared), and the marketing opt-out.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::events::NewEvent;
+use super::schema::{
+    ack_log, corrections, duty_reminders, events, handovers, idempotency_keys, inbound_mail,
+    login_throttle, messages, notes, outbox, signin_failures, submissions, tombstones,
+};
+use super::submissions::SubmissionRow;
+use super::{write_tx, DbConnection, DbError};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The submissions this address sent (any case), oldest first.
+pub fn submissions_of(
+    conn: &mut DbConnection,
+    folded: &str,
+) -> Result<Vec<SubmissionRow>, DbError> {
+    if !super::searchable(folded) {
+        return Ok(Vec::new());
+    }
+    Ok(submissions::table
+        .filter(lower(submissions::email).eq(folded))
+        .order((submissions::created_at.asc(), submissions::id.asc()))
+        .select(SubmissionRow::as_select())
+        .load(conn)?)
+}
+
+/// What the erasure found and did.
+#[derive(Debug, Default)]
+pub struct Erased {
+    /// Rows removed (or, for `events` outside the erased submissions, emptied), per table.
+    pub tables: BTreeMap<&'static str, usize>,
+    /// E-mails that were still waiting to leave, cancelled.
+    pub cancelled_emails: usize,
+    /// The references erased, each leaving a tombstone.
+    pub references: Vec<String>,
+    /// The references on legal hold, left alone.
+    pub held: Vec<String>,
+}
+
+/// One erased submission's facts, kept in its tombstone.
+type Facts = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<String>,
+    bool,
+);
+
+/// What an event's detail becomes when it named the address.
+pub const ERASED_DETAIL: &str = r#"{"erased":true}"#;
+
+/// Removes everything that holds this address: its submissions (with their messages, raw mail
+/// included, notes, e-mails, events, idempotency keys, reminders and hand-overs), a tombstone
+/// left for each; then its traces elsewhere (unmatched mail it sent, events naming it, e-mails
+/// to it, the sign-in throttle, the acknowledgements' log by `mailbox_hash`). Submissions on
+/// legal hold, and everything attached to them, are left alone. One transaction, with `audit`.
+pub fn erase(
+    conn: &mut DbConnection,
+    folded: &str,
+    mailbox_hash: &str,
+    now: NaiveDateTime,
+    audit: impl FnOnce(&Erased) -> NewEvent,
+) -> Result<Erased, DbError> {
+    if !super::searchable(folded) || folded.is_empty() {
+        return Ok(Erased::default());
+    }
+    let pattern = format!("%{}%", escape_like(folded));
+    write_tx(conn, |conn| {
+        let found: Vec<Facts> = submissions::table
+            .filter(lower(submissions::email).eq(folded))
+            .order((submissions::created_at.asc(), submissions::id.asc()))
+            .select((
+                submissions::id,
+                submissions::reference,
+                submissions::form,
+                submissions::queue,
+                submissions::status,
+                submissions::created_at,
+                submissions::resolved_at,
+                submissions::outcome_kind,
+                submissions::legal_hold,
+            ))
+            .load(conn)?;
+        let mut erased = Erased::default();
+        let mut ids = Vec::new();
+        for f in &found {
+            if f.8 {
+                erased.held.push(f.1.clone());
+            } else {
+                ids.push(f.0.clone());
+                erased.references.push(f.1.clone());
+            }
+        }
+        let held_ids: Vec<String> = found.iter().filter(|f| f.8).map(|f| f.0.clone()).collect();
+        let mut count = |table: &'static str, n: usize| {
+            *erased.tables.entry(table).or_insert(0) += n;
+        };
+        // What goes with the submissions, counted before the cascade takes it.
+        let of = |ids: &[String]| ids.to_vec();
+        count(
+            "messages",
+            messages::table
+                .filter(messages::submission_id.eq_any(of(&ids)))
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        count(
+            "notes",
+            notes::table
+                .filter(notes::submission_id.eq_any(of(&ids)))
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        count(
+            "events",
+            events::table
+                .filter(events::submission_id.eq_any(of(&ids)))
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        count(
+            "idempotency_keys",
+            idempotency_keys::table
+                .filter(idempotency_keys::submission_id.eq_any(of(&ids)))
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        count(
+            "inbound_mail",
+            inbound_mail::table
+                .filter(inbound_mail::submission_id.eq_any(of(&ids)))
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        count(
+            "duty_reminders",
+            duty_reminders::table
+                .filter(duty_reminders::submission_id.eq_any(of(&ids)))
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        count(
+            "handovers",
+            handovers::table
+                .filter(
+                    handovers::editorial_id
+                        .eq_any(of(&ids))
+                        .or(handovers::commercial_id.eq_any(of(&ids))),
+                )
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        let pending = outbox::table
+            .filter(outbox::submission_id.eq_any(of(&ids)))
+            .filter(outbox::status.eq("pending"))
+            .count()
+            .get_result::<i64>(conn)? as usize;
+        count(
+            "outbox",
+            outbox::table
+                .filter(outbox::submission_id.eq_any(of(&ids)))
+                .count()
+                .get_result::<i64>(conn)? as usize,
+        );
+        let mut cancelled = pending;
+        // A published correction stays public; it only loses its link to the request.
+        diesel::update(corrections::table.filter(corrections::submission_id.eq_any(of(&ids))))
+            .set(corrections::submission_id.eq(None::<String>))
+            .execute(conn)?;
+        for f in found.iter().filter(|f| !f.8) {
+            diesel::insert_into(tombstones::table)
+                .values((
+                    tombstones::id.eq(uuid::Uuid::now_v7().to_string()),
+                    tombstones::reference.eq(&f.1),
+                    tombstones::form.eq(&f.2),
+                    tombstones::queue.eq(&f.3),
+                    tombstones::status.eq(&f.4),
+                    tombstones::created_at.eq(f.5),
+                    tombstones::resolved_at.eq(f.6),
+                    tombstones::outcome_kind.eq(&f.7),
+                    tombstones::reason.eq("erasure"),
+                    tombstones::removed_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        // Messages point at their e-mails: they go first, then the submissions take the rest
+        // with them (ON DELETE CASCADE).
+        diesel::delete(messages::table.filter(messages::submission_id.eq_any(of(&ids))))
+            .execute(conn)?;
+        count(
+            "submissions",
+            diesel::delete(submissions::table.filter(submissions::id.eq_any(of(&ids))))
+                .execute(conn)?,
+        );
+        // Traces elsewhere. Mail this address sent that matched nothing.
+        count(
+            "inbound_mail",
+            diesel::delete(
+                inbound_mail::table
+                    .filter(inbound_mail::submission_id.is_null())
+                    .filter(lower(inbound_mail::sender).like(&pattern).escape('\\')),
+            )
+            .execute(conn)?,
+        );
+        // Audit events that name the address, outside the held submissions: kept, emptied.
+        count(
+            "events",
+            diesel::update(
+                events::table
+                    .filter(lower(events::detail).like(&pattern).escape('\\'))
+                    .filter(
+                        events::submission_id
+                            .is_null()
+                            .or(events::submission_id.ne_all(of(&held_ids))),
+                    ),
+            )
+            .set(events::detail.eq(ERASED_DETAIL))
+            .execute(conn)?,
+        );
+        // E-mails to the address about other submissions: emptied, and cancelled if waiting.
+        let to_it = || {
+            outbox::table
+                .filter(lower(outbox::recipients).like(pattern.clone()).escape('\\'))
+                .filter(outbox::submission_id.ne_all(of(&held_ids)))
+        };
+        cancelled += diesel::update(to_it().filter(outbox::status.eq("pending")))
+            .set((
+                outbox::status.eq("dead"),
+                outbox::held_reason.eq("erased"),
+                outbox::lease_owner.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        count(
+            "outbox",
+            diesel::update(to_it())
+                .set((
+                    outbox::recipients.eq(""),
+                    outbox::reply_to.eq(None::<String>),
+                    outbox::subject.eq(""),
+                    outbox::body_text.eq(""),
+                    outbox::body_html.eq(""),
+                    outbox::last_error.eq(None::<String>),
+                    outbox::bounce_diagnostic.eq(None::<String>),
+                ))
+                .execute(conn)?,
+        );
+        count(
+            "login_throttle",
+            diesel::delete(login_throttle::table.filter(lower(login_throttle::email).eq(folded)))
+                .execute(conn)?,
+        );
+        count(
+            "signin_failures",
+            diesel::delete(signin_failures::table.filter(lower(signin_failures::email).eq(folded)))
+                .execute(conn)?,
+        );
+        count(
+            "ack_log",
+            diesel::delete(ack_log::table.filter(ack_log::mailbox.eq(mailbox_hash)))
+                .execute(conn)?,
+        );
+        erased.cancelled_emails = cancelled;
+        diesel::insert_into(events::table)
+            .values(audit(&erased))
+            .execute(conn)?;
+        Ok(erased)
+    })
+}
+
+/// Records the withdrawal of the marketing opt-in on every submission of the address the
+/// reference's submission came from, with `audit` on that submission; `None` when the
+/// reference names nothing. Withdrawing twice changes nothing: the first time stays.
+pub fn withdraw_marketing(
+    conn: &mut DbConnection,
+    reference: &str,
+    now: NaiveDateTime,
+    audit: impl FnOnce(&str) -> NewEvent,
+) -> Result<Option<usize>, DbError> {
+    write_tx(conn, |conn| {
+        let found: Option<(String, String)> = submissions::table
+            .filter(submissions::reference.eq(reference))
+            .select((submissions::id, submissions::email))
+            .first(conn)
+            .optional()?;
+        let Some((id, email)) = found else {
+            return Ok(None);
+        };
+        let changed = diesel::update(
+            submissions::table
+                .filter(lower(submissions::email).eq(email.to_lowercase()))
+                .filter(submissions::marketing_withdrawn_at.is_null()),
+        )
+        .set(submissions::marketing_withdrawn_at.eq(now))
+        .execute(conn)?;
+        if changed > 0 {
+            diesel::insert_into(events::table)
+                .values(audit(&id))
+                .execute(conn)?;
+        }
+        Ok(Some(changed))
+    })
+}
+
+/// When the reader of a submission (by reference) withdrew the marketing opt-in: `None` when
+/// there is no such submission, `Some(None)` while they have not.
+pub fn withdrawn_at(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> Result<Option<Option<NaiveDateTime>>, DbError> {
+    Ok(submissions::table
+        .filter(submissions::reference.eq(reference))
+        .select(submissions::marketing_withdrawn_at)
+        .first(conn)
+        .optional()?)
+}
+
+/// An audit event of a data-protection request (no submission).
+pub fn record_event(conn: &mut DbConnection, event: &NewEvent) -> Result<(), DbError> {
+    diesel::insert_into(events::table)
+        .values(event)
+        .execute(conn)?;
+    Ok(())
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
