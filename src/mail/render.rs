@@ -219,7 +219,7 @@ pub fn staff_reply(body: &str, subject: &str, locale: Locale) -> Result<Rendered
 /// (the same URL goes in its `List-Unsubscribe` header).
 pub fn with_optout(mut rendered: Rendered, url: &str, locale: Locale) -> Rendered {
     let words = label(Label::OptOutFooter, locale);
-    let colon = colon(locale);
+    let colon = locale.colon();
     rendered
         .text
         .push_str(&format!("\n\n-- \n{words}{colon} {url}\n"));
