@@ -16,6 +16,8 @@ use courrier::http::startup::Application;
 
 #[path = "main/mail.rs"]
 mod mail_commands;
+#[path = "main/retention.rs"]
+mod retention_commands;
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///
@@ -53,6 +55,9 @@ enum Command {
     /// Readers' mail coming in: the MTA's pipe, and the messages that matched nothing.
     #[command(subcommand)]
     Mail(mail_commands::MailCommand),
+    /// Retention: purge what the configured periods make due, or list it (--dry-run).
+    #[command(subcommand)]
+    Retention(retention_commands::RetentionCommand),
     /// Insert plausible fake submissions, for benchmarks and demonstrations. Not for production.
     Seed {
         /// How many submissions to insert.
@@ -160,6 +165,7 @@ async fn main() -> ExitCode {
         Command::Config(_) => Ok(()),
         Command::Queue(QueueCommand::Move { from, to }) => move_queue(&settings, &from, &to).await,
         Command::Seed { count } => seed(&settings, count).await,
+        Command::Retention(cmd) => retention_commands::run(&settings, cmd).await,
         Command::Mail(mail_commands::MailCommand::Unmatched { limit }) => {
             mail_commands::unmatched(settings.clone(), limit).await
         }

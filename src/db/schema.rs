@@ -39,6 +39,7 @@ diesel::table! {
         outcome_kind -> Nullable<Text>,
         outcome -> Nullable<Text>,
         consent_text_sha256 -> Nullable<Text>,
+        legal_hold -> Bool,
     }
 }
 
@@ -197,7 +198,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    scheduler_leases (name) {
+    leases (name) {
         name -> Text,
         owner -> Text,
         lease_until -> Timestamp,
@@ -226,10 +227,24 @@ diesel::table! {
 diesel::joinable!(inbound_mail -> submissions (submission_id));
 
 diesel::table! {
-    inbound_leases (mailbox) {
-        mailbox -> Text,
-        owner -> Text,
-        lease_until -> Timestamp,
+    tombstones (submission_id) {
+        submission_id -> Text,
+        reference -> Text,
+        form -> Text,
+        topic -> Text,
+        queue -> Text,
+        desk -> Text,
+        channel -> Text,
+        status -> Text,
+        quarantined -> Bool,
+        created_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        deadline_at -> Nullable<Timestamp>,
+        outcome_kind -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        purged_at -> Timestamp,
+        rule -> Text,
     }
 }
 
@@ -272,9 +287,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     handovers,
     ack_log,
     duty_reminders,
-    scheduler_leases,
+    leases,
     corrections,
     inbound_mail,
-    inbound_leases,
+    tombstones,
     inbound_seen,
 );

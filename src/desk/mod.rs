@@ -18,6 +18,8 @@ pub mod inbox;
 pub mod intake;
 pub mod limit_store;
 pub mod limits;
+pub mod report;
+pub mod retention;
 pub mod screening;
 pub mod seed;
 pub mod triage;

@@ -21,6 +21,7 @@ mod hostile;
 mod inbound;
 mod metrics;
 mod resilience;
+mod retention;
 mod routing;
 mod scale;
 mod schema;
