@@ -5,7 +5,7 @@ use secrecy::ExposeSecret;
 
 use super::retention::StatusPeriods;
 use super::{
-    smtp, AuthSettings, Keep, Backend, DatabaseSettings, HttpSettings, LogSettings, MailSettings,
+    smtp, AuthSettings, Backend, DatabaseSettings, HttpSettings, Keep, LogSettings, MailSettings,
     MailTransportKind, MetricsSettings, PrivacySettings, Settings, SiteSettings,
 };
 use crate::domain::{FormKind, QueueName, Status};

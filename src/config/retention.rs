@@ -68,7 +68,8 @@ impl Keep {
         if text.eq_ignore_ascii_case("forever") {
             return Ok(Keep::Forever);
         }
-        let bad = || format!("`{text}`: a number of days, months or years (\"90 days\"), or \"forever\"");
+        let bad =
+            || format!("`{text}`: a number of days, months or years (\"90 days\"), or \"forever\"");
         let (number, unit) = text.split_once(char::is_whitespace).ok_or_else(bad)?;
         let n: u32 = number.parse().map_err(|_| bad())?;
         if n == 0 {
@@ -117,7 +118,8 @@ impl RetentionSettings {
     /// What the settings say for a status on a desk, and on each queue that says otherwise.
     /// Values were checked at start-up; one that does not parse keeps forever.
     pub fn rule(&self, desk: Desk, status: Status) -> (Keep, Vec<(String, Keep)>) {
-        let parse = |t: Option<&str>| t.map_or(Keep::Forever, |t| Keep::parse(t).unwrap_or(Keep::Forever));
+        let parse =
+            |t: Option<&str>| t.map_or(Keep::Forever, |t| Keep::parse(t).unwrap_or(Keep::Forever));
         let of_desk = parse(self.desk(desk).get(status));
         let queues = self
             .queues

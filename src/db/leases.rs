@@ -12,7 +12,12 @@ use super::{DbConnection, DbError};
 /// free: never taken, run out, or already this owner's (which renews it). Returns whether it is
 /// now held. One statement, so two instances taking it at once cannot both get it: on
 /// PostgreSQL the second waits for the first's commit and then finds the lease held.
-pub fn take(conn: &mut DbConnection, name: &str, owner: &str, millis: i64) -> Result<bool, DbError> {
+pub fn take(
+    conn: &mut DbConnection,
+    name: &str,
+    owner: &str,
+    millis: i64,
+) -> Result<bool, DbError> {
     const PG: &str = "INSERT INTO leases (name, owner, lease_until) \
         VALUES ($1, $2, (now() AT TIME ZONE 'UTC') + $3 * INTERVAL '1 millisecond') \
         ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until \

@@ -203,10 +203,7 @@ fn first_response(conn: &mut DbConnection, p: &Period) -> Result<FirstResponse, 
 }
 
 fn right_of_reply(conn: &mut DbConnection, p: &Period) -> Result<RightOfReply, DbError> {
-    let rows = received_rows(
-        p,
-        "topic, status, outcome_kind, resolved_at, deadline_at",
-    );
+    let rows = received_rows(p, "topic, status, outcome_kind, resolved_at, deadline_at");
     let sql = format!(
         "SELECT COUNT(*) AS received, \
          COALESCE(SUM(CASE WHEN outcome_kind = 'inserted' THEN 1 ELSE 0 END), 0) AS inserted, \
@@ -237,6 +234,12 @@ fn activity(conn: &mut DbConnection, p: &Period) -> Result<Activity, DbError> {
         "(SELECT id, desk FROM submissions WHERE {desks_s} \
          UNION ALL SELECT submission_id AS id, desk FROM tombstones WHERE {desks_s})"
     );
+    let corrected = format!(
+        "(SELECT outcome_kind FROM submissions WHERE resolved_at >= {{from}} \
+         AND resolved_at < {{to}} AND outcome_kind IS NOT NULL AND {desks_s} \
+         UNION ALL SELECT outcome_kind FROM tombstones WHERE resolved_at >= {{from}} \
+         AND resolved_at < {{to}} AND outcome_kind IS NOT NULL AND {desks_s})"
+    );
     let sql = format!(
         "SELECT \
          (SELECT COUNT(*) FROM {corrected} c WHERE outcome_kind = 'corrected') AS corrections, \
@@ -246,13 +249,7 @@ fn activity(conn: &mut DbConnection, p: &Period) -> Result<Activity, DbError> {
                  OR (e.kind = 'changed' AND {field} = 'status' AND {became} = 'spam'))) AS quarantined, \
          (SELECT COUNT(*) FROM events e JOIN {owners} o ON o.id = e.submission_id \
              WHERE e.created_at >= {{from}} AND e.created_at < {{to}} \
-             AND e.kind = 'changed' AND {field} = 'status' AND {was} = 'spam') AS released",
-        corrected = format!(
-            "(SELECT outcome_kind FROM submissions WHERE resolved_at >= {{from}} \
-             AND resolved_at < {{to}} AND outcome_kind IS NOT NULL AND {desks_s} \
-             UNION ALL SELECT outcome_kind FROM tombstones WHERE resolved_at >= {{from}} \
-             AND resolved_at < {{to}} AND outcome_kind IS NOT NULL AND {desks_s})"
-        ),
+             AND e.kind = 'changed' AND {field} = 'status' AND {was} = 'spam') AS released"
     );
     Ok(run_query!(conn, sql, p, Activity, get_result))
 }

@@ -83,9 +83,9 @@ pub fn due(
     }
     query = if reach.status == Status::Resolved {
         query.filter(
-            s::resolved_at.lt(reach.cutoff).or(s::resolved_at
-                .is_null()
-                .and(s::updated_at.lt(reach.cutoff))),
+            s::resolved_at
+                .lt(reach.cutoff)
+                .or(s::resolved_at.is_null().and(s::updated_at.lt(reach.cutoff))),
         )
     } else {
         query.filter(s::updated_at.lt(reach.cutoff))
@@ -159,8 +159,7 @@ pub fn purge(
     let id = due.id.as_str();
     diesel::delete(messages::table.filter(messages::submission_id.eq(id))).execute(conn)?;
     diesel::delete(notes::table.filter(notes::submission_id.eq(id))).execute(conn)?;
-    diesel::delete(inbound_mail::table.filter(inbound_mail::submission_id.eq(id)))
-        .execute(conn)?;
+    diesel::delete(inbound_mail::table.filter(inbound_mail::submission_id.eq(id))).execute(conn)?;
     diesel::delete(outbox::table.filter(outbox::submission_id.eq(id))).execute(conn)?;
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::submission_id.eq(id)))
         .execute(conn)?;
@@ -202,7 +201,10 @@ pub fn purge(
 }
 
 /// A purged submission's tombstone, by reference.
-pub fn tombstone(conn: &mut DbConnection, reference: &str) -> Result<Option<TombstoneRow>, DbError> {
+pub fn tombstone(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> Result<Option<TombstoneRow>, DbError> {
     Ok(tombstones::table
         .filter(tombstones::reference.eq(reference))
         .select(TombstoneRow::as_select())

@@ -248,7 +248,11 @@ fn purge_all(
 }
 
 /// The tombstone of a submission and the rewrite of its audit trail.
-fn remains(d: &DueSubmission, rule: &str, now: NaiveDateTime) -> (TombstoneRow, AuditKept<'static>) {
+fn remains(
+    d: &DueSubmission,
+    rule: &str,
+    now: NaiveDateTime,
+) -> (TombstoneRow, AuditKept<'static>) {
     let outcome = d
         .outcome
         .as_deref()
@@ -309,7 +313,10 @@ pub async fn scheduled(pool: &Pool, settings: &Settings) -> Result<Option<Purged
     let turn = uuid::Uuid::now_v7().to_string();
     let taken = {
         let turn = turn.clone();
-        db::run(pool, move |conn| db::leases::take(conn, DAILY_LEASE, &turn, millis)).await?
+        db::run(pool, move |conn| {
+            db::leases::take(conn, DAILY_LEASE, &turn, millis)
+        })
+        .await?
     };
     if !taken {
         return Ok(None);
@@ -318,7 +325,10 @@ pub async fn scheduled(pool: &Pool, settings: &Settings) -> Result<Option<Purged
         Ok(purged) => Ok(Some(purged)),
         Err(e) => {
             // Not done: another instance may try at its next look.
-            db::run(pool, move |conn| db::leases::release(conn, DAILY_LEASE, &turn)).await?;
+            db::run(pool, move |conn| {
+                db::leases::release(conn, DAILY_LEASE, &turn)
+            })
+            .await?;
             Err(e)
         }
     }

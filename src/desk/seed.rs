@@ -77,8 +77,7 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
     let first_response =
         answered.then(|| (created + Duration::seconds(rng.gen_range(60..259_200))).min(now));
     let resolved = (status == Status::Resolved).then(|| {
-        (first_response.unwrap_or(created) + Duration::seconds(rng.gen_range(0..864_000)))
-            .min(now)
+        (first_response.unwrap_or(created) + Duration::seconds(rng.gen_range(0..864_000))).min(now)
     });
     let channel = if rng.gen_bool(0.1) {
         crate::domain::Channel::Email

@@ -9,7 +9,9 @@ pub enum Msg {
     Received,
     ValidationFailed,
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     LineBreakOrControl,
     ControlCharacter,
     InvalidEmail,

@@ -95,10 +95,7 @@ async fn work(
     };
     let seen = {
         let key = key.to_owned();
-        db::run(&state.pool, move |c| {
-            inbound_seen::seen(c, &key, validity)
-        })
-        .await?
+        db::run(&state.pool, move |c| inbound_seen::seen(c, &key, validity)).await?
     };
     let processed = state.settings.inbound.processed_folder.clone();
     for uid in imap::uids(session).await? {

@@ -175,8 +175,16 @@ impl DeskReport {
         }
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         let fr = &self.first_response;
-        lines.push(("first_response", "responded".into(), fr.responded.to_string()));
-        lines.push(("first_response", "median_seconds".into(), opt(fr.median_seconds)));
+        lines.push((
+            "first_response",
+            "responded".into(),
+            fr.responded.to_string(),
+        ));
+        lines.push((
+            "first_response",
+            "median_seconds".into(),
+            opt(fr.median_seconds),
+        ));
         lines.push(("first_response", "p90_seconds".into(), opt(fr.p90_seconds)));
         let r = &self.right_of_reply;
         for (k, n) in [
@@ -193,7 +201,11 @@ impl DeskReport {
             "published".into(),
             self.corrections.published.to_string(),
         ));
-        lines.push(("spam", "quarantined".into(), self.spam.quarantined.to_string()));
+        lines.push((
+            "spam",
+            "quarantined".into(),
+            self.spam.quarantined.to_string(),
+        ));
         lines.push(("spam", "released".into(), self.spam.released.to_string()));
         let mut out = String::from("section,key,value\r\n");
         for (section, key, value) in lines {
@@ -275,7 +287,10 @@ pub async fn desk(
         })?;
     let body = DeskReport::from(&report);
     if wants_csv(&req) {
-        let name = format!("attachment; filename=\"desk-report-{}-{}.csv\"", body.from, body.to);
+        let name = format!(
+            "attachment; filename=\"desk-report-{}-{}.csv\"",
+            body.from, body.to
+        );
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, name))

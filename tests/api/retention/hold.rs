@@ -49,7 +49,10 @@ async fn a_hold_is_set_with_the_version_audited_and_exempts_from_the_purge(b: Ba
             .await,
         404
     );
-    assert_eq!(api_detail(&app, &editor, &reference).await["legal_hold"], false);
+    assert_eq!(
+        api_detail(&app, &editor, &reference).await["legal_hold"],
+        false
+    );
 
     let resp = app
         .patch_as(&editor, &path)
@@ -125,7 +128,10 @@ async fn the_console_places_and_lifts_a_hold(b: Backend) {
     browser.sign_in(&editor).await;
     let page_path = format!("/staff/submissions/{reference}");
     let page = browser.get(&page_path).await;
-    assert!(page.body.contains("Conserver (litige)"), "the button is offered");
+    assert!(
+        page.body.contains("Conserver (litige)"),
+        "the button is offered"
+    );
     assert_eq!(page.hidden("legal_hold").as_deref(), Some("on"));
     let held = browser
         .post(
@@ -139,16 +145,25 @@ async fn the_console_places_and_lifts_a_hold(b: Backend) {
         .await;
     assert_eq!(held.status, 303);
     assert_eq!(held.location(), format!("{page_path}?done=hold"));
-    assert_eq!(api_detail(&app, &editor, &reference).await["legal_hold"], true);
+    assert_eq!(
+        api_detail(&app, &editor, &reference).await["legal_hold"],
+        true
+    );
     let page = browser.get(&page_path).await;
     assert!(page.body.contains("Lever la conservation"));
-    assert!(page.body.contains("la purge et l’effacement ne touchent pas"));
+    assert!(page
+        .body
+        .contains("la purge et l’effacement ne touchent pas"));
 
     // A stale page is refused with what changed; a bad value by its field.
     let stale = browser
         .post(
             &format!("{page_path}/hold"),
-            &[("csrf", &page.csrf()), ("version", "1"), ("legal_hold", "off")],
+            &[
+                ("csrf", &page.csrf()),
+                ("version", "1"),
+                ("legal_hold", "off"),
+            ],
         )
         .await;
     assert_eq!(stale.status, 409);
@@ -159,7 +174,10 @@ async fn the_console_places_and_lifts_a_hold(b: Backend) {
         )
         .await;
     assert_eq!(bad.status, 422);
-    assert_eq!(api_detail(&app, &editor, &reference).await["legal_hold"], true);
+    assert_eq!(
+        api_detail(&app, &editor, &reference).await["legal_hold"],
+        true
+    );
 
     let page = browser.get(&page_path).await;
     let lifted = browser
@@ -173,12 +191,20 @@ async fn the_console_places_and_lifts_a_hold(b: Backend) {
         )
         .await;
     assert_eq!(lifted.status, 303);
-    assert_eq!(api_detail(&app, &editor, &reference).await["legal_hold"], false);
+    assert_eq!(
+        api_detail(&app, &editor, &reference).await["legal_hold"],
+        false
+    );
 }
 
 async fn the_contract_documents_the_hold_and_the_report(b: Backend) {
     let (app, _) = spawn_with(b, |_| {}).await;
-    let doc = app.get("/openapi.json").await.json::<serde_json::Value>().await.unwrap();
+    let doc = app
+        .get("/openapi.json")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
     let schemas = &doc["components"]["schemas"];
     for schema in ["Submission", "PatchBody"] {
         assert!(

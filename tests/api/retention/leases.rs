@@ -14,16 +14,28 @@ async fn a_lease_refuses_a_second_holder_until_given_back_or_run_out(b: Backend)
     let (app, _) = spawn_with(b, |_| {}).await;
     app.with_conn(|c| {
         assert!(leases::take(c, "job", "a", 60_000).unwrap(), "free: taken");
-        assert!(!leases::take(c, "job", "b", 60_000).unwrap(), "held: refused");
-        assert!(leases::take(c, "job", "a", 60_000).unwrap(), "its holder renews it");
-        assert!(leases::take(c, "other job", "b", 60_000).unwrap(), "leases are by name");
+        assert!(
+            !leases::take(c, "job", "b", 60_000).unwrap(),
+            "held: refused"
+        );
+        assert!(
+            leases::take(c, "job", "a", 60_000).unwrap(),
+            "its holder renews it"
+        );
+        assert!(
+            leases::take(c, "other job", "b", 60_000).unwrap(),
+            "leases are by name"
+        );
         assert_eq!(leases::holder(c, "job").unwrap().as_deref(), Some("a"));
         // Giving back is only for the holder.
         leases::release(c, "job", "b").unwrap();
         assert!(!leases::take(c, "job", "b", 60_000).unwrap());
         leases::release(c, "job", "a").unwrap();
         assert_eq!(leases::holder(c, "job").unwrap(), None);
-        assert!(leases::take(c, "job", "b", 60_000).unwrap(), "given back: taken");
+        assert!(
+            leases::take(c, "job", "b", 60_000).unwrap(),
+            "given back: taken"
+        );
     });
     // A holder that stopped renewing: its lease runs out by the database's clock.
     let past = db_now(&app) - Duration::seconds(1);
@@ -32,7 +44,10 @@ async fn a_lease_refuses_a_second_holder_until_given_back_or_run_out(b: Backend)
             .set(table::lease_until.eq(past))
             .execute(c)
             .unwrap();
-        assert!(leases::take(c, "job", "c", 60_000).unwrap(), "run out: taken");
+        assert!(
+            leases::take(c, "job", "c", 60_000).unwrap(),
+            "run out: taken"
+        );
         assert!(!leases::take(c, "job", "b", 60_000).unwrap());
     });
 }
@@ -47,9 +62,11 @@ async fn two_instances_taking_at_once_get_it_once(b: Backend) {
                 let pool = app.pool.clone();
                 let name = name.clone();
                 tokio::spawn(async move {
-                    courrier::db::run(&pool, move |c| leases::take(c, &name, &format!("i{i}"), 60_000))
-                        .await
-                        .unwrap()
+                    courrier::db::run(&pool, move |c| {
+                        leases::take(c, &name, &format!("i{i}"), 60_000)
+                    })
+                    .await
+                    .unwrap()
                 })
             })
             .collect();

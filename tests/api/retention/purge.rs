@@ -66,16 +66,27 @@ async fn dry_run_lists_what_is_due_and_changes_nothing(b: Backend) {
     assert_eq!(rule_of(&old_resolved), "editorial resolved: 24 months");
     assert_eq!(rule_of(&old_spam), "editorial spam: 30 days");
     assert_eq!(rule_of(&sales_due), "commercial resolved: 36 months");
-    assert_eq!(app.count("submissions"), before, "a dry run deletes nothing");
+    assert_eq!(
+        app.count("submissions"),
+        before,
+        "a dry run deletes nothing"
+    );
     assert_eq!(app.count("tombstones"), 0);
 
     let done = retention::purge(&app.pool, &settings).await.unwrap();
     assert_eq!(done.submissions, 3);
     assert_eq!(app.count("submissions"), before - 3);
     for kept in [&young_resolved, &young_spam, &old_open, &sales_kept] {
-        assert_eq!(count_where(&app, "submissions", "reference", kept), 1, "{kept}");
+        assert_eq!(
+            count_where(&app, "submissions", "reference", kept),
+            1,
+            "{kept}"
+        );
     }
-    assert!(planned(&app, &settings).await.is_empty(), "nothing left due");
+    assert!(
+        planned(&app, &settings).await.is_empty(),
+        "nothing left due"
+    );
     assert_eq!(
         retention::purge(&app.pool, &settings).await.unwrap(),
         Purged::default()
@@ -203,7 +214,9 @@ async fn a_purge_takes_everything_about_a_submission_and_leaves_a_tombstone(b: B
             .unwrap()
     });
     assert_eq!(kept.len() as i64, events_before + 1);
-    assert!(kept.iter().any(|(k, d)| k == "purged" && d.contains("24 months")));
+    assert!(kept
+        .iter()
+        .any(|(k, d)| k == "purged" && d.contains("24 months")));
     assert!(kept.iter().any(|(k, _)| k == "note_added"));
     for (kind, detail) in &kept {
         for p in personal {
@@ -223,10 +236,7 @@ async fn dead_mail_loses_its_bodies_and_unmatched_mail_goes_after_90_days(b: Bac
     let kill = |id: &str, ago: Duration| {
         app.with_conn(|c| {
             diesel::update(outbox::table.filter(outbox::submission_id.eq(id)))
-                .set((
-                    outbox::status.eq("dead"),
-                    outbox::created_at.eq(now - ago),
-                ))
+                .set((outbox::status.eq("dead"), outbox::created_at.eq(now - ago)))
                 .execute(c)
                 .unwrap()
         })
@@ -280,15 +290,21 @@ async fn dead_mail_loses_its_bodies_and_unmatched_mail_goes_after_90_days(b: Bac
                 .unwrap()
         })
     };
-    assert!(bodies(&old).iter().all(|(t, h)| t.is_empty() && h.is_empty()));
-    assert!(bodies(&young).iter().all(|(t, h)| !t.is_empty() && !h.is_empty()));
+    assert!(bodies(&old)
+        .iter()
+        .all(|(t, h)| t.is_empty() && h.is_empty()));
+    assert!(bodies(&young)
+        .iter()
+        .all(|(t, h)| !t.is_empty() && !h.is_empty()));
     assert_eq!(count_where(&app, "inbound_mail", "id", &unmatched[0]), 0);
     assert_eq!(count_where(&app, "inbound_mail", "id", &unmatched[1]), 1);
     // An e-mail without its bodies is never sent again.
-    let requeued = app.with_conn(|c| {
-        courrier::db::outbox::requeue_dead(c, None, courrier::db::now()).unwrap()
-    });
-    assert_eq!(requeued as i64, count_where(&app, "outbox", "submission_id", &young));
+    let requeued = app
+        .with_conn(|c| courrier::db::outbox::requeue_dead(c, None, courrier::db::now()).unwrap());
+    assert_eq!(
+        requeued as i64,
+        count_where(&app, "outbox", "submission_id", &young)
+    );
 }
 
 async fn a_queue_keeps_longer_or_shorter_than_its_desk(b: Backend) {
@@ -326,7 +342,13 @@ async fn a_queue_keeps_longer_or_shorter_than_its_desk(b: Backend) {
         .submissions
         .iter()
         .any(|c| c.reference == ids[3].0 && c.rule == "queue archive spam: 1 day"));
-    assert_eq!(retention::purge(&app.pool, &settings).await.unwrap().submissions, 2);
+    assert_eq!(
+        retention::purge(&app.pool, &settings)
+            .await
+            .unwrap()
+            .submissions,
+        2
+    );
     assert_eq!(count_where(&app, "tombstones", "queue", "archive"), 1);
 }
 

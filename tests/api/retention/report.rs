@@ -92,38 +92,83 @@ async fn known_data_set(app: &TestApp, editor: &Staff) -> NaiveDateTime {
     let now = db_now(app).with_nanosecond(0).unwrap();
     let days = |n: i64| now - Duration::days(n);
     let (_, a) = post(app, "newsroom", "tip", false).await;
-    set(app, &a, Facts { created: Some(days(10)), first_response_after: Some(60), ..Facts::default() });
+    set(
+        app,
+        &a,
+        Facts {
+            created: Some(days(10)),
+            first_response_after: Some(60),
+            ..Facts::default()
+        },
+    );
     let (_, b) = post(app, "newsroom", "tip", false).await;
-    set(app, &b, Facts { created: Some(days(10)), first_response_after: Some(120), channel: Some("email"), ..Facts::default() });
+    set(
+        app,
+        &b,
+        Facts {
+            created: Some(days(10)),
+            first_response_after: Some(120),
+            channel: Some("email"),
+            ..Facts::default()
+        },
+    );
     let (_, c) = post(app, "newsroom", "correction", false).await;
-    set(app, &c, Facts {
-        created: Some(days(9)),
-        first_response_after: Some(300),
-        resolved: Some((days(8), Some("corrected"))),
-        ..Facts::default()
-    });
+    set(
+        app,
+        &c,
+        Facts {
+            created: Some(days(9)),
+            first_response_after: Some(300),
+            resolved: Some((days(8), Some("corrected"))),
+            ..Facts::default()
+        },
+    );
     // Rights of reply: inserted in time; refused after the deadline; open past it.
     let (_, d) = post(app, "newsroom", "right_of_reply", false).await;
-    set(app, &d, Facts {
-        created: Some(days(8)),
-        first_response_after: Some(3600),
-        deadline: Some(days(5)),
-        resolved: Some((days(7), Some("inserted"))),
-        ..Facts::default()
-    });
+    set(
+        app,
+        &d,
+        Facts {
+            created: Some(days(8)),
+            first_response_after: Some(3600),
+            deadline: Some(days(5)),
+            resolved: Some((days(7), Some("inserted"))),
+            ..Facts::default()
+        },
+    );
     let (_, e) = post(app, "newsroom", "right_of_reply", false).await;
-    set(app, &e, Facts {
-        created: Some(days(8)),
-        first_response_after: Some(7200),
-        deadline: Some(days(5)),
-        resolved: Some((days(3), Some("refused"))),
-        ..Facts::default()
-    });
+    set(
+        app,
+        &e,
+        Facts {
+            created: Some(days(8)),
+            first_response_after: Some(7200),
+            deadline: Some(days(5)),
+            resolved: Some((days(3), Some("refused"))),
+            ..Facts::default()
+        },
+    );
     let (_, f) = post(app, "newsroom", "right_of_reply", false).await;
-    set(app, &f, Facts { created: Some(days(5)), deadline: Some(days(2)), ..Facts::default() });
+    set(
+        app,
+        &f,
+        Facts {
+            created: Some(days(5)),
+            deadline: Some(days(2)),
+            ..Facts::default()
+        },
+    );
     // Before the period.
     let (_, g) = post(app, "newsroom", "feedback", false).await;
-    set(app, &g, Facts { created: Some(days(50)), first_response_after: Some(5), ..Facts::default() });
+    set(
+        app,
+        &g,
+        Facts {
+            created: Some(days(50)),
+            first_response_after: Some(5),
+            ..Facts::default()
+        },
+    );
     // Quarantined at intake, and left there: not among the submissions.
     post(app, "newsroom", "tip", true).await;
     // Moved to spam by staff, then released.
@@ -135,9 +180,25 @@ async fn known_data_set(app: &TestApp, editor: &Staff) -> NaiveDateTime {
             .await;
     }
     let (_, s1) = post(app, "sales", "advertising", false).await;
-    set(app, &s1, Facts { created: Some(days(7)), first_response_after: Some(1000), ..Facts::default() });
+    set(
+        app,
+        &s1,
+        Facts {
+            created: Some(days(7)),
+            first_response_after: Some(1000),
+            ..Facts::default()
+        },
+    );
     let (_, s2) = post(app, "sales", "subscription", false).await;
-    set(app, &s2, Facts { created: Some(days(6)), channel: Some("email"), ..Facts::default() });
+    set(
+        app,
+        &s2,
+        Facts {
+            created: Some(days(6)),
+            channel: Some("email"),
+            ..Facts::default()
+        },
+    );
     now
 }
 
@@ -218,7 +279,12 @@ async fn the_report_counts_a_known_data_set_for_each_role(b: Backend) {
     assert_eq!(sa["spam"], json!({"quarantined": 0, "released": 0}));
 
     // A period with nothing in it.
-    let empty = report_as(&app, &admin, "/v1/reports/desk?from=2001-01-01&to=2001-01-31").await;
+    let empty = report_as(
+        &app,
+        &admin,
+        "/v1/reports/desk?from=2001-01-01&to=2001-01-31",
+    )
+    .await;
     assert_eq!(empty["submissions"]["total"], 0);
     assert_eq!(
         empty["first_response"],
@@ -231,7 +297,10 @@ async fn the_report_counts_a_known_data_set_for_each_role(b: Backend) {
     let done = courrier::desk::retention::purge(&app.pool, &short)
         .await
         .unwrap();
-    assert_eq!(done.submissions, 3, "the correction and two rights of reply");
+    assert_eq!(
+        done.submissions, 3,
+        "the correction and two rights of reply"
+    );
     assert_eq!(report_as(&app, &admin, &path).await, all);
     assert_eq!(report_as(&app, &editor, &path).await, ed);
 }
@@ -286,7 +355,10 @@ async fn bad_periods_are_refused_with_the_parameter_named(b: Backend) {
     let (app, _) = spawn_with(b, |_| {}).await;
     let editor = app.staff("editor").await;
     let problem = |v: &Value, field: &str| -> String {
-        v["fields"][field][0]["code"].as_str().unwrap_or("").to_owned()
+        v["fields"][field][0]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
     };
     for (query, field, code) in [
         ("?to=2026-11-30", "from", "required"),
@@ -309,9 +381,12 @@ async fn bad_periods_are_refused_with_the_parameter_named(b: Backend) {
         assert_eq!(problem(&body, field), code, "{query}: {body}");
     }
     assert_eq!(
-        app.get_as(&editor, "/v1/reports/desk?from=2026-11-01&to=2026-11-30&queue=x")
-            .status_code()
-            .await,
+        app.get_as(
+            &editor,
+            "/v1/reports/desk?from=2026-11-01&to=2026-11-30&queue=x"
+        )
+        .status_code()
+        .await,
         400
     );
     // One day is a period.

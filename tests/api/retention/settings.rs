@@ -24,8 +24,14 @@ fn the_defaults_are_the_issues() {
     let r = &s.retention;
     assert!(r.run_purge);
     assert_eq!(r.purge_every_hours, 24);
-    assert_eq!(r.rule(Desk::Editorial, Status::Resolved).0, Keep::Months(24));
-    assert_eq!(r.rule(Desk::Commercial, Status::Resolved).0, Keep::Months(36));
+    assert_eq!(
+        r.rule(Desk::Editorial, Status::Resolved).0,
+        Keep::Months(24)
+    );
+    assert_eq!(
+        r.rule(Desk::Commercial, Status::Resolved).0,
+        Keep::Months(36)
+    );
     assert_eq!(r.rule(Desk::Editorial, Status::Spam).0, Keep::Days(30));
     assert_eq!(r.rule(Desk::Commercial, Status::Spam).0, Keep::Days(30));
     assert_eq!(r.rule(Desk::Editorial, Status::Open).0, Keep::Forever);
@@ -54,13 +60,34 @@ fn a_queue_overrides_its_desk_status_by_status() {
 #[test]
 fn bad_retention_values_are_refused_by_key() {
     for (toml, key) in [
-        ("[retention.editorial]\nresolved = \"24 moths\"\n", "retention.editorial.resolved"),
-        ("[retention.commercial]\nspam = \"0 days\"\n", "retention.commercial.spam"),
-        ("[retention]\ndead_mail_bodies = \"ninety days\"\n", "retention.dead_mail_bodies"),
-        ("[retention]\nunmatched_inbound = \"90\"\n", "retention.unmatched_inbound"),
-        ("[retention]\npurge_every_hours = 0\n", "retention.purge_every_hours"),
-        ("[retention.queues.nowhere]\nspam = \"1 day\"\n", "retention.queues.nowhere"),
-        ("[retention.queues.editorial]\nopen = \"-1 days\"\n", "retention.queues.editorial.open"),
+        (
+            "[retention.editorial]\nresolved = \"24 moths\"\n",
+            "retention.editorial.resolved",
+        ),
+        (
+            "[retention.commercial]\nspam = \"0 days\"\n",
+            "retention.commercial.spam",
+        ),
+        (
+            "[retention]\ndead_mail_bodies = \"ninety days\"\n",
+            "retention.dead_mail_bodies",
+        ),
+        (
+            "[retention]\nunmatched_inbound = \"90\"\n",
+            "retention.unmatched_inbound",
+        ),
+        (
+            "[retention]\npurge_every_hours = 0\n",
+            "retention.purge_every_hours",
+        ),
+        (
+            "[retention.queues.nowhere]\nspam = \"1 day\"\n",
+            "retention.queues.nowhere",
+        ),
+        (
+            "[retention.queues.editorial]\nopen = \"-1 days\"\n",
+            "retention.queues.editorial.open",
+        ),
     ] {
         let err = load(toml).unwrap_err();
         assert!(err.contains(key), "{toml}: {err}");
