@@ -1,6 +1,7 @@
 //! Retention (the purge, tombstones, legal holds), the one lease table, and the desk report.
 //! Time is moved by moving the stored timestamps, never by a clock of the tests' own.
 
+mod cli;
 mod hold;
 mod leases;
 mod purge;
