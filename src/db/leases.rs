@@ -71,3 +71,92 @@ pub fn holder(conn: &mut DbConnection, name: &str) -> Result<Option<String>, DbE
         .first(conn)
         .optional()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    use diesel_migrations::MigrationHarness;
+
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Lease {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Text)]
+        owner: String,
+    }
+
+    #[test]
+    fn the_migration_moves_both_old_lease_tables_into_one() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        loop {
+            let pending = conn
+                .pending_migrations(super::super::SQLITE_MIGRATIONS)
+                .unwrap();
+            let next = pending.first().expect("the leases migration exists");
+            if next.name().to_string().starts_with("2026-12-03-000021") {
+                break;
+            }
+            conn.run_next_migration(super::super::SQLITE_MIGRATIONS)
+                .unwrap();
+        }
+        conn.batch_execute(
+            "INSERT INTO scheduler_leases VALUES ('duties.escalations', 'a', '2030-01-01 00:00:00');
+             INSERT INTO inbound_leases VALUES ('reader@imap.example:993/INBOX', 'b', '2030-01-01 00:00:00');",
+        )
+        .unwrap();
+        conn.run_next_migration(super::super::SQLITE_MIGRATIONS)
+            .unwrap();
+        let moved: Vec<Lease> = diesel::sql_query("SELECT name, owner FROM leases ORDER BY name")
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(
+            moved,
+            vec![
+                Lease {
+                    name: "duties.escalations".into(),
+                    owner: "a".into()
+                },
+                Lease {
+                    name: "imap:reader@imap.example:993/INBOX".into(),
+                    owner: "b".into()
+                },
+            ]
+        );
+        let old: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('scheduler_leases', 'inbound_leases')",
+        )
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(old, 0, "the old tables are gone");
+        // And back: the down migration puts them where they were.
+        conn.revert_last_migration(super::super::SQLITE_MIGRATIONS)
+            .unwrap();
+        let back: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "SELECT (SELECT COUNT(*) FROM scheduler_leases) + (SELECT COUNT(*) FROM inbound_leases \
+             WHERE mailbox = 'reader@imap.example:993/INBOX')",
+        )
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(back, 2);
+    }
+
+    #[test]
+    fn this_branch_s_migrations_go_down_and_up_again() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute("PRAGMA foreign_keys = ON").unwrap();
+        conn.run_pending_migrations(super::super::SQLITE_MIGRATIONS)
+            .unwrap();
+        conn.batch_execute(
+            "INSERT INTO leases VALUES ('retention.daily', 'a', '2030-01-01 00:00:00')",
+        )
+        .unwrap();
+        for _ in 0..3 {
+            conn.revert_last_migration(super::super::SQLITE_MIGRATIONS)
+                .unwrap();
+        }
+        conn.run_pending_migrations(super::super::SQLITE_MIGRATIONS)
+            .unwrap();
+    }
+}
