@@ -21,10 +21,10 @@ use crate::http::ApiError;
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// The first day counted (`YYYY-MM-DD`, UTC).
-    #[param(value_type = String, format = Date)]
+    #[param(value_type = String, format = Date, required = true)]
     from: Option<String>,
     /// The last day counted, included (`YYYY-MM-DD`, UTC); not before `from`.
-    #[param(value_type = String, format = Date)]
+    #[param(value_type = String, format = Date, required = true)]
     to: Option<String>,
 }
 
