@@ -89,7 +89,8 @@ server_env() { # $1 database URL; extra COURRIER__ variables follow
         COURRIER__LIMITS__FORM_PER_IP_PER_MINUTE=1000000000 \
         COURRIER__LIMITS__FORM_PER_EMAIL_PER_HOUR=1000000000 \
         COURRIER__LIMITS__ACK_PER_MAILBOX_PER_DAY=1000000000 \
-        COURRIER__LIMITS__ACK_PER_DOMAIN_PER_HOUR=1000000000 COURRIER__METRICS__TOKEN=bench-metrics-token-0001 "${@:2}"
+        COURRIER__LIMITS__ACK_PER_DOMAIN_PER_HOUR=1000000000 COURRIER__METRICS__TOKEN=bench-metrics-token-0001 \
+        COURRIER__RETENTION__RUN_PURGE=false "${@:2}"
 }
 
 start_server() { # $1 database URL; extra env assignments follow. Sets SERVER_PID, STARTED.

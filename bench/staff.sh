@@ -59,6 +59,7 @@ for backend in $BACKENDS; do
     esac
     export COURRIER_ENV=local COURRIER__DATABASE__URL=$url COURRIER__LOG__FILTER=warn \
         COURRIER__HTTP__ADDRESS=127.0.0.1:$HTTP_PORT COURRIER__MAIL__RUN_WORKER=false \
+        COURRIER__RETENTION__RUN_PURGE=false \
         COURRIER__AUTH__LOGIN_PER_IP_PER_MINUTE=1000000
     echo "== $backend: seeding $SEED_N submissions"
     "$COURRIER" seed --count "$SEED_N"

@@ -18,6 +18,8 @@ use courrier::http::startup::Application;
 mod mail_commands;
 #[path = "main/privacy.rs"]
 mod privacy_commands;
+#[path = "main/retention.rs"]
+mod retention_commands;
 
 /// Courrier: the backend behind a news site's "contact the newsroom" and "contact sales" forms.
 ///
@@ -58,6 +60,9 @@ enum Command {
     /// Readers' data rights: the export of an address's data, and its erasure.
     #[command(subcommand)]
     Privacy(privacy_commands::PrivacyCommand),
+    /// Retention: purge what the configured periods make due, or list it (--dry-run).
+    #[command(subcommand)]
+    Retention(retention_commands::RetentionCommand),
     /// Insert plausible fake submissions, for benchmarks and demonstrations. Not for production.
     Seed {
         /// How many submissions to insert.
@@ -165,6 +170,7 @@ async fn main() -> ExitCode {
         Command::Config(_) => Ok(()),
         Command::Queue(QueueCommand::Move { from, to }) => move_queue(&settings, &from, &to).await,
         Command::Seed { count } => seed(&settings, count).await,
+        Command::Retention(cmd) => retention_commands::run(&settings, cmd).await,
         Command::Mail(mail_commands::MailCommand::Unmatched { limit }) => {
             mail_commands::unmatched(settings.clone(), limit).await
         }

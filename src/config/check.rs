@@ -3,11 +3,12 @@
 
 use secrecy::ExposeSecret;
 
+use super::retention::StatusPeriods;
 use super::{
-    smtp, AuthSettings, Backend, DatabaseSettings, HttpSettings, LogSettings, MailSettings,
+    smtp, AuthSettings, Backend, DatabaseSettings, HttpSettings, Keep, LogSettings, MailSettings,
     MailTransportKind, MetricsSettings, PrivacySettings, Settings, SiteSettings,
 };
-use crate::domain::{FormKind, QueueName};
+use crate::domain::{FormKind, QueueName, Status};
 
 /// Values that must reach a floor.
 fn at_least(problems: &mut Vec<String>, checks: &[(&str, u64, u64)]) {
@@ -250,6 +251,47 @@ impl HttpSettings {
         }
         if self.max_connections == 0 {
             problems.push("http.max_connections: at least 1".into());
+        }
+    }
+}
+
+impl Settings {
+    /// Retention: every period reads, the purge has an interval, and a queue that says otherwise
+    /// than its desk is a configured queue.
+    pub(super) fn check_retention(&self, problems: &mut Vec<String>) {
+        let r = &self.retention;
+        if r.purge_every_hours == 0 {
+            problems.push("retention.purge_every_hours: at least 1".into());
+        }
+        let mut period = |key: String, text: &str| {
+            if let Err(e) = Keep::parse(text) {
+                problems.push(format!("{key}: {e}"));
+            }
+        };
+        period("retention.dead_mail_bodies".into(), &r.dead_mail_bodies);
+        period("retention.unmatched_inbound".into(), &r.unmatched_inbound);
+        let mut sections: Vec<(String, &StatusPeriods)> = vec![
+            ("retention.editorial".into(), &r.editorial),
+            ("retention.commercial".into(), &r.commercial),
+        ];
+        sections.extend(
+            r.queues
+                .iter()
+                .map(|(name, p)| (format!("retention.queues.{name}"), p)),
+        );
+        for (section, periods) in &sections {
+            for status in Status::ALL.iter().copied() {
+                if let Some(text) = periods.get(status) {
+                    period(format!("{section}.{}", status.as_str()), text);
+                }
+            }
+        }
+        for name in r.queues.keys() {
+            if !self.queues.contains_key(name) {
+                problems.push(format!(
+                    "retention.queues.{name}: no such queue (see [queues])"
+                ));
+            }
         }
     }
 }

@@ -23,11 +23,13 @@ pub mod consent;
 mod duties;
 pub mod inbound;
 pub mod networks;
+pub mod retention;
 mod scale;
 pub mod smtp;
 
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
 pub use duties::{DutySettings, RightOfReplySettings};
+pub use retention::{Keep, RetentionSettings};
 pub use scale::{GroupCommitSettings, LimitStore};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +49,7 @@ pub struct Settings {
     pub antispam: AntispamSettings,
     pub limits: LimitSettings,
     pub duties: DutySettings,
+    pub retention: RetentionSettings,
     #[serde(default)]
     pub inbound: inbound::InboundSettings,
     /// `local`, `test` or `production`, from `COURRIER_ENV`.
@@ -351,6 +354,7 @@ impl Settings {
         self.log.check(&mut problems);
         self.metrics.check(&mut problems);
         self.duties.check(&mut problems);
+        self.check_retention(&mut problems);
         inbound::check(self, &mut problems);
         if self.environment == "production" {
             problems.extend(self.production_problems());

@@ -1,9 +1,9 @@
-//! The right-of-reply escalations sent (`duty_reminders`) and the leases of the background jobs
-//! that one instance at a time runs (`scheduler_leases`). Both go by the database's clock.
+//! The right-of-reply escalations sent (`duty_reminders`), and the database's clock they (and
+//! the leases, `leases.rs`) go by.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::Timestamp;
 
 use super::outbox::NewOutboxRow;
 use super::schema::{duty_reminders, outbox, staff_users, submissions};
@@ -26,54 +26,6 @@ pub fn clock(conn: &mut DbConnection) -> Result<NaiveDateTime, DbError> {
         }
     };
     Ok(now.t)
-}
-
-/// Takes the lease `name` for `owner` until `millis` from now if it is free (never taken, run
-/// out, or already this owner's). Returns whether it is now held.
-pub fn take_lease(
-    conn: &mut DbConnection,
-    name: &str,
-    owner: &str,
-    millis: i64,
-) -> Result<bool, DbError> {
-    const PG: &str = "INSERT INTO scheduler_leases (name, owner, lease_until) \
-        VALUES ($1, $2, (now() AT TIME ZONE 'UTC') + $3 * INTERVAL '1 millisecond') \
-        ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until \
-        WHERE scheduler_leases.lease_until <= (now() AT TIME ZONE 'UTC') \
-        OR scheduler_leases.owner = EXCLUDED.owner";
-    const SQLITE: &str = "INSERT INTO scheduler_leases (name, owner, lease_until) \
-        VALUES (?1, ?2, strftime('%Y-%m-%d %H:%M:%f', 'now', (?3 / 1000.0) || ' seconds')) \
-        ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until \
-        WHERE scheduler_leases.lease_until <= strftime('%Y-%m-%d %H:%M:%f', 'now') \
-        OR scheduler_leases.owner = excluded.owner";
-    let query = |sql| {
-        diesel::sql_query(sql)
-            .bind::<Text, _>(name.to_owned())
-            .bind::<Text, _>(owner.to_owned())
-            .bind::<BigInt, _>(millis)
-    };
-    let taken = match conn {
-        DbConnection::Pg(pg) => query(PG).execute(pg)?,
-        DbConnection::Sqlite(_) => super::write(conn, |conn| {
-            let DbConnection::Sqlite(sq) = conn else {
-                return Ok(0);
-            };
-            Ok(query(SQLITE).execute(sq)?)
-        })?,
-    };
-    Ok(taken == 1)
-}
-
-/// Gives the lease back at once, if `owner` still holds it.
-pub fn release_lease(conn: &mut DbConnection, name: &str, owner: &str) -> Result<(), DbError> {
-    use super::schema::scheduler_leases as l;
-    let now = clock(conn)?;
-    super::write(conn, |conn| {
-        diesel::update(l::table.filter(l::name.eq(name)).filter(l::owner.eq(owner)))
-            .set(l::lease_until.eq(now))
-            .execute(conn)?;
-        Ok(())
-    })
 }
 
 /// The three escalations of a right of reply.

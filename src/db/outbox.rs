@@ -304,10 +304,12 @@ pub fn requeue_dead(
         outbox::lease_owner.eq(None::<String>),
         outbox::lease_until.eq(None::<NaiveDateTime>),
     );
-    // Held e-mails (the reader's address bounced) stay held.
+    // Held e-mails (the reader's address bounced) stay held; those whose bodies retention
+    // emptied cannot be sent again.
     let dead = outbox::table
         .filter(outbox::status.eq(MailStatus::Dead))
-        .filter(outbox::held_reason.is_null());
+        .filter(outbox::held_reason.is_null())
+        .filter(outbox::body_text.ne(""));
     Ok(match id {
         Some(id) => diesel::update(dead.filter(outbox::id.eq(id)))
             .set(changes)

@@ -46,24 +46,15 @@ pub struct Erased {
 }
 
 /// One erased submission's facts, kept in its tombstone.
-type Facts = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<String>,
-    bool,
-);
+/// A submission of the address, and whether it is on legal hold.
+type Facts = (super::retention::DueSubmission, bool);
 
 /// What an event's detail becomes when it named the address.
 pub const ERASED_DETAIL: &str = r#"{"erased":true}"#;
 
 /// Removes everything that holds this address: its submissions (with their messages, raw mail
-/// included, notes, e-mails, events, idempotency keys, reminders and hand-overs), a tombstone
-/// left for each; then its traces elsewhere (unmatched mail it sent, events naming it, e-mails
+/// included, notes, e-mails, idempotency keys, reminders and hand-overs; their events kept with
+/// no details), a tombstone left for each; then its traces elsewhere (unmatched mail it sent, events naming it, e-mails
 /// to it, the sign-in throttle, the acknowledgements' log by `mailbox_hash`). Submissions on
 /// legal hold, and everything attached to them, are left alone. One transaction, with `audit`.
 pub fn erase(
@@ -82,28 +73,21 @@ pub fn erase(
             .filter(lower(submissions::email).eq(folded))
             .order((submissions::created_at.asc(), submissions::id.asc()))
             .select((
-                submissions::id,
-                submissions::reference,
-                submissions::form,
-                submissions::queue,
-                submissions::status,
-                submissions::created_at,
-                submissions::resolved_at,
-                submissions::outcome_kind,
+                super::retention::DueSubmission::as_select(),
                 submissions::legal_hold,
             ))
             .load(conn)?;
         let mut erased = Erased::default();
         let mut ids = Vec::new();
         for f in &found {
-            if f.8 {
-                erased.held.push(f.1.clone());
+            if f.1 {
+                erased.held.push(f.0.reference.clone());
             } else {
-                ids.push(f.0.clone());
-                erased.references.push(f.1.clone());
+                ids.push(f.0.id.clone());
+                erased.references.push(f.0.reference.clone());
             }
         }
-        let held_ids: Vec<String> = found.iter().filter(|f| f.8).map(|f| f.0.clone()).collect();
+        let held_ids: Vec<String> = found.iter().filter(|f| f.1).map(|f| f.0.id.clone()).collect();
         let mut count = |table: &'static str, n: usize| {
             *erased.tables.entry(table).or_insert(0) += n;
         };
@@ -179,22 +163,35 @@ pub fn erase(
         diesel::update(corrections::table.filter(corrections::submission_id.eq_any(of(&ids))))
             .set(corrections::submission_id.eq(None::<String>))
             .execute(conn)?;
-        for f in found.iter().filter(|f| !f.8) {
+        // The same tombstone as a purge leaves, without the outcome's details.
+        for (d, _) in found.iter().filter(|f| !f.1) {
+            let tombstone = super::retention::TombstoneRow {
+                submission_id: d.id.clone(),
+                reference: d.reference.clone(),
+                form: d.form,
+                topic: d.topic,
+                queue: d.queue.clone(),
+                desk: d.desk,
+                channel: d.channel,
+                status: d.status,
+                quarantined: d.spam_reason.is_some(),
+                created_at: d.created_at,
+                first_response_at: d.first_response_at,
+                resolved_at: d.resolved_at,
+                deadline_at: d.deadline_at,
+                outcome_kind: d.outcome_kind,
+                outcome: None,
+                purged_at: now,
+                rule: "erasure".to_owned(),
+            };
             diesel::insert_into(tombstones::table)
-                .values((
-                    tombstones::id.eq(uuid::Uuid::now_v7().to_string()),
-                    tombstones::reference.eq(&f.1),
-                    tombstones::form.eq(&f.2),
-                    tombstones::queue.eq(&f.3),
-                    tombstones::status.eq(&f.4),
-                    tombstones::created_at.eq(f.5),
-                    tombstones::resolved_at.eq(f.6),
-                    tombstones::outcome_kind.eq(&f.7),
-                    tombstones::reason.eq("erasure"),
-                    tombstones::removed_at.eq(now),
-                ))
+                .values(&tombstone)
                 .execute(conn)?;
         }
+        // Their audit trail stays (kinds, actors, times), without any details.
+        diesel::update(events::table.filter(events::submission_id.eq_any(of(&ids))))
+            .set(events::detail.eq("{}"))
+            .execute(conn)?;
         // Messages point at their e-mails: they go first, then the submissions take the rest
         // with them (ON DELETE CASCADE).
         diesel::delete(messages::table.filter(messages::submission_id.eq_any(of(&ids))))

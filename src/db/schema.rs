@@ -200,7 +200,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    scheduler_leases (name) {
+    leases (name) {
         name -> Text,
         owner -> Text,
         lease_until -> Timestamp,
@@ -229,10 +229,24 @@ diesel::table! {
 diesel::joinable!(inbound_mail -> submissions (submission_id));
 
 diesel::table! {
-    inbound_leases (mailbox) {
-        mailbox -> Text,
-        owner -> Text,
-        lease_until -> Timestamp,
+    tombstones (submission_id) {
+        submission_id -> Text,
+        reference -> Text,
+        form -> Text,
+        topic -> Text,
+        queue -> Text,
+        desk -> Text,
+        channel -> Text,
+        status -> Text,
+        quarantined -> Bool,
+        created_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        deadline_at -> Nullable<Timestamp>,
+        outcome_kind -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        purged_at -> Timestamp,
+        rule -> Text,
     }
 }
 
@@ -257,21 +271,6 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
-diesel::table! {
-    tombstones (id) {
-        id -> Text,
-        reference -> Text,
-        form -> Text,
-        queue -> Text,
-        status -> Text,
-        created_at -> Timestamp,
-        resolved_at -> Nullable<Timestamp>,
-        outcome_kind -> Nullable<Text>,
-        reason -> Text,
-        removed_at -> Timestamp,
-    }
-}
-
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -290,10 +289,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     handovers,
     ack_log,
     duty_reminders,
-    scheduler_leases,
+    leases,
     corrections,
     inbound_mail,
-    inbound_leases,
-    inbound_seen,
     tombstones,
+    inbound_seen,
 );

@@ -84,6 +84,9 @@ pub struct SubmissionRow {
     pub outcome: Option<String>,
     /// The SHA-256 of the consent text shown (version `consent_version`, the reader's language).
     pub consent_text_sha256: Option<String>,
+    /// Staff hold it (a dispute, say): the retention purge and the erasure leave it alone.
+    #[diesel(skip_insertion)]
+    pub legal_hold: bool,
 }
 
 /// What became of a submission written with its e-mails.
@@ -543,6 +546,7 @@ mod tests {
             channel: Channel::Web,
             article_published_at: None,
             outcome_kind: None,
+            legal_hold: false,
             outcome: None,
             consent_text_sha256: None,
         };

@@ -289,6 +289,7 @@ pub struct SubmissionChanges {
     pub flags: Option<String>,
     pub outcome_kind: Option<Option<crate::domain::OutcomeKind>>,
     pub outcome: Option<Option<String>>,
+    pub legal_hold: Option<bool>,
 }
 
 /// Applies changes if the submission is still at `version`; `None` when someone else changed

@@ -45,11 +45,11 @@ pub async fn escalate_due(ctx: &Context) -> Result<usize, DutyError> {
     let settings = ctx.settings.clone();
     let sender = ctx.sender.clone();
     let written = db::run(&ctx.pool, move |conn| {
-        if !store::take_lease(conn, LEASE, instance_id(), LEASE_MILLIS)? {
+        if !db::leases::take(conn, LEASE, instance_id(), LEASE_MILLIS)? {
             return Ok(Ok(0));
         }
         let result = escalate_all(conn, &settings, &sender);
-        store::release_lease(conn, LEASE, instance_id())?;
+        db::leases::release(conn, LEASE, instance_id())?;
         Ok(result)
     })
     .await??;

@@ -87,6 +87,7 @@ pub async fn hand_over(
         desk: Desk::Commercial,
         article_published_at: None,
         outcome_kind: None,
+        legal_hold: false,
         outcome: None,
         consent_text_sha256: original.consent_text_sha256.clone(),
         channel: original.channel,

@@ -227,6 +227,7 @@ pub fn prepare(
         channel: meta.channel,
         article_published_at: submission.article_published_at,
         outcome_kind: None,
+        legal_hold: false,
         outcome: None,
         consent_text_sha256: (!by_mail).then_some(consent.sha256),
     };

@@ -19,6 +19,8 @@ pub mod intake;
 pub mod limit_store;
 pub mod limits;
 pub mod privacy;
+pub mod report;
+pub mod retention;
 pub mod screening;
 pub mod seed;
 pub mod triage;

@@ -72,6 +72,18 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
     let last = LAST.choose(rng).unwrap_or(&"Martin");
     let words: Vec<&str> = (0..6).filter_map(|_| WORDS.choose(rng).copied()).collect();
     let route = router.route(form, topic, created);
+    // Answered ones had a first reply within three days, and were resolved after it.
+    let answered = matches!(status, Status::Waiting | Status::Resolved);
+    let first_response =
+        answered.then(|| (created + Duration::seconds(rng.gen_range(60..259_200))).min(now));
+    let resolved = (status == Status::Resolved).then(|| {
+        (first_response.unwrap_or(created) + Duration::seconds(rng.gen_range(0..864_000))).min(now)
+    });
+    let channel = if rng.gen_bool(0.1) {
+        crate::domain::Channel::Email
+    } else {
+        crate::domain::Channel::Web
+    };
     SubmissionRow {
         id: uuid::Uuid::now_v7().to_string(),
         reference: Reference::generate().as_str().to_owned(),
@@ -104,16 +116,17 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
         version: 1,
         created_at: created,
         updated_at: created,
-        first_response_at: None,
-        resolved_at: (status == Status::Resolved).then_some(created),
+        first_response_at: first_response,
+        resolved_at: resolved,
         deadline_at: route.deadline,
         spam_reason: None,
         flags: String::new(),
         desk: form.desk(),
         article_published_at: None,
         outcome_kind: None,
+        legal_hold: false,
         outcome: None,
         consent_text_sha256: None,
-        channel: crate::domain::Channel::Web,
+        channel,
     }
 }

@@ -116,6 +116,9 @@ pub struct Patch {
     pub assignee: Option<Option<String>>,
     /// The publication date and the outcome of a right of reply or correction.
     pub duties: crate::desk::closing::DutyPatch,
+    /// Puts the submission on legal hold (or lifts it): the retention purge and the erasure
+    /// leave a held submission alone.
+    pub legal_hold: Option<bool>,
 }
 
 /// Which version the client saw: from `If-Match` (412 when stale) or a `version` field (409).
@@ -240,6 +243,16 @@ fn apply(
         }
         changed("assignee", json!(current.assignee_id), json!(to));
         changes.assignee_id = Some(to);
+    }
+    if let Some(to) = patch.legal_hold.filter(|to| *to != current.legal_hold) {
+        changes.legal_hold = Some(to);
+        audit.push(event(
+            &current.id,
+            who,
+            "legal_hold",
+            json!({"field": "legal_hold", "from": current.legal_hold, "to": to}),
+            now,
+        ));
     }
     let closing = crate::desk::closing::plan(
         settings,

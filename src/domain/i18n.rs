@@ -9,7 +9,9 @@ pub enum Msg {
     Received,
     ValidationFailed,
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     LineBreakOrControl,
     ControlCharacter,
     InvalidEmail,
@@ -46,6 +48,8 @@ pub enum Msg {
     OutcomeNotForTopic,
     OutcomeWithoutResolving,
     UnknownConsentVersion,
+    /// A period whose start is after its end.
+    PeriodBackwards,
 }
 
 impl Msg {
@@ -92,6 +96,7 @@ impl Msg {
             Msg::OutcomeNotForTopic => "outcome_not_for_topic",
             Msg::OutcomeWithoutResolving => "outcome_without_resolving",
             Msg::UnknownConsentVersion => "unknown_consent_version",
+            Msg::PeriodBackwards => "period_backwards",
         }
     }
 
@@ -181,6 +186,8 @@ impl Msg {
             (Msg::OutcomeWithoutResolving, Fr) => "Une issue se donne avec le passage au statut « resolved ».".into(),
             (Msg::UnknownConsentVersion, Fr) => "Cette version du texte de consentement nous est inconnue : rechargez la page.".into(),
             (Msg::UnknownConsentVersion, En) => "This version of the consent text is unknown to us: reload the page.".into(),
+            (Msg::PeriodBackwards, Fr) => "La date de début est après la date de fin.".into(),
+            (Msg::PeriodBackwards, En) => "The start date is after the end date.".into(),
             (Msg::OutcomeWithoutResolving, En) => "An outcome is given with the move to status `resolved`.".into(),
         }
     }

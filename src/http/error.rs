@@ -32,6 +32,9 @@ pub enum ApiError {
     Validation(FieldErrors),
     #[error("malformed request: {0}")]
     Malformed(String),
+    /// Query parameters that do not parse (400), each named with its problem in `fields`.
+    #[error("bad parameters")]
+    BadParameters(FieldErrors),
     #[error("request body too large")]
     TooLarge,
     #[error("unsupported media type")]
@@ -195,7 +198,7 @@ impl ApiError {
     fn msg(&self) -> Msg {
         match self {
             ApiError::Validation(_) => Msg::ValidationFailed,
-            ApiError::Malformed(_) => Msg::Malformed,
+            ApiError::Malformed(_) | ApiError::BadParameters(_) => Msg::Malformed,
             ApiError::TooLarge => Msg::TooLarge,
             ApiError::UnsupportedMediaType => Msg::UnsupportedMediaType,
             ApiError::Timeout => Msg::RequestTimeout,
@@ -285,7 +288,7 @@ impl ApiError {
         let mut body = Map::new();
         body.insert("error".into(), json!(self.code()));
         body.insert("message".into(), json!(self.msg().text(locale)));
-        if let ApiError::Validation(fields) = self {
+        if let ApiError::Validation(fields) | ApiError::BadParameters(fields) = self {
             let fields: Map<String, Value> = fields
                 .iter()
                 .map(|(field, errs)| {
@@ -331,7 +334,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Malformed(_) | ApiError::BadParameters(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,

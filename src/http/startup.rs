@@ -49,6 +49,8 @@ pub struct Application {
     pruner: tokio::task::JoinHandle<()>,
     /// The duties scheduler (right-of-reply escalations), when this instance runs it.
     duties: Option<tokio::task::JoinHandle<()>>,
+    /// The scheduled retention purge, when this instance runs it.
+    retention: Option<tokio::task::JoinHandle<()>>,
     /// The IMAP poller, when `inbound.imap_url` is set.
     imap: Option<tokio::task::JoinHandle<()>>,
 }
@@ -113,6 +115,13 @@ impl Application {
             let scheduled = state.clone();
             tokio::spawn(async move { crate::desk::duties::run_scheduler(&scheduled.desk).await })
         });
+        let retention = state.desk.settings.retention.run_purge.then(|| {
+            let purging = state.clone();
+            tokio::spawn(async move {
+                let desk = &purging.desk;
+                crate::desk::retention::run_scheduled(&desk.pool, &desk.settings).await
+            })
+        });
         let imap = state.desk.settings.inbound.imap_url.is_some().then(|| {
             let polling = state.clone();
             tokio::spawn(async move { crate::desk::inbound::imap::run(&polling.desk).await })
@@ -156,6 +165,7 @@ impl Application {
             pool,
             pruner,
             duties,
+            retention,
             imap,
         })
     }
@@ -198,6 +208,9 @@ impl Application {
         self.pruner.abort();
         if let Some(duties) = &self.duties {
             duties.abort();
+        }
+        if let Some(retention) = &self.retention {
+            retention.abort();
         }
         if let Some(imap) = self.imap {
             imap.abort();

@@ -36,6 +36,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/submissions/{key}/notes"),
     ("post", "/v1/submissions/{key}/replies"),
     ("post", "/v1/submissions/{key}/handover"),
+    ("get", "/v1/reports/desk"),
     ("get", "/v1/users"),
     ("post", "/v1/users"),
     ("patch", "/v1/users/{id}"),

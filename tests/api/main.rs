@@ -22,6 +22,7 @@ mod inbound;
 mod metrics;
 mod privacy;
 mod resilience;
+mod retention;
 mod routing;
 mod scale;
 mod schema;

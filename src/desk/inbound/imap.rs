@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 
 use super::{receive, InboundError};
 use crate::config::inbound::ImapTarget;
-use crate::db::{self, inbound_leases};
+use crate::db::{self, inbound_seen, leases};
 use crate::desk::Context;
 use crate::mail::imap::{self, ImapError};
 
@@ -51,20 +51,22 @@ fn mailbox_key(t: &ImapTarget) -> String {
     format!("{}@{}:{}/{}", t.user, t.host, t.port, t.folder)
 }
 
-/// How long a lease lasts: past a whole wait in IDLE, so the holder keeps it between passes.
-fn lease_length(state: &Context) -> chrono::Duration {
+/// The name of a mailbox's lease (`db::leases`).
+pub fn lease_name(mailbox_key: &str) -> String {
+    format!("imap:{mailbox_key}")
+}
+
+/// How long a lease lasts, in milliseconds: past a whole wait in IDLE, so the holder keeps it
+/// between passes.
+fn lease_length(state: &Context) -> i64 {
     let ms = i64::try_from(state.settings.inbound.poll_interval_ms).unwrap_or(i64::MAX / 4);
-    chrono::Duration::milliseconds(ms.saturating_mul(2).saturating_add(60_000))
+    ms.saturating_mul(2).saturating_add(60_000)
 }
 
 async fn take_lease(state: &Context, key: &str, owner: &str) -> Result<bool, PollError> {
-    let now = db::now();
-    let until = now + lease_length(state);
-    let (key, owner) = (key.to_owned(), owner.to_owned());
-    Ok(db::run(&state.pool, move |c| {
-        inbound_leases::take(c, &key, &owner, now, until)
-    })
-    .await?)
+    let millis = lease_length(state);
+    let (name, owner) = (lease_name(key), owner.to_owned());
+    Ok(db::run(&state.pool, move |c| leases::take(c, &name, &owner, millis)).await?)
 }
 
 /// One pass over the mailbox, as `owner`: nothing if another instance holds it.
@@ -93,10 +95,7 @@ async fn work(
     };
     let seen = {
         let key = key.to_owned();
-        db::run(&state.pool, move |c| {
-            inbound_leases::seen(c, &key, validity)
-        })
-        .await?
+        db::run(&state.pool, move |c| inbound_seen::seen(c, &key, validity)).await?
     };
     let processed = state.settings.inbound.processed_folder.clone();
     for uid in imap::uids(session).await? {
@@ -142,7 +141,7 @@ async fn record(state: &Context, key: &str, validity: i64, uid: u32) -> Result<(
     let key = key.to_owned();
     let now = db::now();
     db::run(&state.pool, move |c| {
-        inbound_leases::record(c, &key, validity, i64::from(uid), now)
+        inbound_seen::record(c, &key, validity, i64::from(uid), now)
     })
     .await?;
     Ok(())
@@ -193,10 +192,7 @@ async fn wait_in_idle(state: &Context, interval: Duration) -> bool {
 
 /// Gives the lease back, for a stopping instance.
 pub async fn release(state: &Context, owner: &str) -> Result<(), PollError> {
-    let key = mailbox_key(&target(state)?);
+    let name = lease_name(&mailbox_key(&target(state)?));
     let owner = owner.to_owned();
-    Ok(db::run(&state.pool, move |c| {
-        inbound_leases::release(c, &key, &owner)
-    })
-    .await?)
+    Ok(db::run(&state.pool, move |c| leases::release(c, &name, &owner)).await?)
 }

@@ -85,7 +85,7 @@ pub async fn page_view(
     let locale = language(&req, who.user.locale);
     let w = words::words(locale);
     let flash = match query.done.as_deref() {
-        Some("status" | "assign" | "priority") => Some(w.saved.to_owned()),
+        Some("status" | "assign" | "priority" | "hold") => Some(w.saved.to_owned()),
         Some("notes") => Some(w.note_added.to_owned()),
         Some("replies") => Some(w.reply_queued.to_owned()),
         _ => None,

@@ -1,4 +1,4 @@
-//! The submission page's forms: `status`, `assign`, `priority`, `notes` and `replies`. Each
+//! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes` and `replies`. Each
 //! answers `303` back to the page with a flash, or the page again with the problem by its
 //! field: 422 for the input, 409 when someone else changed the submission first.
 
@@ -122,6 +122,17 @@ async fn apply(
                 ..Patch::default()
             },
             _ => return Ok(Err(Refused::Field(invalid("priority")))),
+        },
+        "hold" => match posted.get("legal_hold") {
+            Some("on") => Patch {
+                legal_hold: Some(true),
+                ..Patch::default()
+            },
+            Some("off") => Patch {
+                legal_hold: Some(false),
+                ..Patch::default()
+            },
+            _ => return Ok(Err(Refused::Field(invalid("legal_hold")))),
         },
         "assign" => {
             let to = match posted.get("assignee").map(str::trim) {

@@ -3,6 +3,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod handover;
+pub(crate) mod report;
 pub(crate) mod session;
 pub(crate) mod submissions;
 mod thread;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(accounts::list))
                 .route(web::post().to(accounts::create)),
         )
+        .service(resource("/v1/reports/desk", "GET").route(web::get().to(report::desk)))
         .service(resource("/v1/users/{id}", "PATCH").route(web::patch().to(accounts::change)));
 }
 

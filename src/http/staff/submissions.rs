@@ -267,6 +267,9 @@ pub struct PatchBody {
     /// How a right of reply (`inserted` or `refused`) or a correction (`corrected`) was closed;
     /// given with `status: resolved`, and required for a right of reply.
     outcome: Option<crate::domain::Outcome>,
+    /// Puts the submission on legal hold (`true`, in a dispute, say) or lifts the hold
+    /// (`false`); audited. The retention purge and the erasure leave a held submission alone.
+    legal_hold: Option<bool>,
 }
 
 fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
@@ -280,7 +283,8 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         .map_err(|_| ApiError::Malformed("If-Match: the ETag this API sent, e.g. \"3\"".into()))
 }
 
-/// Moves a submission along its workflow, sets its priority, queue or assignee.
+/// Moves a submission along its workflow, sets its priority, queue or assignee, or puts it on
+/// legal hold.
 #[utoipa::path(patch, path = "/v1/submissions/{key}", tag = "triage", operation_id = "change_submission", security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The submission's id or reference"),
@@ -336,6 +340,7 @@ pub async fn patch(
             article_published_at,
             outcome: body.outcome,
         },
+        legal_hold: body.legal_hold,
     };
     let row = triage::patch(&state, &who, &key, patch, expected).await?;
     Ok(HttpResponse::Ok()

@@ -185,6 +185,8 @@ pub struct Submission {
     /// How a right of reply or a correction was closed.
     #[schema(value_type = Option<crate::domain::Outcome>)]
     pub outcome: Option<Value>,
+    /// On legal hold: the retention purge and the erasure leave it alone.
+    pub legal_hold: bool,
 }
 
 impl Submission {
@@ -219,6 +221,7 @@ impl Submission {
                 .outcome
                 .as_deref()
                 .and_then(|o| serde_json::from_str(o).ok()),
+            legal_hold: s.legal_hold,
         }
     }
 }

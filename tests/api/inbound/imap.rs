@@ -153,18 +153,11 @@ async fn an_answer_fetched_by_imap_lands_once_and_is_moved_after_it_is_stored(b:
     .unwrap();
 
     // Another instance holds the mailbox: this one leaves it alone.
-    let now = courrier::db::now();
-    let key = format!("reader@127.0.0.1:{}/INBOX", dovecot.port);
-    app.with_conn(|c| {
-        assert!(courrier::db::inbound_leases::take(
-            c,
-            &key,
-            "other",
-            now,
-            now + chrono::Duration::minutes(5)
-        )
-        .unwrap())
-    });
+    let key = courrier::desk::inbound::imap::lease_name(&format!(
+        "reader@127.0.0.1:{}/INBOX",
+        dovecot.port
+    ));
+    app.with_conn(|c| assert!(courrier::db::leases::take(c, &key, "other", 5 * 60_000).unwrap()));
     let pass = courrier::desk::inbound::imap::poll_once(&state, "me")
         .await
         .unwrap();
@@ -172,7 +165,7 @@ async fn an_answer_fetched_by_imap_lands_once_and_is_moved_after_it_is_stored(b:
     assert_eq!(dovecot.count("INBOX"), 2);
 
     // Its lease runs out: this instance works the mailbox.
-    app.with_conn(|c| courrier::db::inbound_leases::release(c, &key, "other").unwrap());
+    app.with_conn(|c| courrier::db::leases::release(c, &key, "other").unwrap());
     let pass = courrier::desk::inbound::imap::poll_once(&state, "me")
         .await
         .unwrap();

@@ -1,1 +1,0 @@
-ALTER TABLE submissions DROP COLUMN legal_hold;
