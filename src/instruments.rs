@@ -18,6 +18,7 @@ pub const INTAKE_BATCHES: &str = "courrier_intake_batches_total";
 pub const INTAKE_BATCHED: &str = "courrier_intake_batched_submissions_total";
 pub const INTAKE_BATCH_SPLITS: &str = "courrier_intake_batch_splits_total";
 pub const LIMITS_FALLBACK: &str = "courrier_limits_fallback_total";
+pub const INBOUND_IDLE: &str = "courrier_inbound_idle";
 
 /// Latency buckets, in seconds: from a cached page to a slow database.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -135,6 +136,10 @@ impl Instruments {
                 "Database connections by state (idle, in_use)",
             ),
             (POOL_MAX, "The database pool's size"),
+            (
+                INBOUND_IDLE,
+                "1 while this instance's IMAP poller waits in IDLE for new mail, else 0",
+            ),
         ] {
             recorder.describe_gauge(name.into(), None, text.into());
         }
@@ -201,6 +206,11 @@ impl Instruments {
         self.recorder
             .register_counter(&key(LIMITS_FALLBACK, &[]), &META)
             .increment(1);
+    }
+
+    /// The IMAP poller waits in IDLE (or no longer does).
+    pub fn inbound_idle(&self, idling: bool) {
+        self.gauge(INBOUND_IDLE, &[], if idling { 1.0 } else { 0.0 });
     }
 
     pub fn send_attempt(&self, purpose: &str) {

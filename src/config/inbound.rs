@@ -1,6 +1,10 @@
 //! `[inbound]`: the ways readers' mail comes back in (the MTA's pipe, IMAP, raw MIME over HTTP),
 //! and what each queue's address must be once any of them is configured.
 
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -23,6 +27,9 @@ pub struct InboundSettings {
     pub per_sender_per_hour: u32,
     /// `imaps://user:pass@host/Folder`, or `imap://` (STARTTLS; plain only to loopback).
     pub imap_url: Option<SecretString>,
+    /// PEM certificates the poller trusts for the IMAP server instead of the public roots (a
+    /// private authority, or a server's own certificate authority); unset: the public roots.
+    pub imap_ca_file: Option<PathBuf>,
     pub poll_interval_ms: u64,
     /// Where worked messages go; when unset they are flagged `\Seen` and their UID recorded.
     pub processed_folder: Option<String>,
@@ -36,6 +43,7 @@ impl Default for InboundSettings {
             acknowledge: false,
             per_sender_per_hour: 20,
             imap_url: None,
+            imap_ca_file: None,
             poll_interval_ms: 60_000,
             processed_folder: None,
         }
@@ -72,6 +80,11 @@ pub(super) fn check(settings: &Settings, problems: &mut Vec<String>) {
             problems.push(format!("inbound.imap_url: {e}"));
         }
     }
+    if let Some(file) = &inbound.imap_ca_file {
+        if let Err(e) = ca_certificates(file) {
+            problems.push(format!("inbound.imap_ca_file: {e}"));
+        }
+    }
     let production = settings.environment == "production";
     if inbound.any_way_in() || production {
         for (name, queue) in &settings.queues {
@@ -104,6 +117,18 @@ pub(super) fn check(settings: &Settings, problems: &mut Vec<String>) {
     }
 }
 
+/// The certificates of a PEM file (`inbound.imap_ca_file`): at least one, or why not.
+pub fn ca_certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = CertificateDer::pem_file_iter(file)
+        .map_err(|e| format!("{}: {e}", file.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    if certificates.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", file.display()));
+    }
+    Ok(certificates)
+}
+
 /// Where the IMAP poller connects, parsed from `inbound.imap_url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImapTarget {
@@ -115,6 +140,8 @@ pub struct ImapTarget {
     pub user: String,
     pub password: String,
     pub folder: String,
+    /// `inbound.imap_ca_file`: the only authorities trusted when set (not part of the URL).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl ImapTarget {
@@ -155,6 +182,39 @@ impl ImapTarget {
                 folder
             },
             host,
+            ca_file: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_imap_is_only_for_loopback_and_imaps_is_tls_from_the_start() {
+        for (url, implicit_tls, starttls) in [
+            ("imaps://u:p@imap.example.org/INBOX", true, false),
+            ("imaps://u:p@127.0.0.1/INBOX", true, false),
+            ("imap://u:p@127.0.0.1:1143/INBOX", false, false),
+            ("imap://u:p@127.8.9.10/INBOX", false, false),
+            ("imap://u:p@[::1]/INBOX", false, false),
+            ("imap://u:p@localhost/INBOX", false, false),
+            // Anything else is STARTTLS, whatever its name suggests.
+            ("imap://u:p@imap.example.org/INBOX", false, true),
+            ("imap://u:p@192.0.2.2/INBOX", false, true),
+            ("imap://u:p@localhost.example.org/INBOX", false, true),
+            ("imap://u:p@127.0.0.1.nip.io/INBOX", false, true),
+            ("imap://u:p@[::ffff:192.0.2.2]/INBOX", false, true),
+        ] {
+            let t = ImapTarget::parse(url).unwrap();
+            assert_eq!(
+                (t.implicit_tls, t.starttls),
+                (implicit_tls, starttls),
+                "{url}"
+            );
+        }
+        assert!(ImapTarget::parse("pop3://u:p@imap.example.org/").is_err());
+        assert!(ImapTarget::parse("imap://imap.example.org/").is_err());
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls::RootCertStore;
 
 use crate::config::inbound::ImapTarget;
 
@@ -38,30 +39,40 @@ async fn within<T>(f: impl std::future::Future<Output = T>) -> Result<T, ImapErr
         .map_err(|_| ImapError::Timeout)
 }
 
-fn tls() -> tokio_rustls::TlsConnector {
-    let roots = tokio_rustls::rustls::RootCertStore::from_iter(
-        webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
-    );
+/// The authorities trusted for the server: `inbound.imap_ca_file`'s alone when set, else the
+/// public roots. Verification is never turned off.
+fn roots(target: &ImapTarget) -> Result<RootCertStore, ImapError> {
+    let Some(file) = &target.ca_file else {
+        return Ok(RootCertStore::from_iter(
+            webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
+        ));
+    };
+    let mut roots = RootCertStore::empty();
+    let certificates = crate::config::inbound::ca_certificates(file)
+        .map_err(|e| ImapError::Connect(format!("inbound.imap_ca_file: {e}")))?;
+    for certificate in certificates {
+        roots
+            .add(certificate)
+            .map_err(|e| ImapError::Connect(format!("inbound.imap_ca_file: {e}")))?;
+    }
+    Ok(roots)
+}
+
+fn tls(target: &ImapTarget) -> Result<tokio_rustls::TlsConnector, ImapError> {
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
         tokio_rustls::rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map(|b| b.with_root_certificates(roots).with_no_client_auth());
-    match config {
-        Ok(c) => tokio_rustls::TlsConnector::from(Arc::new(c)),
-        // The ring provider supports the default versions: this cannot fail.
-        Err(_) => tokio_rustls::TlsConnector::from(Arc::new(
-            tokio_rustls::rustls::ClientConfig::builder()
-                .with_root_certificates(tokio_rustls::rustls::RootCertStore::empty())
-                .with_no_client_auth(),
-        )),
-    }
+    .map_err(|e| ImapError::Connect(e.to_string()))?
+    .with_root_certificates(roots(target)?)
+    .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
 async fn wrap(target: &ImapTarget, tcp: TcpStream) -> Result<Box<dyn Io>, ImapError> {
     let name = tokio_rustls::rustls::pki_types::ServerName::try_from(target.host.clone())
         .map_err(|e| ImapError::Connect(e.to_string()))?;
-    let stream = within(tls().connect(name, tcp))
+    let stream = within(tls(target)?.connect(name, tcp))
         .await?
         .map_err(|e| ImapError::Connect(e.to_string()))?;
     Ok(Box::new(stream))
@@ -84,10 +95,17 @@ pub async fn open(target: &ImapTarget) -> Result<(Session, i64), ImapError> {
             .await?
             .map_err(|e| ImapError::Connect(e.to_string()))?;
         if target.starttls {
-            within(c.run_command_and_check_ok("STARTTLS", None)).await??;
+            // No STARTTLS, no sign-in: plain IMAP is for loopback only.
+            within(c.run_command_and_check_ok("STARTTLS", None))
+                .await?
+                .map_err(|e| {
+                    ImapError::Connect(format!(
+                        "STARTTLS refused ({e}); plain IMAP is only used to a loopback address"
+                    ))
+                })?;
             let inner = c.into_inner();
             // The plain stream is a TcpStream we boxed ourselves; re-wrap it in TLS.
-            let tls = tls();
+            let tls = tls(target)?;
             let name = tokio_rustls::rustls::pki_types::ServerName::try_from(target.host.clone())
                 .map_err(|e| ImapError::Connect(e.to_string()))?;
             let stream = within(tls.connect(name, inner))
@@ -160,12 +178,37 @@ pub async fn offers_idle(session: &mut Session) -> bool {
     matches!(within(session.capabilities()).await, Ok(Ok(c)) if c.has_str("IDLE"))
 }
 
+/// Whether the server has told of a change to the folder (a new message, an expunge) in
+/// answers already read: taken from the session's unsolicited responses, which it empties.
+pub fn told_of_changes(session: &mut Session) -> bool {
+    use async_imap::types::UnsolicitedResponse as U;
+    let mut changed = false;
+    while let Ok(news) = session.unsolicited_responses.try_recv() {
+        changed |= matches!(news, U::Exists(_) | U::Recent(_) | U::Expunge(_));
+    }
+    changed
+}
+
 /// Waits in IDLE until the server says something or `wait` passes; gives the session back.
-pub async fn idle(session: Session, wait: Duration) -> Result<Session, ImapError> {
+/// `started` is called once the server has accepted IDLE (from then on, a new message ends the
+/// wait).
+pub async fn idle(
+    session: Session,
+    wait: Duration,
+    started: impl FnOnce(),
+) -> Result<Session, ImapError> {
     let mut handle = session.idle();
     within(handle.init()).await??;
-    let (waiting, _stop) = handle.wait_with_timeout(wait);
-    waiting.await?;
+    started();
+    // The wait ends at `wait` even when the server's keep-alives (which restart async-imap's own
+    // timer) come more often.
+    let waited = {
+        let (waiting, _stop) = handle.wait_with_timeout(wait);
+        tokio::time::timeout(wait, waiting).await
+    };
+    if let Ok(outcome) = waited {
+        outcome?;
+    }
     Ok(within(handle.done()).await??)
 }
 

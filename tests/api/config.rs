@@ -313,3 +313,36 @@ fn a_newsroom_route_to_a_commercial_queue_stops_start_up() {
     let err = load(&[("COURRIER__QUEUES__EDITORIAL__DESK", "commercial")], None).unwrap_err();
     assert!(err.contains("queues.editorial.desk"), "{err}");
 }
+
+#[test]
+fn the_imap_authority_file_must_hold_certificates() {
+    let mail_in = [
+        (
+            "COURRIER__INBOUND__IMAP_URL",
+            "imaps://u:p@imap.example.org/INBOX",
+        ),
+        (
+            "COURRIER__QUEUES__EDITORIAL__ADDRESS",
+            "redaction@journal.example",
+        ),
+        (
+            "COURRIER__QUEUES__COMMERCIAL__ADDRESS",
+            "commercial@journal.example",
+        ),
+        ("COURRIER__MAIL__REPLY_KEY", "a reply key long enough"),
+    ];
+    let not_pem = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(not_pem.path(), "not a certificate\n").unwrap();
+    let not_pem = not_pem.path().display().to_string();
+    for file in ["/nonexistent/ca.pem", not_pem.as_str()] {
+        let env: Vec<(&str, &str)> = mail_in
+            .iter()
+            .copied()
+            .chain([("COURRIER__INBOUND__IMAP_CA_FILE", file)])
+            .collect();
+        let err = load(&env, None).unwrap_err();
+        assert!(err.contains("inbound.imap_ca_file"), "{file}: {err}");
+    }
+    let s = load(&mail_in, None).unwrap();
+    assert!(s.inbound.imap_ca_file.is_none());
+}

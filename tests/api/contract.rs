@@ -93,6 +93,49 @@ async fn openapi_document_describes_every_route_and_no_other() {
     assert_eq!(unique.len(), ids.len(), "operation ids are unique: {ids:?}");
 }
 
+/// A parameter documented in the path that the path does not hold is never sent where the route
+/// reads it: a client (schemathesis among them) following the document would have its value
+/// dropped, and the route's own checks on it would never be reached.
+#[tokio::test]
+async fn every_documented_parameter_is_where_the_route_reads_it() {
+    let (_app, doc) = document().await;
+    for (method, path) in ROUTES {
+        let op = &doc["paths"][path][method];
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        let in_path: BTreeSet<String> = params
+            .iter()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect();
+        let templated: BTreeSet<String> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(in_path, templated, "{method} {path}: path parameters");
+        for p in &params {
+            assert!(
+                ["path", "query", "header"].contains(&p["in"].as_str().unwrap()),
+                "{method} {path}: {p}"
+            );
+        }
+    }
+    // The unmatched list's `limit` is a query parameter with the handler's bounds.
+    let limit = doc["paths"]["/v1/inbound/unmatched"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(limit["in"], "query");
+    assert_eq!(limit["required"], false);
+    assert_eq!(
+        (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (&serde_json::json!(1), &serde_json::json!(200))
+    );
+}
+
 #[tokio::test]
 async fn openapi_document_gives_staff_routes_a_bearer_and_every_error_its_shape() {
     let (_app, doc) = document().await;

@@ -22,6 +22,9 @@ pub struct Pass {
     pub marked: usize,
     /// Messages left for a later pass (the database was unavailable).
     pub deferred: usize,
+    /// The folder's UIDVALIDITY, and the highest UID the pass saw: what arrives after it is new.
+    pub validity: i64,
+    pub newest: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +46,9 @@ fn target(state: &Context) -> Result<ImapTarget, PollError> {
         .imap_url
         .as_ref()
         .ok_or(PollError::NotConfigured)?;
-    ImapTarget::parse(url.expose_secret()).map_err(PollError::Target)
+    let mut target = ImapTarget::parse(url.expose_secret()).map_err(PollError::Target)?;
+    target.ca_file = state.settings.inbound.imap_ca_file.clone();
+    Ok(target)
 }
 
 /// The lease's key: the mailbox, never its password.
@@ -98,7 +103,10 @@ async fn work(
         db::run(&state.pool, move |c| inbound_seen::seen(c, &key, validity)).await?
     };
     let processed = state.settings.inbound.processed_folder.clone();
-    for uid in imap::uids(session).await? {
+    let uids = imap::uids(session).await?;
+    pass.validity = validity;
+    pass.newest = uids.last().copied();
+    for uid in uids {
         if seen.contains(&i64::from(uid)) {
             continue;
         }
@@ -158,7 +166,7 @@ pub async fn run(state: &Context) {
                 if pass.marked > 0 {
                     tracing::info!(marked = pass.marked, "inbound mailbox worked");
                 }
-                if pass.deferred == 0 && wait_in_idle(state, interval).await {
+                if pass.deferred == 0 && wait_in_idle(state, interval, &pass).await {
                     continue;
                 }
             }
@@ -169,19 +177,34 @@ pub async fn run(state: &Context) {
     }
 }
 
-/// Waits for new mail in IDLE; false when the server does not offer it (or it failed).
-async fn wait_in_idle(state: &Context, interval: Duration) -> bool {
+/// Waits for new mail in IDLE; false when the server does not offer it (or it failed). Mail
+/// that came in since `pass` looked ends the wait at once: IDLE only tells of what arrives while
+/// it runs.
+async fn wait_in_idle(state: &Context, interval: Duration, pass: &Pass) -> bool {
     let Ok(t) = target(state) else {
         return false;
     };
-    let Ok((mut session, _)) = imap::open(&t).await else {
+    let Ok((mut session, validity)) = imap::open(&t).await else {
         return false;
     };
     if !imap::offers_idle(&mut session).await {
         imap::close(session).await;
         return false;
     }
-    match imap::idle(session, interval).await {
+    let arrived = match imap::uids(&mut session).await {
+        Ok(uids) => validity != pass.validity || uids.last().copied() > pass.newest,
+        Err(_) => {
+            imap::close(session).await;
+            return false;
+        }
+    };
+    if arrived || imap::told_of_changes(&mut session) {
+        imap::close(session).await;
+        return true;
+    }
+    let idled = imap::idle(session, interval, || state.instruments.inbound_idle(true)).await;
+    state.instruments.inbound_idle(false);
+    match idled {
         Ok(session) => {
             imap::close(session).await;
             true

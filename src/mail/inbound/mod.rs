@@ -58,12 +58,37 @@ pub enum ParseError {
     NotMail(String),
 }
 
+/// The mbox separator line (`From sender date`) some MTAs' pipes write before the message
+/// (Exim's `message_prefix`): not part of the message.
+fn without_mbox_line(raw: &[u8]) -> &[u8] {
+    if !raw.starts_with(b"From ") {
+        return raw;
+    }
+    raw.iter()
+        .position(|b| *b == b'\n')
+        .map_or(&raw[raw.len()..], |end| &raw[end + 1..])
+}
+
+/// Whether the text opens with a header field: a name of printable ASCII but the colon
+/// (RFC 5322 `ftext`), then the colon.
+fn opens_with_field(raw: &[u8]) -> bool {
+    let name = raw
+        .iter()
+        .take_while(|b| matches!(b, 33..=57 | 59..=126))
+        .count();
+    name > 0 && raw.get(name) == Some(&b':')
+}
+
 /// Reads a raw RFC 5322 message.
 pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
+    let raw = without_mbox_line(raw);
+    // Text that does not open with a header field is not a message (a message without `From`
+    // still is: it is stored, as from a null sender).
+    if !opens_with_field(raw) {
+        return Err(ParseError::NotMail("no header".into()));
+    }
     let mail = mailparse::parse_mail(raw).map_err(|e| ParseError::NotMail(e.to_string()))?;
-    // Text with no header at all is not a message (a message without `From` still is: it is
-    // stored, as from a null sender).
-    if mail.headers.is_empty() || raw.iter().take_while(|b| **b != b'\n').all(|b| *b != b':') {
+    if mail.headers.is_empty() {
         return Err(ParseError::NotMail("no header".into()));
     }
     let h = &mail.headers;
@@ -123,7 +148,7 @@ impl Inbound {
     pub fn dedupe_key(&self, raw: &[u8]) -> String {
         match &self.message_id {
             Some(id) => id.clone(),
-            None => format!("sha256:{:x}", Sha256::digest(raw)),
+            None => format!("sha256:{:x}", Sha256::digest(without_mbox_line(raw))),
         }
     }
 
@@ -275,4 +300,48 @@ pub fn one_line(s: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_does_not_open_with_a_header_field_is_no_message() {
+        for raw in [
+            &b""[..],
+            b"just words\r\n",
+            b"just words: with a colon further on\r\n",
+            b" From: x@example.org\r\n\r\nindented\r\n",
+            b"[true, {\"a\": false}]",
+            b"From x@example.org Tue Dec  1 10:00:00 2026\n",
+        ] {
+            assert!(parse(raw).is_err(), "{:?}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    #[test]
+    fn a_message_opens_with_a_header_field_or_the_mbox_line_before_it() {
+        let message =
+            b"From: Zoe <zoe@example.fr>\r\nSubject: Bonjour\r\nMessage-ID: <a@x>\r\n\r\nSalut\r\n";
+        let plain = parse(message).unwrap();
+        assert_eq!(plain.subject, "Bonjour");
+        let mut piped = b"From zoe@example.fr Tue Dec  1 10:00:00 2026\n".to_vec();
+        piped.extend_from_slice(message);
+        let piped_parsed = parse(&piped).unwrap();
+        assert_eq!(format!("{plain:?}"), format!("{piped_parsed:?}"));
+        assert_eq!(
+            piped_parsed.from.map(|f| f.address),
+            Some("zoe@example.fr".to_owned())
+        );
+        // Without a Message-ID, the digest leaves the mbox line out: a delivery tried again
+        // (another time in that line) is the same message.
+        let bare = b"From: zoe@example.fr\r\n\r\nSalut\r\n";
+        let mut again = b"From zoe@example.fr Tue Dec  1 10:05:00 2026\n".to_vec();
+        again.extend_from_slice(bare);
+        assert_eq!(
+            parse(bare).unwrap().dedupe_key(bare),
+            parse(&again).unwrap().dedupe_key(&again)
+        );
+    }
 }

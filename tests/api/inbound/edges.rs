@@ -226,6 +226,27 @@ async fn mail_to_a_queue_becomes_a_submission_and_the_rest_waits_for_admins(b: B
             .await,
         403
     );
+    // `limit` is read from the query, within its documented bounds.
+    for bad in ["0", "201", "-1", "many"] {
+        assert_eq!(
+            app.get_as(&admin, &format!("/v1/inbound/unmatched?limit={bad}"))
+                .status_code()
+                .await,
+            400,
+            "limit={bad}"
+        );
+    }
+    for good in ["1", "200"] {
+        let list = app
+            .get_as(&admin, &format!("/v1/inbound/unmatched?limit={good}"))
+            .json_ok()
+            .await;
+        assert_eq!(
+            list["messages"].as_array().unwrap().len(),
+            1,
+            "limit={good}"
+        );
+    }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_courrier"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("COURRIER_ENV", "test")

@@ -3,6 +3,8 @@
 
 mod edges;
 mod imap;
+mod imap_poller;
+mod imap_tls;
 mod noise;
 mod replies;
 mod reply_address;

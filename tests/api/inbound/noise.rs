@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::{
-    answer, message, post_mime, reader_message_id, record, spawn_inbound_app,
+    answer, ingest, message, post_mime, reader_message_id, record, spawn_inbound_app,
     spawn_inbound_app_with,
 };
 use crate::helpers::{Backend, MailSink, ReceivedMail, SinkMode, TestApp};
@@ -244,7 +244,43 @@ async fn past_the_per_sender_limit_mail_is_stored_but_triggers_nothing(b: Backen
     assert_eq!(rec["messages"].as_array().unwrap().len(), 3);
 }
 
+/// The per-sender count is the database's, so every instance and every `mail ingest` process
+/// (one per message, as Postfix's pipe runs it) draws from the same one.
+async fn the_per_sender_limit_is_one_count_across_processes_and_ways_in(b: Backend) {
+    let sink = MailSink::start(SinkMode::Accept);
+    let app = spawn_inbound_app_with(b, sink.port, |s| s.inbound.per_sender_per_hour = 2).await;
+    let (_, id, ack) = acknowledged(&app, &sink).await;
+    let r: Value = post_mime(&app, &answer(&ack, "Par le web."))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["reason"], Value::Null);
+    let limit = [("COURRIER__INBOUND__PER_SENDER_PER_HOUR", "2")];
+    let (code, out) = ingest(&app.db.url, &answer(&ack, "Par le pipe."), &limit);
+    assert_eq!((code, out.split('\t').nth(1)), (0, Some("-")), "{out}");
+    // A third message, in a third process: past the limit, stored, and still exit 0 (a 75
+    // would have the MTA feed a loop again).
+    let (code, out) = ingest(&app.db.url, &answer(&ack, "Encore."), &limit);
+    assert_eq!(
+        (code, out.split('\t').take(2).collect::<Vec<_>>()),
+        (0, vec!["ignored", "sender_limit"]),
+        "{out}"
+    );
+    assert_eq!(app.count("inbound_mail"), 3);
+    // Two notices, not three.
+    assert_eq!(app.count("outbox"), 4);
+    assert_eq!(
+        record(&app, &id).await["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
 crate::on_both_backends!(
+    the_per_sender_limit_is_one_count_across_processes_and_ways_in,
     a_permanent_bounce_marks_the_email_and_holds_further_mail,
     a_delay_report_changes_nothing,
     automatic_and_bulk_mail_is_stored_and_triggers_nothing,
