@@ -87,7 +87,11 @@ pub fn erase(
                 erased.references.push(f.0.reference.clone());
             }
         }
-        let held_ids: Vec<String> = found.iter().filter(|f| f.1).map(|f| f.0.id.clone()).collect();
+        let held_ids: Vec<String> = found
+            .iter()
+            .filter(|f| f.1)
+            .map(|f| f.0.id.clone())
+            .collect();
         let mut count = |table: &'static str, n: usize| {
             *erased.tables.entry(table).or_insert(0) += n;
         };
