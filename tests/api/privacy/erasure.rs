@@ -77,7 +77,7 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
         count_where(
             &app,
             &format!(
-                "tombstones WHERE reason = 'erasure' AND reference IN ('{}', '{}')",
+                "tombstones WHERE rule = 'erasure' AND reference IN ('{}', '{}')",
                 history.newsroom, history.sales
             )
         ),
