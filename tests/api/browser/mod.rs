@@ -7,6 +7,7 @@ mod attacks;
 mod reader;
 mod staff;
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -66,7 +67,11 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Ends the driver this test started, and with it its Chromium.
+        // Ends the driver this test started and its Chromium: the whole process group, since
+        // a driver killed alone leaves its browser running.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -99,6 +104,7 @@ impl Browser {
         let port = free_port();
         let driver = Command::new(chromedriver())
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
