@@ -169,25 +169,7 @@ pub fn erase(
             .execute(conn)?;
         // The same tombstone as a purge leaves, without the outcome's details.
         for (d, _) in found.iter().filter(|f| !f.1) {
-            let tombstone = super::retention::TombstoneRow {
-                submission_id: d.id.clone(),
-                reference: d.reference.clone(),
-                form: d.form,
-                topic: d.topic,
-                queue: d.queue.clone(),
-                desk: d.desk,
-                channel: d.channel,
-                status: d.status,
-                quarantined: d.spam_reason.is_some(),
-                created_at: d.created_at,
-                first_response_at: d.first_response_at,
-                resolved_at: d.resolved_at,
-                deadline_at: d.deadline_at,
-                outcome_kind: d.outcome_kind,
-                outcome: None,
-                purged_at: now,
-                rule: "erasure".to_owned(),
-            };
+            let tombstone = super::retention::TombstoneRow::of(d, None, "erasure", now);
             diesel::insert_into(tombstones::table)
                 .values(&tombstone)
                 .execute(conn)?;

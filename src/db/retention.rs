@@ -123,6 +123,32 @@ pub struct TombstoneRow {
     pub rule: String,
 }
 
+impl TombstoneRow {
+    /// What is left of `d` once removed under `rule` (a purge's rule, or `erasure`), with its
+    /// outcome already stripped of free text by the caller (`None` keeps only its kind).
+    pub fn of(d: &DueSubmission, outcome: Option<String>, rule: &str, now: NaiveDateTime) -> Self {
+        TombstoneRow {
+            submission_id: d.id.clone(),
+            reference: d.reference.clone(),
+            form: d.form,
+            topic: d.topic,
+            queue: d.queue.clone(),
+            desk: d.desk,
+            channel: d.channel,
+            status: d.status,
+            quarantined: d.spam_reason.is_some(),
+            created_at: d.created_at,
+            first_response_at: d.first_response_at,
+            resolved_at: d.resolved_at,
+            deadline_at: d.deadline_at,
+            outcome_kind: d.outcome_kind,
+            outcome,
+            purged_at: now,
+            rule: rule.to_owned(),
+        }
+    }
+}
+
 /// How a purge rewrites the submission's audit trail: the event kinds whose details it keeps
 /// as they are (ids, statuses, queues), the details of its `outcome` events (without free
 /// text), and the event that records the purge. Every other event keeps its kind, actor and

@@ -258,25 +258,7 @@ fn remains(
         .as_deref()
         .and_then(|o| serde_json::from_str::<Outcome>(o).ok())
         .map(|o| outcome_without_free_text(&o).to_string());
-    let tombstone = TombstoneRow {
-        submission_id: d.id.clone(),
-        reference: d.reference.clone(),
-        form: d.form,
-        topic: d.topic,
-        queue: d.queue.clone(),
-        desk: d.desk,
-        channel: d.channel,
-        status: d.status,
-        quarantined: d.spam_reason.is_some(),
-        created_at: d.created_at,
-        first_response_at: d.first_response_at,
-        resolved_at: d.resolved_at,
-        deadline_at: d.deadline_at,
-        outcome_kind: d.outcome_kind,
-        outcome: outcome.clone(),
-        purged_at: now,
-        rule: rule.to_owned(),
-    };
+    let tombstone = TombstoneRow::of(d, outcome.clone(), rule, now);
     let audit = AuditKept {
         kinds: KEPT_DETAILS,
         outcome_detail: outcome,
