@@ -15,6 +15,9 @@ pub struct GroupCommitSettings {
     pub max_batch: usize,
     /// How long a batch waits for submissions already on their way (microseconds).
     pub max_wait_us: u64,
+    /// Batches being written at once (PostgreSQL; SQLite has one writer and always takes 1).
+    /// While they are all under way, the next submissions gather into the next batch.
+    pub writers: usize,
 }
 
 impl Default for GroupCommitSettings {
@@ -23,6 +26,7 @@ impl Default for GroupCommitSettings {
             enabled: true,
             max_batch: 64,
             max_wait_us: 2000,
+            writers: 2,
         }
     }
 }
@@ -31,6 +35,9 @@ impl GroupCommitSettings {
     pub(super) fn check(&self, problems: &mut Vec<String>) {
         if self.max_batch == 0 || self.max_batch > 1000 {
             problems.push("database.group_commit.max_batch: between 1 and 1000".into());
+        }
+        if self.writers == 0 || self.writers > 64 {
+            problems.push("database.group_commit.writers: between 1 and 64".into());
         }
         if self.max_wait_us > 1_000_000 {
             problems.push("database.group_commit.max_wait_us: at most 1000000 (1 s)".into());

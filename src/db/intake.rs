@@ -5,11 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDateTime;
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::acks::{Ack, AckRow, DOMAIN_CAP, MAILBOX_CAP};
+use super::acks::{self, Ack, AckCaps, AckRow, DOMAIN_CAP, MAILBOX_CAP};
 use super::events::NewEvent;
 use super::idempotency::IdempotencyRow;
 use super::outbox::NewOutboxRow;
@@ -179,31 +177,30 @@ struct AckCounts {
 
 impl AckCounts {
     fn read(conn: &mut DbConnection, acks: &[&Ack]) -> QueryResult<AckCounts> {
-        // The earliest window of the batch: a few microseconds wider at most, never narrower.
-        let since = |pick: fn(&Ack) -> NaiveDateTime| acks.iter().map(|a| pick(a)).min();
-        let mailboxes: Vec<&str> = acks.iter().map(|a| a.log.mailbox.as_str()).collect();
-        let domains: Vec<&str> = acks.iter().map(|a| a.log.domain.as_str()).collect();
-        let by_mailbox = match since(|a| a.caps.mailbox_since) {
-            Some(since) => ack_log::table
-                .filter(ack_log::mailbox.eq_any(&mailboxes))
-                .filter(ack_log::created_at.gt(since))
-                .group_by(ack_log::mailbox)
-                .select((ack_log::mailbox, count_star()))
-                .load::<(String, i64)>(conn)?,
-            None => Vec::new(),
+        // The batch's widest window and highest cap: a few microseconds wider at most, never
+        // narrower, and each acknowledgement is then held to its own cap by `take`.
+        let mut keys_m: Vec<&str> = acks.iter().map(|a| a.log.mailbox.as_str()).collect();
+        let mut keys_d: Vec<&str> = acks.iter().map(|a| a.log.domain.as_str()).collect();
+        for keys in [&mut keys_m, &mut keys_d] {
+            keys.sort_unstable();
+            keys.dedup();
+        }
+        let Some(first) = acks.first() else {
+            return Ok(AckCounts {
+                by_mailbox: HashMap::new(),
+                by_domain: HashMap::new(),
+            });
         };
-        let by_domain = match since(|a| a.caps.domain_since) {
-            Some(since) => ack_log::table
-                .filter(ack_log::domain.eq_any(&domains))
-                .filter(ack_log::created_at.gt(since))
-                .group_by(ack_log::domain)
-                .select((ack_log::domain, count_star()))
-                .load::<(String, i64)>(conn)?,
-            None => Vec::new(),
-        };
+        let caps = acks.iter().fold(first.caps, |c, a| AckCaps {
+            per_mailbox: c.per_mailbox.max(a.caps.per_mailbox),
+            mailbox_since: c.mailbox_since.min(a.caps.mailbox_since),
+            per_domain: c.per_domain.max(a.caps.per_domain),
+            domain_since: c.domain_since.min(a.caps.domain_since),
+        });
+        let (by_mailbox, by_domain) = acks::counts(conn, &keys_m, &keys_d, &caps)?;
         Ok(AckCounts {
-            by_mailbox: by_mailbox.into_iter().collect(),
-            by_domain: by_domain.into_iter().collect(),
+            by_mailbox,
+            by_domain,
         })
     }
 

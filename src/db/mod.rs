@@ -352,6 +352,25 @@ where
     }
 }
 
+/// A write transaction whose loss in a crash of the database server would cost a repeat, never
+/// a loss: the outbox worker's claims and outcomes (a claim lost is claimed again when its lease
+/// runs out; a delivery mark lost sends the message again, with the same `Message-ID`). On
+/// PostgreSQL it commits without waiting for its WAL flush (`synchronous_commit = off`, for
+/// this transaction only), so it does not queue for an fsync in front of the submissions, whose
+/// commits still wait for theirs. A crash of Courrier itself loses nothing: the commit is made.
+pub fn write_relaxed<T, F>(conn: &mut DbConnection, f: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, DbError>,
+{
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(|conn| {
+            conn.batch_execute("SET LOCAL synchronous_commit = off")?;
+            f(conn)
+        }),
+        DbConnection::Sqlite(_) => write_tx(conn, f),
+    }
+}
+
 /// A write transaction whose body fails with the caller's own error (a use case's), which
 /// rolls it back like a database error does.
 pub fn transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>

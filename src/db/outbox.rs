@@ -140,11 +140,16 @@ pub fn claim(
     limit: i64,
 ) -> Result<Vec<OutboxJob>, DbError> {
     let mut jobs: Vec<OutboxJob> = match conn {
-        DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
-            .bind::<Text, _>(owner)
-            .bind::<BigInt, _>(millis(lease))
-            .bind::<BigInt, _>(limit)
-            .load(pg)?,
+        DbConnection::Pg(_) => super::write_relaxed(conn, |conn| {
+            let DbConnection::Pg(pg) = conn else {
+                return Ok(Vec::new());
+            };
+            Ok(diesel::sql_query(CLAIM_PG)
+                .bind::<Text, _>(owner)
+                .bind::<BigInt, _>(millis(lease))
+                .bind::<BigInt, _>(limit)
+                .load(pg)?)
+        })?,
         DbConnection::Sqlite(_) => write_tx(conn, |conn| {
             let DbConnection::Sqlite(sq) = conn else {
                 return Ok(Vec::new());

@@ -2,15 +2,18 @@
 //! writes them in one transaction (`db::intake::insert_batch`), then answers each one once that
 //! transaction has committed. A submission alone is written at once; the writer waits (at most
 //! `max_wait_us`) only for submissions it knows are on their way, and those that arrive while a
-//! batch is being written form the next one.
+//! batch is being written form the next one. On PostgreSQL up to `writers` batches are written
+//! at once, so that one batch's round trips and commit overlap the next one's (a lone writer
+//! waited idle on each hop to the database and back while the CPU was shared with the outbox
+//! worker); SQLite has one writer, so one batch at a time.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use crate::config::GroupCommitSettings;
+use crate::config::{Backend, GroupCommitSettings};
 use crate::db::intake::{insert_batch, insert_one, NewIntake};
 use crate::db::submissions::Stored;
 use crate::db::{self, DbError, Pool};
@@ -55,15 +58,21 @@ impl IntakeWriter {
     /// submission is written in its own transaction, by its own request.
     pub fn start(
         pool: Pool,
+        backend: Backend,
         settings: &GroupCommitSettings,
         instruments: Arc<Instruments>,
     ) -> IntakeWriter {
         let coming = Arc::new(AtomicUsize::new(0));
         let queue = settings.enabled.then(|| {
             let (tx, rx) = mpsc::channel(settings.max_batch.max(1) * 16);
+            let writers = match backend {
+                Backend::Postgres => settings.writers.max(1),
+                Backend::Sqlite => 1,
+            };
             let rules = Rules {
                 max_batch: settings.max_batch.max(1),
                 max_wait: Duration::from_micros(settings.max_wait_us),
+                writers,
             };
             tokio::spawn(write_batches(
                 pool.clone(),
@@ -113,6 +122,7 @@ impl IntakeWriter {
 struct Rules {
     max_batch: usize,
     max_wait: Duration,
+    writers: usize,
 }
 
 impl Rules {
@@ -130,7 +140,13 @@ async fn write_batches(
     rules: Rules,
     instruments: Arc<Instruments>,
 ) {
+    let slots = Arc::new(Semaphore::new(rules.writers));
     while let Some(first) = rx.recv().await {
+        // While every writer is busy, the submissions coming in wait in the channel: they make
+        // the next batch.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            break;
+        };
         let deadline = tokio::time::Instant::now() + rules.max_wait;
         let mut batch = vec![first];
         loop {
@@ -149,8 +165,15 @@ async fn write_batches(
             }
         }
         instruments.intake_batch(batch.len());
-        write(&pool, batch, &instruments).await;
+        let (pool, instruments) = (pool.clone(), instruments.clone());
+        tokio::spawn(async move {
+            write(&pool, batch, &instruments).await;
+            drop(slot);
+        });
     }
+    // The batches still being written are answered before the writer ends.
+    let all = u32::try_from(rules.writers).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
 }
 
 /// Writes one batch and answers each of its submissions.
@@ -219,6 +242,7 @@ mod tests {
         let rules = Rules {
             max_batch: 4,
             max_wait: Duration::from_millis(2),
+            writers: 1,
         };
         assert!(!rules.keep_waiting(1, 0), "alone: written at once");
         assert!(rules.keep_waiting(1, 1));
@@ -227,6 +251,7 @@ mod tests {
         let no_wait = Rules {
             max_batch: 4,
             max_wait: Duration::ZERO,
+            writers: 1,
         };
         assert!(!no_wait.keep_waiting(1, 3));
     }

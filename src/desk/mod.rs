@@ -99,8 +99,13 @@ impl Context {
             secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key),
         )?;
         let form_limits = limits::FormLimits::new(&settings.limits, &limit_store);
+        let backend = crate::config::Backend::from_url(secrecy::ExposeSecret::expose_secret(
+            &settings.database.url,
+        ))
+        .unwrap_or(crate::config::Backend::Sqlite);
         let intake_writer = group_commit::IntakeWriter::start(
             pool.clone(),
+            backend,
             &settings.database.group_commit,
             instruments.clone(),
         );

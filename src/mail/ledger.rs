@@ -122,7 +122,7 @@ async fn renew(shared: &Arc<Shared>, owner: &str, held_until: &watch::Sender<Ins
     let before = Instant::now();
     let (owner, lease) = (owner.to_owned(), shared.lease);
     match db::run(&shared.pool, move |conn| {
-        db::write(conn, |conn| outbox::renew(conn, &owner, lease))
+        db::write_relaxed(conn, |conn| outbox::renew(conn, &owner, lease))
     })
     .await
     {
@@ -140,8 +140,8 @@ async fn write(
 ) -> Result<(), db::DbError> {
     let owner = owner.to_owned();
     db::run(&shared.pool, move |conn| {
-        // The deliveries in one statement (the common case: one round trip, one commit), the
-        // failures each with its own retry time.
+        // The deliveries in one statement, the failures each with its own retry time, in one
+        // commit that does not wait for its WAL flush (see `db::write_relaxed`).
         let sent: Vec<&str> = outcomes
             .iter()
             .filter_map(|o| match o {
@@ -149,11 +149,7 @@ async fn write(
                 Outcome::Failed { .. } => None,
             })
             .collect();
-        let failed = outcomes.iter().any(|o| matches!(o, Outcome::Failed { .. }));
-        if !failed {
-            return db::write(conn, |conn| outbox::mark_all_sent(conn, &owner, &sent)).map(|_| ());
-        }
-        db::write_tx(conn, |conn| {
+        db::write_relaxed(conn, |conn| {
             if !sent.is_empty() {
                 outbox::mark_all_sent(conn, &owner, &sent)?;
             }
