@@ -16,7 +16,7 @@
 #   MODES ["intake-only worker"]  intake with the outbox worker off, and sending to the sink
 #                                 (the rows, outbox included, are written either way)
 #   GROUP_COMMITS ["off on"]      database.group_commit.enabled for each intake run
-#   PROFILE_SECONDS [10]          the profile step: perf (if allowed) or callgrind
+#   PROFILE_SECONDS [10]          the profile step: perf (cpu-clock, whole machine) or callgrind
 #   CARGO_TARGET_DIR   where cargo builds (default: target)
 # Results go to stdout and to $RESULTS [bench-results.txt in a fresh temporary directory].
 set -euo pipefail
@@ -332,31 +332,44 @@ if want dispatch; then
     log "  sink: $(tail -1 "$WORK/sink.log")"
 fi
 
-# --- 5. profile: where the time goes, group commit off and on ---------------------------------
+# --- 5. profile: where the time goes, group commit off and on, worker off and on -------------
+# perf samples the whole machine on its software clock (cpu-clock: no hardware counters needed),
+# so the database's backends, the load generator and the SMTP sink show beside the server: on 2
+# cores they share the CPU. Without perf, callgrind counts the server's instructions alone.
 if want profile; then
-    if perf stat -e instructions true >/dev/null 2>&1; then TOOL=perf; else TOOL=callgrind; fi
-    log "== profile ($TOOL): PostgreSQL intake, worker off, group commit off and on"
-    for gc in off on; do
+    if perf record -e cpu-clock -o "$WORK/perf-probe.data" -- true >/dev/null 2>&1; then
+        TOOL=perf
+    else
+        TOOL=callgrind
+    fi
+    log "== profile ($TOOL): PostgreSQL intake, group commit off and on, $MODES"
+    for mode in $MODES; do
+      for gc in off on; do
         enabled=true
         [[ $gc == off ]] && enabled=false
-        url=$(new_db postgres "profile_$gc")
+        worker=COURRIER__MAIL__RUN_WORKER=true
+        [[ $mode == intake-only ]] && worker=COURRIER__MAIL__RUN_WORKER=false
+        url=$(new_db postgres "profile_${gc}_${mode/-/_}")
         if [[ $TOOL == perf ]]; then
-            start_server "$url" COURRIER__MAIL__RUN_WORKER=false COURRIER__DATABASE__GROUP_COMMIT__ENABLED=$enabled
-            perf record -F 999 -g -o "$WORK/perf-$gc.data" -p "$SERVER_PID" -- sleep "$PROFILE_SECONDS" \
-                >/dev/null 2>&1 &
+            start_server "$url" "$worker" COURRIER__DATABASE__GROUP_COMMIT__ENABLED=$enabled
+            perf record -e cpu-clock -F 999 -a -g -o "$WORK/perf-$gc-$mode.data" \
+                -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 &
             rec=$!
             "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections "$CONNECTIONS" \
-                --duration "$PROFILE_SECONDS" --warmup 0 --label "profile-gc$gc" >/dev/null
+                --duration "$PROFILE_SECONDS" --warmup 0 --label "profile-gc$gc-$mode" | tee -a "$RESULTS"
             wait "$rec" || true
             stop_server
-            log "-- top entries, group commit $gc (perf report --no-children, self time)"
-            perf report -i "$WORK/perf-$gc.data" --stdio --no-children --sort symbol 2>/dev/null |
-                grep -E '^ +[0-9]' | head -25 | tee -a "$RESULTS"
+            log "-- group commit $gc, $mode: CPU by process (perf, whole machine)"
+            perf report -i "$WORK/perf-$gc-$mode.data" --stdio --no-children --sort comm -g none \
+                2>/dev/null | grep -E '^ +[0-9]' | tr -s ' ' | head -8 | tee -a "$RESULTS" || true
+            log "-- group commit $gc, $mode: top entries (self time, whole machine)"
+            perf report -i "$WORK/perf-$gc-$mode.data" --stdio --no-children --sort comm,symbol \
+                -g none 2>/dev/null | grep -E '^ +[0-9]' | tr -s ' ' | head -25 | tee -a "$RESULTS" || true
         else
             # Under valgrind the server is ~50x slower: a short, light load is enough to rank.
             STARTED=$(date +%s.%N)
-            env $(server_env "$url" COURRIER__MAIL__RUN_WORKER=false COURRIER__DATABASE__GROUP_COMMIT__ENABLED=$enabled) \
-                valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind-$gc.out" \
+            env $(server_env "$url" "$worker" COURRIER__DATABASE__GROUP_COMMIT__ENABLED=$enabled) \
+                valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind-$gc-$mode.out" \
                 "$COURRIER" serve >>"$WORK/server.log" 2>&1 &
             SERVER_PID=$!
             PIDS+=("$SERVER_PID")
@@ -365,12 +378,13 @@ if want profile; then
                 sleep 0.2
             done
             "$LOAD" load --addr "127.0.0.1:$HTTP_PORT" --connections 8 \
-                --duration "$PROFILE_SECONDS" --warmup 0 --label "profile-gc$gc" | tee -a "$RESULTS"
+                --duration "$PROFILE_SECONDS" --warmup 0 --label "profile-gc$gc-$mode" | tee -a "$RESULTS"
             stop_server
-            log "-- top entries, group commit $gc (callgrind_annotate, inclusive of nothing: self cost)"
-            callgrind_annotate "$WORK/callgrind-$gc.out" 2>/dev/null | grep -E '^ *[0-9,]+ ' | head -25 |
-                tee -a "$RESULTS"
+            log "-- top entries, group commit $gc, $mode (callgrind_annotate, self cost)"
+            callgrind_annotate "$WORK/callgrind-$gc-$mode.out" 2>/dev/null | grep -E '^ *[0-9,]+ ' |
+                head -25 | tee -a "$RESULTS" || true
         fi
+      done
     done
 fi
 
