@@ -93,8 +93,9 @@ fresh_db() {
 # N replies, one .eml file each, in $WORK/replies.
 write_replies() {
     rm -rf "$WORK/replies" && mkdir -p "$WORK/replies"
-    sql "SELECT reference, email, queue FROM submissions ORDER BY created_at LIMIT $N" |
-        python3 - "$WORK/replies" <<'PY'
+    # The script comes as an argument: the rows come on standard input.
+    local gen
+    gen=$(cat <<'PY'
 import hashlib, hmac, os, sys, uuid
 
 key = os.environ["COURRIER__MAIL__REPLY_KEY"].encode()
@@ -128,6 +129,9 @@ for n, line in enumerate(sys.stdin):
     with open(os.path.join(out, f"{n:06d}.eml"), "wb") as f:
         f.write(message.encode())
 PY
+)
+    sql "SELECT reference, email, queue FROM submissions ORDER BY created_at LIMIT $N" |
+        python3 -c "$gen" "$WORK/replies"
     local written
     written=$(find "$WORK/replies" -name '*.eml' | wc -l)
     [[ $written -eq $N ]] || { echo "wrote $written replies, not $N" >&2; exit 1; }
@@ -146,7 +150,8 @@ rate() { python3 -c "import sys; n, s = int(sys.argv[1]), float(sys.argv[2]); pr
 start_dovecot() {
     local d=$WORK/dovecot
     rm -rf "$d" && mkdir -p "$d"/{run,state,mail}
-    chmod 755 "$d"
+    # Dovecot's auth and mail processes run as their own users: they must reach the folder.
+    chmod 755 "$WORK" "$d"
     chown mail:mail "$d/mail"
     echo 'reader:{PLAIN}secret' >"$d/users"
     cat >"$d/dovecot.conf" <<EOF
