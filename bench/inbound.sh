@@ -58,6 +58,9 @@ load() { echo "   load average: $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
 export COURRIER_ENV=local RUST_LOG=warn
 export COURRIER__MAIL__TRANSPORT=file COURRIER__MAIL__FILE_DIR="$WORK/mail"
 export COURRIER__MAIL__RUN_WORKER=false
+# The seed spreads submissions over two years: the daily purge, run at start by `serve` (the
+# IMAP mode), would delete the old spam and the long-resolved ones that replies are written to.
+export COURRIER__RETENTION__RUN_PURGE=false COURRIER__DUTIES__RUN_SCHEDULER=false
 export COURRIER__HTTP__ADDRESS="127.0.0.1:$HTTP_PORT"
 export COURRIER__QUEUES__EDITORIAL__ADDRESS="Rédaction <redaction@journal.example>"
 export COURRIER__QUEUES__COMMERCIAL__ADDRESS="Service commercial <commercial@journal.example>"
