@@ -86,3 +86,29 @@ impl LimitStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writers_are_bounded() {
+        let problems = |writers| {
+            let mut p = Vec::new();
+            GroupCommitSettings {
+                writers,
+                ..GroupCommitSettings::default()
+            }
+            .check(&mut p);
+            p
+        };
+        assert!(problems(2).is_empty(), "the default passes");
+        assert!(problems(64).is_empty());
+        for bad in [0, 65] {
+            assert_eq!(
+                problems(bad),
+                vec!["database.group_commit.writers: between 1 and 64".to_owned()]
+            );
+        }
+    }
+}

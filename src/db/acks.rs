@@ -132,26 +132,25 @@ pub fn counts(
         return Ok((HashMap::new(), HashMap::new()));
     }
     let sql = parts.join(" UNION ALL ");
+    // The binds, in the order the placeholders were numbered, on either backend's query.
+    macro_rules! bound {
+        ($query:expr) => {{
+            let mut q = $query;
+            for (key, since, cap) in binds {
+                q = q
+                    .bind::<Text, _>(key)
+                    .bind::<Timestamp, _>(since)
+                    .bind::<BigInt, _>(cap);
+            }
+            q
+        }};
+    }
     let rows: Vec<KeyCount> = match conn {
         DbConnection::Pg(pg) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-            for (key, since, cap) in binds {
-                q = q
-                    .bind::<Text, _>(key)
-                    .bind::<Timestamp, _>(since)
-                    .bind::<BigInt, _>(cap);
-            }
-            q.load(pg)?
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).load(pg)?
         }
         DbConnection::Sqlite(sq) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            for (key, since, cap) in binds {
-                q = q
-                    .bind::<Text, _>(key)
-                    .bind::<Timestamp, _>(since)
-                    .bind::<BigInt, _>(cap);
-            }
-            q.load(sq)?
+            bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).load(sq)?
         }
     };
     let (mut by_mailbox, mut by_domain) = (HashMap::new(), HashMap::new());

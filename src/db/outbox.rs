@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::schema::outbox;
-use super::{write_tx, DbConnection, DbError};
+use super::{DbConnection, DbError};
 use crate::domain::{MailPurpose, MailStatus};
 
 /// The database's clock, in the naive UTC that timestamps are stored in. SQLite's is the clock
@@ -139,28 +139,19 @@ pub fn claim(
     lease: Duration,
     limit: i64,
 ) -> Result<Vec<OutboxJob>, DbError> {
-    let mut jobs: Vec<OutboxJob> = match conn {
-        DbConnection::Pg(_) => super::write_relaxed(conn, |conn| {
-            let DbConnection::Pg(pg) = conn else {
-                return Ok(Vec::new());
-            };
-            Ok(diesel::sql_query(CLAIM_PG)
+    // A lost claim is claimed again when its lease runs out: see `write_relaxed`.
+    let mut jobs: Vec<OutboxJob> = super::write_relaxed(conn, |conn| {
+        let query = |sql: &'static str| {
+            diesel::sql_query(sql)
                 .bind::<Text, _>(owner)
                 .bind::<BigInt, _>(millis(lease))
                 .bind::<BigInt, _>(limit)
-                .load(pg)?)
-        })?,
-        DbConnection::Sqlite(_) => write_tx(conn, |conn| {
-            let DbConnection::Sqlite(sq) = conn else {
-                return Ok(Vec::new());
-            };
-            diesel::sql_query(CLAIM_SQLITE)
-                .bind::<Text, _>(owner)
-                .bind::<BigInt, _>(millis(lease))
-                .bind::<BigInt, _>(limit)
-                .load(sq)
-        })?,
-    };
+        };
+        Ok(match conn {
+            DbConnection::Pg(pg) => query(CLAIM_PG).load(pg)?,
+            DbConnection::Sqlite(sq) => query(CLAIM_SQLITE).load(sq)?,
+        })
+    })?;
     // RETURNING keeps no order.
     jobs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     Ok(jobs)
