@@ -212,9 +212,10 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 role,
                 password,
             };
-            let user = accounts::create(&pool, &hasher, account, "cli")
-                .await
-                .map_err(explain)?;
+            let user =
+                accounts::create(&pool, &hasher, account, &courrier::desk::Caller::operator())
+                    .await
+                    .map_err(explain)?;
             println!("created {} ({}, {})", user.email, user.role, user.id);
         }
         UserCommand::Passwd { email } => {
@@ -224,9 +225,15 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 password: Some(password),
                 ..AccountChange::default()
             };
-            accounts::change(&pool, &hasher, &user.id, change, "cli")
-                .await
-                .map_err(explain)?;
+            accounts::change(
+                &pool,
+                &hasher,
+                &user.id,
+                change,
+                &courrier::desk::Caller::operator(),
+            )
+            .await
+            .map_err(explain)?;
             println!(
                 "password changed for {}; its sessions are ended",
                 user.email
@@ -238,9 +245,15 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 active: Some(false),
                 ..AccountChange::default()
             };
-            accounts::change(&pool, &hasher, &user.id, change, "cli")
-                .await
-                .map_err(explain)?;
+            accounts::change(
+                &pool,
+                &hasher,
+                &user.id,
+                change,
+                &courrier::desk::Caller::operator(),
+            )
+            .await
+            .map_err(explain)?;
             println!("disabled {}; its sessions are ended", user.email);
         }
         UserCommand::Unlock { email } => {

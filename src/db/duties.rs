@@ -8,7 +8,7 @@ use diesel::sql_types::Timestamp;
 use super::outbox::NewOutboxRow;
 use super::schema::{duty_reminders, outbox, staff_users, submissions};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::{QueueName, Status, Topic};
+use crate::domain::{Desk, QueueName, Role, Status, Topic};
 
 /// The database's clock, in the naive UTC that timestamps are stored in.
 pub fn clock(conn: &mut DbConnection) -> Result<NaiveDateTime, DbError> {
@@ -61,8 +61,12 @@ pub struct DueReminder {
     pub deadline_at: Option<NaiveDateTime>,
     pub article_url: Option<String>,
     pub flags: String,
-    /// The assignee's address, if someone is assigned.
+    pub desk: Desk,
+    pub status: Status,
+    /// The assignee's address, role and state, if someone is assigned.
     pub assignee_email: Option<String>,
+    pub assignee_role: Option<Role>,
+    pub assignee_active: Option<bool>,
 }
 
 /// Up to `limit` open rights of reply owed this escalation at `now` (the database's clock) that
@@ -93,7 +97,11 @@ pub fn due(
             s::deadline_at,
             s::article_url,
             s::flags,
+            s::desk,
+            s::status,
             staff_users::email.nullable(),
+            staff_users::role.nullable(),
+            staff_users::active.nullable(),
         ))
         .into_boxed();
     match reminder {

@@ -4,9 +4,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::NewEvent;
-use super::schema::{events, login_throttle, staff_known_clients, staff_sessions, staff_users};
+use super::schema::{
+    events, login_throttle, staff_known_clients, staff_sessions, staff_users, submissions,
+};
 use super::{write_tx, DbConnection, DbError};
-use crate::domain::Role;
+use crate::domain::{Desk, Role};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = staff_users)]
@@ -122,8 +124,10 @@ pub fn update_user(
     changes: &UserChanges,
     revoke: bool,
     event: &NewEvent,
+    unassign_from: &[Desk],
 ) -> Result<UserRow, DbError> {
     write_tx(conn, |conn| {
+        unassign(conn, id, unassign_from, &event.actor, event.created_at)?;
         let updated = diesel::update(staff_users::table.find(id))
             .set(changes)
             .execute(conn)?;
@@ -146,6 +150,42 @@ pub fn update_user(
             .select(UserRow::as_select())
             .first(conn)?)
     })
+}
+
+/// Takes the account off every submission of `desks` it is assigned, each with its own
+/// `changed` event and a new version, so that an open page sees the change as a conflict.
+/// Returns how many it left.
+pub fn unassign(
+    conn: &mut DbConnection,
+    user_id: &str,
+    desks: &[Desk],
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, DbError> {
+    if desks.is_empty() {
+        return Ok(0);
+    }
+    let held: Vec<String> = submissions::table
+        .filter(submissions::assignee_id.eq(user_id))
+        .filter(submissions::desk.eq_any(desks.to_vec()))
+        .select(submissions::id)
+        .load(conn)?;
+    for id in &held {
+        diesel::update(submissions::table.find(id))
+            .set((
+                submissions::assignee_id.eq(None::<String>),
+                submissions::version.eq(submissions::version + 1),
+                submissions::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let detail = serde_json::json!({
+            "field": "assignee", "from": user_id, "to": null, "why": "account_lost_desk",
+        });
+        diesel::insert_into(events::table)
+            .values(&NewEvent::new(Some(id), actor, "changed", &detail, now))
+            .execute(conn)?;
+    }
+    Ok(held.len())
 }
 
 /// Opens a session, in one transaction, only if the account is still active and its

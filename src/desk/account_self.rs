@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::accounts::{change, AccountChange, AccountError};
-use super::auth::{Hasher, Lane, StaffUser};
+use super::accounts::{apply, AccountChange, AccountError};
+use super::auth::{Caller, Hasher, Lane};
 use crate::db::events::NewEvent;
 use crate::db::staff as store;
 use crate::db::{self, Pool};
@@ -13,7 +13,7 @@ use crate::domain::{FieldError, FieldErrors, Locale, Msg};
 /// Sets the account's language (`None`: follow the browser), with its audit event.
 pub async fn set_language(
     pool: &Pool,
-    who: &StaffUser,
+    who: &Caller,
     locale: Option<Locale>,
 ) -> Result<(), AccountError> {
     let id = who.id.clone();
@@ -42,7 +42,7 @@ pub async fn set_language(
 pub async fn change_password(
     pool: &Pool,
     hasher: &Hasher,
-    who: &StaffUser,
+    who: &Caller,
     current: &str,
     new: String,
 ) -> Result<(), AccountError> {
@@ -67,6 +67,6 @@ pub async fn change_password(
         password: Some(new),
         ..AccountChange::default()
     };
-    change(pool, hasher, &who.id, wanted, &who.id).await?;
+    apply(pool, hasher, &who.id, wanted, &who.id).await?;
     Ok(())
 }

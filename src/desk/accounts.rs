@@ -8,6 +8,7 @@ pub use crate::db::staff::UserRow;
 use crate::db::staff::{self as store, UserChanges};
 use crate::db::{self, DbError, Pool};
 use crate::desk::auth::{Hasher, Lockout};
+use crate::desk::caller::{may_be_told, Caller};
 use crate::domain::{
     FieldError, FieldErrors, Msg, OneLine, Password, PasswordError, ReaderEmail, Role,
 };
@@ -21,6 +22,9 @@ pub enum AccountError {
     EmailTaken,
     #[error("no such account")]
     NotFound,
+    /// Accounts are for admins (and the operator) only.
+    #[error("not allowed")]
+    Forbidden,
     #[error(transparent)]
     Hash(#[from] crate::desk::auth::HashError),
     #[error(transparent)]
@@ -53,9 +57,21 @@ fn audit(actor: &str, kind: &str, detail: serde_json::Value) -> NewEvent {
     NewEvent::new(None, actor, kind, &detail, db::now())
 }
 
-/// Every account, active or not.
-pub async fn list(pool: &Pool) -> Result<Vec<UserRow>, DbError> {
+/// Every account, active or not, for their administration: admins only.
+pub async fn list(pool: &Pool, who: &Caller) -> Result<Vec<UserRow>, AccountError> {
+    who.require_admin().map_err(|_| AccountError::Forbidden)?;
+    Ok(db::run(pool, store::list_users).await?)
+}
+
+/// Every colleague, to show names (authors, assignees) on what a caller may already see.
+pub async fn colleagues(pool: &Pool) -> Result<Vec<UserRow>, DbError> {
     db::run(pool, store::list_users).await
+}
+
+/// Whether this account may be assigned a submission of `desk`: the rule that decides who may
+/// be told of it.
+pub fn assignable(user: &UserRow, desk: crate::domain::Desk) -> bool {
+    may_be_told(user.role, user.active, desk)
 }
 
 /// Creates an account; e-mail addresses are unique whatever their case.
@@ -63,8 +79,10 @@ pub async fn create(
     pool: &Pool,
     hasher: &Hasher,
     new: NewAccount,
-    actor: &str,
+    who: &Caller,
 ) -> Result<UserRow, AccountError> {
+    who.require_admin().map_err(|_| AccountError::Forbidden)?;
+    let actor = who.id.as_str();
     let mut errors = FieldErrors::new();
     let email = ReaderEmail::parse(&new.email)
         .map(|e| e.folded())
@@ -114,6 +132,19 @@ pub async fn create(
 /// Changes an account. A new password, a new role or a disabled account ends all of its
 /// sessions.
 pub async fn change(
+    pool: &Pool,
+    hasher: &Hasher,
+    id: &str,
+    change: AccountChange,
+    who: &Caller,
+) -> Result<UserRow, AccountError> {
+    who.require_admin().map_err(|_| AccountError::Forbidden)?;
+    apply(pool, hasher, id, change, &who.id).await
+}
+
+/// A change to an account, by `actor`, once allowed (an admin's, or the account's own password
+/// through `account_self`).
+pub(super) async fn apply(
     pool: &Pool,
     hasher: &Hasher,
     id: &str,
@@ -182,11 +213,22 @@ pub async fn change(
         password_hash: hash,
         updated_at: Some(db::now()),
     };
+    // A desk the account no longer sees (or every desk, once disabled) takes it off that desk's
+    // submissions: nothing about them may reach it any more, by assignment or by mail.
+    let (role, active) = (
+        change.role.unwrap_or(before.role),
+        change.active.unwrap_or(before.active),
+    );
+    let lost: Vec<crate::domain::Desk> = crate::domain::Desk::ALL
+        .iter()
+        .copied()
+        .filter(|d| may_be_told(before.role, true, *d) && !may_be_told(role, active, *d))
+        .collect();
     let event = audit(actor, "user_changed", detail);
     let email = before.email.clone();
     let id = id.to_owned();
     Ok(db::run(pool, move |conn| {
-        let user = store::update_user(conn, &id, &changes, revoke, &event)?;
+        let user = store::update_user(conn, &id, &changes, revoke, &event, &lost)?;
         if new_password {
             // A new password is the way out of a lockout.
             crate::db::signin::clear_failures(conn, &email)?;

@@ -3,17 +3,16 @@
 //! Part of a staff change (`triage::patch`), inside its transaction.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use lettre::message::Mailbox;
 use serde_json::json;
 
-use crate::config::Settings;
 use crate::db::corrections::CorrectionRow;
 use crate::db::events::NewEvent;
 use crate::db::outbox::NewOutboxRow;
 use crate::db::submissions::SubmissionRow;
 use crate::db::triage::SubmissionChanges;
-use crate::desk::auth::StaffUser;
+use crate::desk::outgoing::{About, Composer};
 use crate::desk::triage::{event, single, TriageError};
+use crate::desk::Caller;
 use crate::domain::duties::{out_of_time, OUT_OF_TIME};
 use crate::domain::{FieldError, Msg, Outcome, Status, Topic};
 
@@ -33,16 +32,17 @@ pub struct Closing {
 }
 
 /// Checks the duties' part of a change and fills in what it writes. `to` is the status the
-/// change moves to, if it moves.
+/// change moves to, if it moves; `parent` is the reader's acknowledgement, which the outcome's
+/// e-mail threads under.
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
-    settings: &Settings,
-    sender: &Mailbox,
-    who: &StaffUser,
+    outgoing: &Composer,
+    who: &Caller,
     current: &SubmissionRow,
     to: Option<Status>,
     patch: DutyPatch,
     changes: &mut SubmissionChanges,
+    parent: Option<String>,
     now: NaiveDateTime,
 ) -> Result<Closing, TriageError> {
     let mut closing = Closing::default();
@@ -92,7 +92,8 @@ pub fn plan(
     closing
         .audit
         .push(event(&current.id, who, "outcome", detail, now));
-    if let Some(mail) = crate::desk::duties::outcome_mail(settings, sender, current, &outcome, now)
+    if let Some(mail) = outgoing
+        .outcome(About::from(current), &outcome, parent, now)
         .map_err(|e| TriageError::Internal(e.to_string()))?
     {
         closing.mails.push(mail);

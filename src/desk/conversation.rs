@@ -3,13 +3,12 @@
 
 use serde_json::json;
 
-use super::auth::StaffUser;
-use super::triage::{event, get, single, SubmissionRow, TriageError};
+use super::outgoing::About;
+use super::triage::{event, get, single, TriageError};
+use super::Caller;
 use super::Context;
-use crate::db::outbox::NewOutboxRow;
 use crate::db::{self, messages, notes};
-use crate::domain::{MailPurpose, MailStatus, OneLine};
-use crate::mail;
+use crate::domain::OneLine;
 
 pub use crate::db::messages::MessageRow;
 pub use crate::db::notes::NoteRow;
@@ -17,7 +16,7 @@ pub use crate::db::notes::NoteRow;
 /// An internal note: kept with the submission, never e-mailed.
 pub async fn add_note(
     state: &Context,
-    who: &StaffUser,
+    who: &Caller,
     key: &str,
     body: &str,
 ) -> Result<NoteRow, TriageError> {
@@ -50,7 +49,7 @@ pub async fn add_note(
 /// acknowledgement, with the reference in the subject.
 pub async fn reply(
     state: &Context,
-    who: &StaffUser,
+    who: &Caller,
     key: &str,
     body: &str,
     subject: Option<&str>,
@@ -62,14 +61,13 @@ pub async fn reply(
         .filter(|s| !s.trim().is_empty() || s.chars().count() > 200)
         .map(|s| OneLine::parse(s, 200).map_err(|e| single("subject", e)))
         .transpose()?;
-    let sender = state.sender_for(submission.queue.as_str()).clone();
     let reference = submission.reference.clone();
     let base = subject.as_ref().map_or_else(
         || {
             submission.subject.clone().unwrap_or_else(|| {
                 crate::domain::i18n::label(
                     crate::domain::i18n::Label::AckSubject,
-                    locale_of(&submission),
+                    submission.locale,
                 )
                 .to_owned()
             })
@@ -77,48 +75,23 @@ pub async fn reply(
         |s| s.as_str().to_owned(),
     );
     let subject = format!("Re: [{reference}] {base}");
-    let rendered = mail::staff_reply(body.as_str(), &subject, locale_of(&submission))
-        .map_err(|e| TriageError::Internal(e.to_string()))?;
-    // A commercial e-mail carries the link that withdraws the marketing opt-in.
-    let optout = (submission.desk == crate::domain::Desk::Commercial)
-        .then(|| crate::desk::privacy::optout_link(state, &reference, db::now()));
-    let rendered = match &optout {
-        Some(url) => mail::with_optout(rendered, url, locale_of(&submission)),
-        None => rendered,
-    };
     let submission_id = submission.id.clone();
     let parent = db::run(&state.pool, move |conn| {
         messages::acknowledgement_id(conn, &submission_id)
     })
     .await?;
     let now = db::now();
-    let outbox_id = uuid::Uuid::now_v7().to_string();
-    let message_id = mail::new_message_id(&sender);
-    let reader = lettre::message::Mailbox::new(
-        Some(submission.name.clone()),
-        submission
-            .email
-            .parse()
-            .map_err(|e: lettre::address::AddressError| TriageError::Internal(e.to_string()))?,
-    );
-    let mail_row = NewOutboxRow {
-        id: outbox_id.clone(),
-        submission_id: submission.id.clone(),
-        purpose: MailPurpose::StaffReply,
-        from_addr: sender.to_string(),
-        recipients: reader.to_string(),
-        reply_to: crate::desk::inbound::reply_to(state, submission.queue.as_str(), &reference),
-        subject: subject.clone(),
-        body_text: rendered.text,
-        body_html: rendered.html,
-        message_id: message_id.clone(),
-        in_reply_to: parent,
-        list_unsubscribe: optout,
-        status: MailStatus::Pending,
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-    };
+    let mail_row = state
+        .outgoing
+        .reply(
+            About::from(&submission),
+            &subject,
+            body.as_str(),
+            parent,
+            now,
+        )
+        .map_err(|e| TriageError::Internal(e.to_string()))?;
+    let (outbox_id, message_id) = (mail_row.id.clone(), mail_row.message_id.clone());
     let reply = MessageRow {
         id: uuid::Uuid::now_v7().to_string(),
         submission_id: submission.id.clone(),
@@ -150,8 +123,4 @@ pub async fn reply(
     .await?;
     state.outbox_wakeup.notify_one();
     Ok(reply)
-}
-
-fn locale_of(s: &SubmissionRow) -> crate::domain::Locale {
-    s.locale
 }

@@ -1,29 +1,25 @@
 //! The newsroom's duties that run by the clock: each right of reply's escalations (at receipt,
 //! when `duties.right_of_reply.warn_before_hours` remain, at breach) to the publication director
-//! and the assignee, each written once whatever the number of instances; and the e-mails that
-//! close a right of reply.
+//! and the assignee, each written once whatever the number of instances.
 
 use std::sync::OnceLock;
-
-use chrono::NaiveDateTime;
-use lettre::message::Mailbox;
 
 use crate::config::Settings;
 use crate::db::duties::{self as store, DueReminder, Reminder};
 use crate::db::outbox::NewOutboxRow;
-use crate::db::submissions::SubmissionRow;
 use crate::db::{self, DbError};
+use crate::desk::outgoing::{About, Colleague, ComposeError, Composer};
 use crate::desk::Context;
 use crate::domain::duties::OUT_OF_TIME;
-use crate::domain::{MailPurpose, MailStatus, Outcome};
-use crate::mail::{self, Escalation, EscalationFacts, Rendered};
+use crate::domain::Status;
+use crate::mail::{Escalation, EscalationFacts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DutyError {
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error("e-mail template failed")]
-    Render(#[from] askama::Error),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
 }
 
 /// The scheduler's lease: one instance looks for due escalations at a time (each escalation is
@@ -43,12 +39,12 @@ pub fn instance_id() -> &'static str {
 /// outbox, if this instance holds the lease. Returns how many it wrote.
 pub async fn escalate_due(ctx: &Context) -> Result<usize, DutyError> {
     let settings = ctx.settings.clone();
-    let sender = ctx.sender.clone();
+    let outgoing = ctx.outgoing.clone();
     let written = db::run(&ctx.pool, move |conn| {
         if !db::leases::take(conn, LEASE, instance_id(), LEASE_MILLIS)? {
             return Ok(Ok(0));
         }
-        let result = escalate_all(conn, &settings, &sender);
+        let result = escalate_all(conn, &settings, &outgoing);
         db::leases::release(conn, LEASE, instance_id())?;
         Ok(result)
     })
@@ -62,7 +58,7 @@ pub async fn escalate_due(ctx: &Context) -> Result<usize, DutyError> {
 fn escalate_all(
     conn: &mut db::DbConnection,
     settings: &Settings,
-    sender: &Mailbox,
+    outgoing: &Composer,
 ) -> Result<usize, DutyError> {
     let rules = &settings.duties.right_of_reply;
     let warn_before = chrono::Duration::hours(i64::from(rules.warn_before_hours));
@@ -73,7 +69,9 @@ fn escalate_all(
             let due = store::due(conn, reminder, now, warn_before, BATCH)?;
             let mut this_batch = 0;
             for d in &due {
-                let mail = escalation_mail(settings, sender, reminder, d)?;
+                let Some(mail) = escalation_mail(settings, outgoing, reminder, d)? else {
+                    continue;
+                };
                 if store::record(conn, &d.submission_id, reminder, &mail)? {
                     this_batch += 1;
                 }
@@ -87,12 +85,14 @@ fn escalate_all(
     Ok(written)
 }
 
+/// The escalation's e-mail, composed by `outgoing`: to the director, and to the assignee
+/// only while they may be told of the submission.
 fn escalation_mail(
     settings: &Settings,
-    sender: &Mailbox,
+    outgoing: &Composer,
     reminder: Reminder,
     d: &DueReminder,
-) -> Result<NewOutboxRow, DutyError> {
+) -> Result<Option<NewOutboxRow>, DutyError> {
     let rules = &settings.duties.right_of_reply;
     let which = match reminder {
         Reminder::Receipt => Escalation::Receipt,
@@ -108,80 +108,27 @@ fn escalation_mail(
         article_url: d.article_url.as_deref(),
         out_of_time: d.flags.split(',').any(|f| f == OUT_OF_TIME),
     };
-    let rendered = mail::escalation(
-        which,
-        &facts,
-        settings.mail.team_locale,
-        &settings.site.name,
-    )?;
-    let mut to = rules.escalate_to.clone();
-    if let Some(assignee) = &d.assignee_email {
-        if !to.iter().any(|a| a.eq_ignore_ascii_case(assignee)) {
-            to.push(assignee.clone());
-        }
-    }
-    Ok(outbox_row(
-        settings,
-        sender,
-        &d.submission_id,
-        MailPurpose::DutyReminder,
-        to.join(", "),
-        rendered,
-        db::now(),
-    ))
-}
-
-/// The e-mail that tells the one who asked for a reply how it was closed; `None` for outcomes
-/// told to no one in particular (a correction is published for all).
-pub fn outcome_mail(
-    settings: &Settings,
-    sender: &Mailbox,
-    row: &SubmissionRow,
-    outcome: &Outcome,
-    now: NaiveDateTime,
-) -> Result<Option<NewOutboxRow>, DutyError> {
-    if matches!(outcome, Outcome::Corrected { .. }) {
-        return Ok(None);
-    }
-    let rendered = mail::reply_outcome(outcome, &row.reference, row.locale, &settings.site.name)?;
-    Ok(Some(outbox_row(
-        settings,
-        sender,
-        &row.id,
-        MailPurpose::ReaderOutcome,
-        row.email.clone(),
-        rendered,
-        now,
-    )))
-}
-
-fn outbox_row(
-    settings: &Settings,
-    sender: &Mailbox,
-    submission_id: &str,
-    purpose: MailPurpose,
-    recipients: String,
-    rendered: Rendered,
-    now: NaiveDateTime,
-) -> NewOutboxRow {
-    NewOutboxRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: submission_id.to_owned(),
-        purpose,
-        from_addr: settings.mail.from.clone(),
-        recipients,
-        reply_to: None,
-        subject: rendered.subject,
-        body_text: rendered.text,
-        body_html: rendered.html,
-        message_id: mail::new_message_id(sender),
-        in_reply_to: None,
-        list_unsubscribe: None,
-        status: MailStatus::Pending,
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-    }
+    let assignee = match (&d.assignee_email, d.assignee_role, d.assignee_active) {
+        (Some(email), Some(role), Some(active)) => Some(Colleague {
+            email: email.clone(),
+            role,
+            active,
+        }),
+        _ => None,
+    };
+    // Escalations are the editorial desk's, and never about a reader's own identity: the
+    // composer needs only the submission's place and state.
+    let about = About {
+        id: &d.submission_id,
+        reference: &d.reference,
+        queue: d.queue.as_str(),
+        desk: d.desk,
+        held: d.status == Status::Spam,
+        locale: settings.mail.team_locale,
+        name: "",
+        email: "",
+    };
+    Ok(outgoing.escalate(about, which, &facts, assignee.as_ref(), db::now())?)
 }
 
 /// Runs the scheduler every `duties.scheduler_interval_seconds` until the task is dropped.

@@ -6,14 +6,16 @@
 
 use serde_json::json;
 
-use super::auth::StaffUser;
+use super::outgoing::About;
 use super::triage::{SubmissionRow, TriageError};
+use super::Caller;
 use super::{Context, DbError};
 use crate::config::Settings;
 use crate::db::events::NewEvent;
 use crate::db::handovers::{self as store, HandoverRow};
 use crate::db::{self, Pool};
 use crate::domain::{Desk, FormKind, QueueName, Reference, Status, Topic};
+use crate::mail::Facts;
 
 /// Why a hand-over did not happen, besides the triage errors.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +45,7 @@ fn audit(submission_id: &str, actor: &str, kind: &str, detail: serde_json::Value
 /// original stays editorial. Returns the new submission.
 pub async fn hand_over(
     ctx: &Context,
-    who: &StaffUser,
+    who: &Caller,
     key: &str,
 ) -> Result<SubmissionRow, HandoverError> {
     let original = super::triage::get(ctx, who, key).await?;
@@ -83,7 +85,9 @@ pub async fn hand_over(
         resolved_at: None,
         deadline_at: route.deadline,
         spam_reason: None,
-        flags: original.flags.clone(),
+        // The editorial request's flags (a right of reply's lateness, its warnings) are its
+        // own: the sales copy starts with none.
+        flags: String::new(),
         desk: Desk::Commercial,
         article_published_at: None,
         outcome_kind: None,
@@ -92,8 +96,12 @@ pub async fn hand_over(
         consent_text_sha256: original.consent_text_sha256.clone(),
         channel: original.channel,
     };
-    let notification = super::intake::team_notification_for(&ctx.settings, &ctx.sender, &copy, now)
-        .map_err(|e| TriageError::Internal(e.to_string()))?;
+    let notification: Vec<_> = ctx
+        .outgoing
+        .tell_team(About::from(&copy), &Facts::from(&copy), now)
+        .map_err(|e| TriageError::Internal(e.to_string()))?
+        .into_iter()
+        .collect();
     let events = vec![
         audit(
             &original.id,
@@ -121,7 +129,7 @@ pub async fn hand_over(
             if store::handed_over_as(conn, &link.editorial_id)?.is_some() {
                 return Ok(false);
             }
-            store::hand_over(conn, &stored, &[notification], &events, &link)?;
+            store::hand_over(conn, &stored, &notification, &events, &link)?;
             Ok::<_, DbError>(true)
         }))
     })

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::auth::StaffUser;
 use super::triage::{self, QueueView, TriageError};
+use super::Caller;
 use super::Context;
 use crate::domain::Role;
 
@@ -76,7 +76,7 @@ impl CountsCache {
 
 /// Each queue the caller may see, with its counts by status and its overdue count, at most
 /// five seconds old (give or take the one count under way).
-pub async fn queue_counts(state: &Context, who: &StaffUser) -> Result<Vec<QueueView>, TriageError> {
+pub async fn queue_counts(state: &Context, who: &Caller) -> Result<Vec<QueueView>, TriageError> {
     if let Look::Use(views) = state.queue_counts.look(who.role) {
         return Ok(views);
     }
@@ -112,7 +112,7 @@ pub async fn previews(
 /// returns how many moved. One the caller may not see, or that may not move so, is left.
 pub async fn bulk_move(
     state: &Context,
-    who: &StaffUser,
+    who: &Caller,
     ids: &[String],
     to_spam: bool,
 ) -> Result<usize, TriageError> {

@@ -5,9 +5,6 @@ use std::net::IpAddr;
 
 use secrecy::ExposeSecret;
 
-use lettre::message::Mailbox;
-
-use crate::config::{QueueSettings, Settings};
 use crate::db::acks::{Ack, AckCaps, AckRow};
 use crate::db::events::NewEvent;
 use crate::db::intake::NewIntake;
@@ -15,10 +12,11 @@ use crate::db::outbox::NewOutboxRow;
 use crate::db::submissions::{Stored, SubmissionRow};
 use crate::db::{self, DbError};
 use crate::desk::idempotency::{self, Keyed, Next};
+use crate::desk::outgoing::{About, ComposeError};
 use crate::desk::screening::Clues;
 use crate::desk::Context;
-use crate::domain::{MailPurpose, MailStatus, NewSubmission, Reference, Status};
-use crate::mail::{self, Facts, Rendered};
+use crate::domain::{NewSubmission, Reference, Status};
+use crate::mail::Facts;
 
 /// What the request knows about the sender, besides the form.
 #[derive(Debug, Default, Clone)]
@@ -52,6 +50,15 @@ pub enum IntakeError {
     /// Too many posts for this reader's address.
     #[error("too many posts for one reader")]
     RateLimited { retry_after_secs: u64 },
+}
+
+impl From<ComposeError> for IntakeError {
+    fn from(e: ComposeError) -> Self {
+        match e {
+            ComposeError::Render(e) => IntakeError::Render(e),
+            ComposeError::Config(e) => IntakeError::Config(e),
+        }
+    }
 }
 
 /// Takes in a reader's post: a key seen before answers as it did, the per-reader limit applies,
@@ -156,11 +163,12 @@ pub fn prepare(
     now: chrono::NaiveDateTime,
 ) -> Result<NewIntake, IntakeError> {
     let route = state.router.route(submission.form, submission.topic, now);
-    let queue = state
-        .settings
-        .queues
-        .get(route.queue.as_str())
-        .ok_or_else(|| IntakeError::Config(format!("queue {} vanished", route.queue)))?;
+    if !state.settings.queues.contains_key(route.queue.as_str()) {
+        return Err(IntakeError::Config(format!(
+            "queue {} vanished",
+            route.queue
+        )));
+    }
     let consent = crate::desk::consent::shown(
         &state.settings,
         submission.locale,
@@ -231,33 +239,20 @@ pub fn prepare(
         outcome: None,
         consent_text_sha256: (!by_mail).then_some(consent.sha256),
     };
-    // Suspected spam gets no e-mail, so nothing is rendered for it.
-    let (mails, ack) = if quarantined {
-        (Vec::new(), None)
+    // Suspected spam gets no e-mail: the composer writes nothing for a held submission.
+    let about = About::from(&row);
+    let mails: Vec<NewOutboxRow> = state
+        .outgoing
+        .tell_team(about, &Facts::from(submission), now)?
+        .into_iter()
+        .collect();
+    let ack = if !by_mail || state.settings.inbound.acknowledge {
+        state
+            .outgoing
+            .acknowledge(about, now)?
+            .map(|mail| capped(state, submission, mail, now))
     } else {
-        let team = team_mail(
-            &state.settings,
-            &state.sender,
-            &Facts::from(submission),
-            reference.as_str(),
-            queue,
-            &id,
-            now,
-        )?;
-        (
-            vec![team],
-            (!by_mail || state.settings.inbound.acknowledge)
-                .then(|| acknowledgement(state, submission, reference, &id, now))
-                .transpose()?
-                .map(|mut ack| {
-                    ack.mail.reply_to = crate::desk::inbound::reply_to(
-                        state,
-                        route.queue.as_str(),
-                        reference.as_str(),
-                    );
-                    ack
-                }),
-        )
+        None
     };
     let event = NewEvent::new(
         Some(&id),
@@ -288,93 +283,6 @@ pub fn prepare(
     })
 }
 
-/// The team's notification for a stored submission: what a quarantined one gets when staff
-/// release it, rendered from its stored text.
-pub fn team_notification_for(
-    settings: &Settings,
-    sender: &Mailbox,
-    row: &SubmissionRow,
-    now: chrono::NaiveDateTime,
-) -> Result<NewOutboxRow, IntakeError> {
-    let queue = settings
-        .queues
-        .get(row.queue.as_str())
-        .ok_or_else(|| IntakeError::Config(format!("queue {} is not configured", row.queue)))?;
-    team_mail(
-        settings,
-        sender,
-        &Facts::from(row),
-        &row.reference,
-        queue,
-        &row.id,
-        now,
-    )
-}
-
-/// The queue's notification of a submission, from the queue's team addresses, answerable to
-/// the reader.
-fn team_mail(
-    settings: &Settings,
-    sender: &Mailbox,
-    facts: &Facts<'_>,
-    reference: &str,
-    queue: &QueueSettings,
-    submission_id: &str,
-    now: chrono::NaiveDateTime,
-) -> Result<NewOutboxRow, IntakeError> {
-    let team = mail::team_notification(facts, reference, &queue.label, settings.mail.team_locale)?;
-    let reader = mailbox(facts.name, facts.email);
-    Ok(outbox_row(
-        settings,
-        sender,
-        submission_id,
-        MailPurpose::TeamNotification,
-        queue.notify.join(", "),
-        Some(reader),
-        team,
-        now,
-    ))
-}
-
-/// `"Name" <address>`, quoted by lettre so any name is safe in a header.
-fn mailbox(name: &str, email: &str) -> String {
-    match email.parse::<lettre::Address>() {
-        Ok(addr) => lettre::message::Mailbox::new(Some(name.to_owned()), addr).to_string(),
-        Err(_) => email.to_owned(),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn outbox_row(
-    settings: &Settings,
-    sender: &Mailbox,
-    submission_id: &str,
-    purpose: MailPurpose,
-    recipients: String,
-    reply_to: Option<String>,
-    rendered: Rendered,
-    now: chrono::NaiveDateTime,
-) -> NewOutboxRow {
-    NewOutboxRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: submission_id.to_owned(),
-        purpose,
-        from_addr: settings.mail.from.clone(),
-        recipients,
-        reply_to,
-        subject: rendered.subject,
-        body_text: rendered.text,
-        body_html: rendered.html,
-        message_id: mail::new_message_id(sender),
-        in_reply_to: None,
-        list_unsubscribe: None,
-        status: MailStatus::Pending,
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-    }
-}
-
 /// A keyed hash: the same text gives the same value (for abuse limits), but the text cannot be
 /// recovered without the key (`privacy.ip_hash_key`). Client IPs and the acknowledgements'
 /// mailboxes are stored only so.
@@ -383,47 +291,22 @@ fn keyed_hash(state: &Context, text: &str) -> String {
     crate::desk::auth::keyed_hash(key.as_bytes(), text)
 }
 
-/// The reader's acknowledgement: in their language, with the reference and nothing else they
-/// wrote (not even their name, in the greeting or the `To` header), so that the form cannot
-/// carry chosen text to a chosen address. It is written only under the caps per mailbox (plus
-/// tags and, where the provider ignores them, dots folded) and per domain; past them the
+/// The reader's acknowledgement with its caps: it is written only under the caps per mailbox
+/// (plus tags and, where the provider ignores them, dots folded) and per domain; past them the
 /// submission is stored and notified as ever, and an `ack_skipped` event says which cap.
-fn acknowledgement(
+fn capped(
     state: &Context,
     submission: &NewSubmission,
-    reference: &Reference,
-    submission_id: &str,
+    mail: NewOutboxRow,
     now: chrono::NaiveDateTime,
-) -> Result<Ack, IntakeError> {
-    let rendered = mail::reader_ack(
-        submission.locale,
-        reference.as_str(),
-        &state.settings.site.name,
-    )?;
-    // A commercial e-mail carries the link that withdraws the marketing opt-in.
-    let optout = (submission.form.desk() == crate::domain::Desk::Commercial)
-        .then(|| crate::desk::privacy::optout_link(state, reference.as_str(), now));
-    let rendered = match &optout {
-        Some(url) => mail::with_optout(rendered, url, submission.locale),
-        None => rendered,
-    };
+) -> Ack {
     let limits = &state.settings.limits;
     // The domain counted is the mailbox's own, so one provider under two names (googlemail.com
     // and gmail.com) meets one cap, not two.
     let mailbox = submission.email.mailbox();
     let domain = mailbox.rsplit_once('@').map_or("", |(_, domain)| domain);
-    let mut mail = outbox_row(
-        &state.settings,
-        &state.sender,
-        submission_id,
-        MailPurpose::ReaderAck,
-        submission.email.as_str().to_owned(),
-        None,
-        rendered,
-        now,
-    );
-    mail.list_unsubscribe = optout;
-    Ok(Ack {
+    let submission_id = mail.submission_id.clone();
+    Ack {
         mail,
         log: AckRow {
             mailbox: keyed_hash(state, &mailbox),
@@ -438,11 +321,11 @@ fn acknowledgement(
         },
         // Its detail, which cap was met, is filled in by the write that meets it.
         skipped: NewEvent::new(
-            Some(submission_id),
+            Some(&submission_id),
             "reader",
             "ack_skipped",
             &serde_json::Value::Null,
             now,
         ),
-    })
+    }
 }

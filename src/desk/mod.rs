@@ -4,6 +4,7 @@
 pub mod account_self;
 pub mod accounts;
 pub mod auth;
+pub mod caller;
 pub mod closing;
 pub mod consent;
 pub mod conversation;
@@ -18,6 +19,7 @@ pub mod inbox;
 pub mod intake;
 pub mod limit_store;
 pub mod limits;
+pub mod outgoing;
 pub mod privacy;
 pub mod report;
 pub mod retention;
@@ -37,6 +39,7 @@ use crate::domain::Router;
 use crate::instruments::Instruments;
 
 pub use crate::db::{now, DbError, Pool};
+pub use caller::{Caller, Denied};
 
 /// What the use cases share, whichever way a request comes in: storage, the settings, routing,
 /// the sender's address, the outbox worker's wake-up, sign-in, the spam checks and the limits.
@@ -48,6 +51,8 @@ pub struct Context {
     pub sender: Mailbox,
     /// Each queue's own sender (`queues.<name>.address`), parsed once.
     pub queue_senders: std::collections::BTreeMap<String, Mailbox>,
+    /// The one composer of outgoing mail (`outgoing`).
+    pub outgoing: outgoing::Composer,
     /// Notified after each commit that writes e-mail, so the worker sends at once.
     pub outbox_wakeup: Arc<Notify>,
     pub auth: auth::Auth,
@@ -73,7 +78,7 @@ impl Context {
             .router()
             .map_err(|e| anyhow::anyhow!("routing: {e}"))?;
         let sender: Mailbox = settings.mail.from.parse().context("mail.from")?;
-        let queue_senders = settings
+        let queue_senders: std::collections::BTreeMap<String, Mailbox> = settings
             .queues
             .iter()
             .filter_map(|(name, q)| q.address.as_ref().map(|a| (name, a)))
@@ -109,9 +114,13 @@ impl Context {
             &settings.database.group_commit,
             instruments.clone(),
         );
+        let settings = Arc::new(settings);
+        let outgoing =
+            outgoing::Composer::new(settings.clone(), sender.clone(), queue_senders.clone());
         Ok(Context {
             pool,
-            settings: Arc::new(settings),
+            settings,
+            outgoing,
             router,
             sender,
             queue_senders,
@@ -128,7 +137,7 @@ impl Context {
 
     /// Who a queue's replies come from: its own address, else `mail.from`.
     pub fn sender_for(&self, queue: &str) -> &Mailbox {
-        self.queue_senders.get(queue).unwrap_or(&self.sender)
+        self.outgoing.sender_for(queue)
     }
 
     /// Housekeeping, every minute: the limiters forget quiet keys, expired idempotency keys and

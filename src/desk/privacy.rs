@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
+use super::Caller;
 use super::Context;
 use crate::db::events::NewEvent;
 use crate::db::triage::Record;
@@ -23,12 +24,12 @@ pub enum PrivacyError {
     /// A forged, foreign or expired opt-out token, or one whose submission is gone.
     #[error("not found")]
     NotFound,
+    /// The data rights are exercised by admins (and the operator) only.
+    #[error("not allowed")]
+    Forbidden,
     #[error(transparent)]
     Db(#[from] DbError),
 }
-
-/// Who asked: a staff member's id, or `cli` for the command line.
-pub const CLI_ACTOR: &str = "cli";
 
 fn address(raw: &str) -> Result<ReaderEmail, PrivacyError> {
     ReaderEmail::parse(raw).map_err(|e: FieldError| {
@@ -53,11 +54,12 @@ pub struct Export {
 /// The export of an address (Art. 15 and 20): its submissions, messages both ways, staff
 /// replies, notes, consent, e-mail deliveries and the marketing withdrawal. Others' submissions
 /// that merely mention the address are not the person's data to take: they are left out.
-pub async fn export(state: &Context, actor: &str, email: &str) -> Result<Export, PrivacyError> {
+pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export, PrivacyError> {
+    who.require_admin().map_err(|_| PrivacyError::Forbidden)?;
     let email = address(email)?;
     let folded = email.folded();
     let note_text = state.settings.privacy.export_note_text;
-    let actor = actor.to_owned();
+    let actor = who.id.clone();
     let (submissions, generated_at) = db::run(&state.pool, move |conn| {
         let rows = db::privacy::submissions_of(conn, &folded)?;
         let mut records = Vec::with_capacity(rows.len());
@@ -116,13 +118,14 @@ pub struct Erasure {
 /// The erasure of an address (Art. 17): its submissions and everything attached, its traces
 /// elsewhere, its pending e-mails, its sign-in throttle rows and its flood-limit counts.
 /// Submissions on legal hold are reported and left alone.
-pub async fn erase(state: &Context, actor: &str, email: &str) -> Result<Erasure, PrivacyError> {
+pub async fn erase(state: &Context, who: &Caller, email: &str) -> Result<Erasure, PrivacyError> {
+    who.require_admin().map_err(|_| PrivacyError::Forbidden)?;
     let email = address(email)?;
     let folded = email.folded();
     let key = secrecy::ExposeSecret::expose_secret(&state.settings.privacy.ip_hash_key);
     // The acknowledgements' log keeps the mailbox only as this hash (see intake).
     let mailbox_hash = super::auth::keyed_hash(key.as_bytes(), &email.mailbox());
-    let actor = actor.to_owned();
+    let actor = who.id.clone();
     let erased = db::run(&state.pool, move |conn| {
         db::privacy::erase(conn, &folded, &mailbox_hash, db::now(), |e| {
             NewEvent::new(
@@ -153,26 +156,14 @@ pub async fn erase(state: &Context, actor: &str, email: &str) -> Result<Erasure,
 
 /// The key that signs opt-out links: `mail.reply_key`, or `privacy.ip_hash_key` while that is
 /// unset (both are the deployment's secrets).
-fn optout_key(state: &Context) -> ReplyKey {
-    let settings = &state.settings;
-    let key = settings
-        .mail
-        .reply_key
-        .as_ref()
-        .unwrap_or(&settings.privacy.ip_hash_key);
-    ReplyKey::new(secrecy::ExposeSecret::expose_secret(key))
+fn optout_key(state: &Context) -> &ReplyKey {
+    state.outgoing.optout_key()
 }
 
 /// The signed opt-out link of a commercial submission, for its e-mails (body and
 /// `List-Unsubscribe`), valid `privacy.optout_link_days` from `now`.
 pub fn optout_link(state: &Context, reference: &str, now: NaiveDateTime) -> String {
-    let days = i64::from(state.settings.privacy.optout_link_days);
-    let expires = (now + chrono::Duration::days(days)).date();
-    let token = optout_key(state).optout_token(reference, expires);
-    format!(
-        "{}/v1/optout/{token}",
-        state.settings.site.public_url.trim_end_matches('/')
-    )
+    state.outgoing.optout_link(reference, now)
 }
 
 /// The reference a valid, unexpired token names.

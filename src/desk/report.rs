@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 pub use crate::db::report::Figures;
 use crate::db::report::{self as store, Period};
 use crate::db::{self, DbError};
-use crate::desk::auth::StaffUser;
+use crate::desk::Caller;
 use crate::desk::Context;
 use crate::domain::Desk;
 
@@ -32,14 +32,14 @@ pub struct Report {
 /// The report of the days `from` to `to` (both included, UTC) on the desks the caller sees.
 pub async fn desk(
     ctx: &Context,
-    who: &StaffUser,
+    who: &Caller,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Report, ReportError> {
     if from > to {
         return Err(ReportError::Backwards);
     }
-    let desks = crate::desk::triage::visible_desks(who.role);
+    let desks = who.desks();
     let start = from.and_time(chrono::NaiveTime::MIN);
     // The day after `to`, at midnight: `to` is counted whole.
     let end = to

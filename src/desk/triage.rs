@@ -11,12 +11,13 @@ use crate::db::triage::{self as store, SubmissionChanges};
 pub use crate::db::triage::{
     AssigneeFilter, Delivery, ListFilter, Record, Sort, SubmissionSummary,
 };
-use crate::desk::auth::StaffUser;
-use lettre::message::Mailbox;
+use crate::desk::Caller;
 
 use crate::config::Settings;
+use crate::desk::outgoing::{About, Composer};
 use crate::desk::{Context, DbError};
-use crate::domain::{Desk, MailPurpose, Msg, Priority, QueueName, Role, Status};
+use crate::domain::{MailPurpose, Msg, Priority, QueueName, Status};
+use crate::mail::Facts;
 
 /// Why a staff action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -45,29 +46,29 @@ pub enum TriageError {
     Internal(String),
 }
 
-/// The desks a role may see.
-pub fn visible_desks(role: Role) -> Vec<Desk> {
-    Desk::ALL
-        .iter()
-        .copied()
-        .filter(|d| role.sees(*d))
-        .collect()
+impl From<crate::desk::Denied> for TriageError {
+    fn from(d: crate::desk::Denied) -> Self {
+        match d {
+            crate::desk::Denied::Forbidden => TriageError::Forbidden,
+            crate::desk::Denied::NotFound => TriageError::NotFound,
+        }
+    }
 }
 
-/// The queues a role may see, in configuration order.
-pub fn visible_queues(state: &Context, role: Role) -> Vec<String> {
+/// The queues the caller may see, in configuration order.
+pub fn visible_queues(state: &Context, who: &Caller) -> Vec<String> {
     state
         .settings
         .queues
         .iter()
-        .filter(|(_, q)| role.sees(q.desk))
+        .filter(|(_, q)| who.sees(q.desk))
         .map(|(name, _)| name.clone())
         .collect()
 }
 
 pub(super) fn event(
     submission_id: &str,
-    actor: &StaffUser,
+    actor: &Caller,
     kind: &str,
     detail: serde_json::Value,
     now: NaiveDateTime,
@@ -80,28 +81,24 @@ pub(super) fn event(
 /// asker's to choose.
 pub async fn list(
     state: &Context,
-    who: &StaffUser,
+    who: &Caller,
     mut filter: ListFilter,
 ) -> Result<Vec<SubmissionSummary>, TriageError> {
-    filter.desks = visible_desks(who.role);
+    filter.desks = who.desks();
     Ok(db::run(&state.pool, move |conn| store::list(conn, &filter)).await?)
 }
 
 /// A submission the caller may see, by id or reference; any other answers "not found", exactly
 /// as a missing one does (the desk is a predicate of the lookup itself).
-pub async fn get(
-    state: &Context,
-    who: &StaffUser,
-    key: &str,
-) -> Result<SubmissionRow, TriageError> {
+pub async fn get(state: &Context, who: &Caller, key: &str) -> Result<SubmissionRow, TriageError> {
     let key = key.to_owned();
-    let desks = visible_desks(who.role);
+    let desks = who.desks();
     db::run(&state.pool, move |conn| store::find(conn, &key, &desks))
         .await?
         .ok_or(TriageError::NotFound)
 }
 
-pub async fn record(state: &Context, who: &StaffUser, key: &str) -> Result<Record, TriageError> {
+pub async fn record(state: &Context, who: &Caller, key: &str) -> Result<Record, TriageError> {
     let row = get(state, who, key).await?;
     Ok(db::run(&state.pool, move |conn| store::record(conn, row)).await?)
 }
@@ -134,7 +131,7 @@ pub enum Expected {
 /// notification), or nothing is.
 pub async fn patch(
     state: &Context,
-    who: &StaffUser,
+    who: &Caller,
     key: &str,
     patch: Patch,
     expected: Expected,
@@ -142,10 +139,10 @@ pub async fn patch(
     let key = key.to_owned();
     let who = who.clone();
     let settings = state.settings.clone();
-    let sender = state.sender.clone();
+    let outgoing = state.outgoing.clone();
     let (row, wrote_mail) = db::run(&state.pool, move |conn| {
         Ok(db::transaction(conn, |conn| {
-            apply(conn, &settings, &sender, &who, &key, patch, expected)
+            apply(conn, &settings, &outgoing, &who, &key, patch, expected)
         }))
     })
     .await??;
@@ -160,13 +157,13 @@ pub async fn patch(
 fn apply(
     conn: &mut db::DbConnection,
     settings: &Settings,
-    sender: &Mailbox,
-    who: &StaffUser,
+    outgoing: &Composer,
+    who: &Caller,
     key: &str,
     patch: Patch,
     expected: Expected,
 ) -> Result<(SubmissionRow, bool), TriageError> {
-    let current = store::find(conn, key, &visible_desks(who.role))?.ok_or(TriageError::NotFound)?;
+    let current = store::find(conn, key, &who.desks())?.ok_or(TriageError::NotFound)?;
     match expected {
         Expected::IfMatch(v) if v != current.version => return Err(TriageError::Stale),
         Expected::Field(v) if v != current.version => {
@@ -206,8 +203,14 @@ fn apply(
             && current.spam_reason.is_some()
             && !store::has_mail(conn, &current.id, MailPurpose::TeamNotification)?
         {
-            mails.push(
-                crate::desk::intake::team_notification_for(settings, sender, &current, now)
+            // Released: no longer held, whatever the row read before this change says.
+            let about = About {
+                held: false,
+                ..About::from(&current)
+            };
+            mails.extend(
+                outgoing
+                    .tell_team(about, &Facts::from(&current), now)
                     .map_err(|e| TriageError::Internal(e.to_string()))?,
             );
         }
@@ -222,7 +225,7 @@ fn apply(
         let fits = settings
             .queues
             .get(to.as_str())
-            .is_some_and(|q| q.desk == current.desk && who.role.sees(q.desk));
+            .is_some_and(|q| q.desk == current.desk && who.sees(q.desk));
         if !fits {
             return Err(TriageError::Forbidden);
         }
@@ -230,7 +233,8 @@ fn apply(
         changes.queue = Some(to);
     }
     let assignee_sees = |conn: &mut db::DbConnection, user: &str| -> Result<bool, TriageError> {
-        Ok(store::active_role(conn, user)?.is_some_and(|r| r.sees(current.desk)))
+        Ok(store::active_role(conn, user)?
+            .is_some_and(|r| crate::desk::caller::may_be_told(r, true, current.desk)))
     };
     if let Some(to) = patch.assignee.filter(|to| *to != current.assignee_id) {
         if let Some(user) = &to {
@@ -254,14 +258,19 @@ fn apply(
             now,
         ));
     }
+    // The outcome's e-mail threads under the reader's acknowledgement.
+    let parent = match patch.duties.outcome {
+        Some(_) => crate::db::messages::acknowledgement_id(conn, &current.id)?,
+        None => None,
+    };
     let closing = crate::desk::closing::plan(
-        settings,
-        sender,
+        outgoing,
         who,
         &current,
         patch.status,
         patch.duties,
         &mut changes,
+        parent,
         now,
     )?;
     audit.extend(closing.audit);
@@ -298,11 +307,11 @@ pub struct QueueView {
     pub overdue: i64,
 }
 
-pub async fn queues(state: &Context, who: &StaffUser) -> Result<Vec<QueueView>, TriageError> {
-    let names = visible_queues(state, who.role);
+pub async fn queues(state: &Context, who: &Caller) -> Result<Vec<QueueView>, TriageError> {
+    let names = visible_queues(state, who);
     let now = db::now();
     let query_names = names.clone();
-    let desks = visible_desks(who.role);
+    let desks = who.desks();
     let counts = db::run(&state.pool, move |conn| {
         store::queue_counts(conn, &query_names, &desks, now)
     })

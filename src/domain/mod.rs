@@ -22,7 +22,7 @@ pub use fields::{
 pub use i18n::Msg;
 pub use reference::Reference;
 pub use routing::{Route, Router, RuleSpec};
-pub use staff::{Desk, Password, PasswordError, Role};
+pub use staff::{may_hear_of, Desk, Password, PasswordError, Role};
 pub use submission::{
     checkbox_value, FieldErrors, NewSubmission, RawNewsroom, RawSales, ARTICLE_TITLE_MAX, CHECKED,
     NAME_MAX, ORGANISATION_MAX, SUBJECT_MAX, UNCHECKED,

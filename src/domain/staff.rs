@@ -32,6 +32,13 @@ impl Role {
     }
 }
 
+/// Whether an account may see a desk's submissions and be e-mailed about them: it is active and
+/// its role sees the desk. The desk's rules (`desk::caller`) and the outbox worker, when it
+/// sends, both ask this one function.
+pub fn may_hear_of(role: Role, active: bool, desk: Desk) -> bool {
+    active && role.sees(desk)
+}
+
 /// A password as chosen: 12 to 128 characters. Longer ones are refused before any hashing.
 pub struct Password(String);
 

@@ -163,6 +163,7 @@ impl From<AccountError> for ApiError {
                 detail: None,
             },
             AccountError::NotFound => ApiError::NotFound,
+            AccountError::Forbidden => ApiError::Forbidden,
             AccountError::Hash(e) => e.into(),
             AccountError::Db(e) => e.into(),
         }

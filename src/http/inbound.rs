@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::openapi::ErrorBody;
 use super::staff::views::Instant;
 use super::ApiError;
-use crate::desk::auth::StaffUser;
 use crate::desk::inbound::{self, InboundError};
+use crate::desk::Caller;
 use crate::http::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -182,7 +182,7 @@ pub struct UnmatchedList {
     ))]
 pub async fn unmatched(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     query: web::Query<UnmatchedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(50);
@@ -220,7 +220,7 @@ pub async fn unmatched(
     ))]
 pub async fn raw(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (key, message_id) = path.into_inner();

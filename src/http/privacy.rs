@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use super::staff::views::{Detail, Instant};
 use super::ApiError;
-use crate::desk::auth::StaffUser;
 use crate::desk::privacy::{self, Erasure, Export, PrivacyError};
+use crate::desk::Caller;
 use crate::domain::i18n::{label, Label};
 use crate::http::openapi::{AdminOnly, ErrorBody, Failures, SignedIn};
 use crate::http::startup::AppState;
@@ -33,6 +33,7 @@ impl From<PrivacyError> for ApiError {
         match e {
             PrivacyError::Invalid(fields) => ApiError::Validation(fields),
             PrivacyError::NotFound => ApiError::NotFound,
+            PrivacyError::Forbidden => ApiError::Forbidden,
             PrivacyError::Db(e) => e.into(),
         }
     }
@@ -128,11 +129,10 @@ impl ErasureReport {
     ))]
 pub async fn export(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     body: web::Json<AddressBody>,
 ) -> Result<HttpResponse, ApiError> {
-    super::staff::require_admin(&who)?;
-    let export = privacy::export(&state, &who.id, &body.email).await?;
+    let export = privacy::export(&state, &who, &body.email).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(ExportDocument::new(&export)))
@@ -150,11 +150,10 @@ pub async fn export(
     ))]
 pub async fn erase(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     body: web::Json<AddressBody>,
 ) -> Result<HttpResponse, ApiError> {
-    super::staff::require_admin(&who)?;
-    let erasure = privacy::erase(&state, &who.id, &body.email).await?;
+    let erasure = privacy::erase(&state, &who, &body.email).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(ErasureReport::new(&erasure)))

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use clap::Subcommand;
 
 use courrier::config::Settings;
-use courrier::desk::privacy::{self, PrivacyError, CLI_ACTOR};
+use courrier::desk::privacy::{self, PrivacyError};
+use courrier::desk::Caller;
 use courrier::desk::Context;
 use courrier::http::privacy::{ErasureReport, ExportDocument};
 use courrier::instruments::Instruments;
@@ -33,13 +34,13 @@ pub async fn run(settings: Settings, cmd: PrivacyCommand) -> anyhow::Result<()> 
     let state = Context::open(settings, Arc::new(Instruments::new())).await?;
     let json = match cmd {
         PrivacyCommand::Export { email } => {
-            let export = privacy::export(&state, CLI_ACTOR, &email)
+            let export = privacy::export(&state, &Caller::operator(), &email)
                 .await
                 .map_err(explain)?;
             serde_json::to_string_pretty(&ExportDocument::new(&export))?
         }
         PrivacyCommand::Erase { email } => {
-            let erasure = privacy::erase(&state, CLI_ACTOR, &email)
+            let erasure = privacy::erase(&state, &Caller::operator(), &email)
                 .await
                 .map_err(explain)?;
             serde_json::to_string_pretty(&ErasureReport::new(&erasure))?

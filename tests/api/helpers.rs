@@ -268,7 +268,7 @@ impl TestApp {
                 role: role.parse().unwrap(),
                 password: PASSWORD.into(),
             },
-            "test",
+            &courrier::desk::Caller::operator(),
         )
         .await
         .unwrap();

@@ -47,7 +47,7 @@ async fn an_account_is_found_whatever_the_case_or_form_of_its_domain(b: Backend)
             role: "editor".parse().unwrap(),
             password: PASSWORD.into(),
         },
-        "test",
+        &courrier::desk::Caller::operator(),
     )
     .await
     .unwrap();

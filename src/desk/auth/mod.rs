@@ -18,19 +18,9 @@ pub use token::{hex, keyed_hash, new_token, same_secret, token_hash};
 use crate::config::AuthSettings;
 use crate::db::staff::{self as store, NewSession, UserRow};
 use crate::db::{self, DbError, Pool};
-use crate::domain::{ReaderEmail, Role};
+use crate::domain::ReaderEmail;
 
-/// A signed-in staff member, as every staff handler sees them.
-#[derive(Debug, Clone)]
-pub struct StaffUser {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub session_id: String,
-    /// The account's chosen language, if any.
-    pub locale: Option<crate::domain::Locale>,
-}
+pub use crate::desk::caller::Caller;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -175,7 +165,7 @@ impl Auth {
     }
 
     /// The staff member a bearer token stands for, if the session is alive.
-    pub async fn authenticate(&self, pool: &Pool, token: &str) -> Result<StaffUser, AuthError> {
+    pub async fn authenticate(&self, pool: &Pool, token: &str) -> Result<Caller, AuthError> {
         let hash = token_hash(token);
         let now = db::now();
         let idle = Duration::minutes(i64::from(self.settings.idle_timeout_minutes));
@@ -203,11 +193,12 @@ impl Auth {
         .await?;
         let (session, user) = found.ok_or(AuthError::Unauthenticated)?;
         let role = user.role;
-        Ok(StaffUser {
+        Ok(Caller {
             id: user.id,
             email: user.email,
             display_name: user.display_name,
             role,
+            active: user.active,
             session_id: session.id,
             locale: user.locale,
         })

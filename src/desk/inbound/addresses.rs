@@ -17,15 +17,6 @@ pub fn reply_key(state: &Context) -> Option<ReplyKey> {
         .map(|k| ReplyKey::new(k.expose_secret()))
 }
 
-/// The `Reply-To` of mail to the reader of a submission in `queue`: the queue's address with
-/// the submission's token. `None` (no `Reply-To`, as before) without a queue address or a key.
-pub fn reply_to(state: &Context, queue: &str, reference: &str) -> Option<String> {
-    let address = state.queue_senders.get(queue)?;
-    reply_key(state)?
-        .reply_address(address, reference)
-        .map(|m| m.to_string())
-}
-
 /// The queue whose inbound address this is (its tag ignored, any case).
 pub fn queue_of(state: &Context, address: &str) -> Option<String> {
     let (local, domain) = address.trim().rsplit_once('@')?;

@@ -10,7 +10,6 @@ mod new_submission;
 mod reply;
 pub mod views;
 
-pub use addresses::reply_to;
 pub use matching::reference_in_subject;
 pub use views::{raw, unmatched};
 

@@ -11,8 +11,8 @@ use crate::db::messages::MessageRow;
 use crate::db::outbox::NewOutboxRow;
 use crate::db::submissions::SubmissionRow;
 use crate::db::{self, staff};
+use crate::desk::outgoing::{About, Colleague, ComposeError};
 use crate::desk::Context;
-use crate::domain::{MailPurpose, MailStatus};
 use crate::mail;
 
 pub(super) async fn receive(
@@ -73,39 +73,40 @@ pub(super) async fn receive(
         &json!({"message": arrival.row.id}),
         now,
     ));
+    // Held spam is told to no one: the mail stays on it, for staff to see on release.
     effects
         .mails
-        .push(notice(state, &submission, &arrival).await?);
+        .extend(notice(state, &submission, &arrival).await?);
     store(state, arrival, Some(submission.id), "reply", None, effects).await
 }
 
-/// The notice to the assignee, or to the queue's team when nobody is assigned, threaded under
-/// the submission's first notification.
+/// The notice to the assignee while they may be told of the submission, or to the queue's
+/// team, threaded under the submission's first notification; none for held spam.
 async fn notice(
     state: &Context,
     submission: &SubmissionRow,
     arrival: &Arrival,
-) -> Result<NewOutboxRow, InboundError> {
+) -> Result<Option<NewOutboxRow>, InboundError> {
+    let about = About::from(submission);
+    if about.held {
+        return Ok(None);
+    }
     let id = submission.id.clone();
     let assignee = submission.assignee_id.clone();
     let (parent, assignee) = db::run(&state.pool, move |c| {
         let parent = inbound_mail::team_notice_id(c, &id)?;
         let assignee = match assignee {
-            Some(a) => staff::user_by_id(c, &a)?.filter(|u| u.active),
+            Some(a) => staff::user_by_id(c, &a)?,
             None => None,
         };
         Ok((parent, assignee))
     })
     .await?;
-    let recipients = match assignee {
-        Some(user) => user.email,
-        None => state
-            .settings
-            .queues
-            .get(submission.queue.as_str())
-            .map(|q| q.notify.join(", "))
-            .unwrap_or_default(),
-    };
+    let assignee = assignee.map(|u| Colleague {
+        email: u.email,
+        role: u.role,
+        active: u.active,
+    });
     let attachments: Vec<String> = arrival
         .parsed
         .attachments
@@ -119,28 +120,17 @@ async fn notice(
         &attachments,
         state.settings.mail.team_locale,
     )?;
-    let reader = submission
-        .email
-        .parse::<lettre::Address>()
-        .map(|a| lettre::message::Mailbox::new(Some(submission.name.clone()), a).to_string())
-        .ok();
-    let now = arrival.row.created_at;
-    Ok(NewOutboxRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        submission_id: submission.id.clone(),
-        purpose: MailPurpose::ReplyNotice,
-        from_addr: state.settings.mail.from.clone(),
-        recipients,
-        reply_to: reader,
-        subject: rendered.subject,
-        body_text: rendered.text,
-        body_html: rendered.html,
-        message_id: mail::new_message_id(&state.sender),
-        in_reply_to: parent,
-        list_unsubscribe: None,
-        status: MailStatus::Pending,
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-    })
+    state
+        .outgoing
+        .tell_assignee(
+            about,
+            assignee.as_ref(),
+            rendered,
+            parent,
+            arrival.row.created_at,
+        )
+        .map_err(|e| match e {
+            ComposeError::Render(e) => e.into(),
+            ComposeError::Config(e) => InboundError::Intake(e),
+        })
 }

@@ -3,16 +3,15 @@
 
 use crate::db::inbound_mail::{self, InboundSummary};
 use crate::db::{self};
-use crate::desk::auth::StaffUser;
 use crate::desk::triage::{self, TriageError};
+use crate::desk::Caller;
 use crate::desk::Context;
-use crate::domain::Role;
 
 /// The raw message (`message/rfc822`) of one inbound message of a submission the caller may
 /// see; `NotFound` for any other.
 pub async fn raw(
     state: &Context,
-    who: &StaffUser,
+    who: &Caller,
     key: &str,
     message_id: &str,
 ) -> Result<Vec<u8>, TriageError> {
@@ -28,12 +27,10 @@ pub async fn raw(
 /// Messages that matched no submission, newest first: admins only.
 pub async fn unmatched(
     state: &Context,
-    who: &StaffUser,
+    who: &Caller,
     limit: i64,
 ) -> Result<Vec<InboundSummary>, TriageError> {
-    if who.role != Role::Admin {
-        return Err(TriageError::Forbidden);
-    }
+    who.require_admin()?;
     Ok(db::run(&state.pool, move |c| inbound_mail::unmatched(c, limit)).await?)
 }
 

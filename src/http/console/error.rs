@@ -77,6 +77,7 @@ impl From<AccountError> for ConsoleError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::NotFound => ConsoleError::NotFound,
+            AccountError::Forbidden => ConsoleError::Forbidden,
             AccountError::Hash(e) => e.into(),
             AccountError::Db(e) => e.into(),
             other => ConsoleError::Internal(other.to_string()),

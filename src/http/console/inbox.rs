@@ -172,7 +172,7 @@ async fn render(
         .map(|s| s.id.clone())
         .collect();
     let previews = inbox::previews(state, untitled).await?;
-    let names: HashMap<String, String> = accounts::list(&state.pool)
+    let names: HashMap<String, String> = accounts::colleagues(&state.pool)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
@@ -229,7 +229,7 @@ async fn render(
             overdue: v.overdue,
         })
         .collect();
-    let desks = triage::visible_desks(who.user.role);
+    let desks = who.user.desks();
     let topics = Topic::ALL
         .iter()
         .filter(|t| {

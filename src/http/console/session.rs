@@ -8,7 +8,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::{ConsoleError, Posted};
-use crate::desk::auth::{AuthError, StaffUser};
+use crate::desk::auth::{AuthError, Caller};
 use crate::http::startup::AppState;
 
 /// The session cookie's name.
@@ -18,7 +18,7 @@ pub const SIGNIN_COOKIE: &str = "courrier_signin";
 
 /// A staff member signed in through the console's cookie, with their session's form token.
 pub struct ConsoleUser {
-    pub user: StaffUser,
+    pub user: Caller,
     pub csrf: String,
 }
 
@@ -94,10 +94,6 @@ impl ConsoleUser {
         }
     }
 
-    pub fn is_admin(&self) -> bool {
-        self.user.role == crate::domain::Role::Admin
-    }
-
     /// The page frame for this account.
     pub fn frame(&self, req: &HttpRequest, title: &str, flash: Option<String>) -> super::Frame {
         let locale = super::language(req, self.user.locale);
@@ -106,7 +102,7 @@ impl ConsoleUser {
             who: Some((
                 self.user.display_name.clone(),
                 self.csrf.clone(),
-                self.is_admin(),
+                self.user.is_admin(),
             )),
             flash,
             title: title.to_owned(),

@@ -144,7 +144,7 @@ pub async fn changes_since(
 }
 
 async fn account_names(state: &AppState) -> Result<HashMap<String, String>, ConsoleError> {
-    Ok(accounts::list(&state.pool)
+    Ok(accounts::colleagues(&state.pool)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
@@ -171,7 +171,7 @@ pub async fn render(
         marketing_withdrawn_at,
         ..
     } = triage::record(state, &who.user, reference).await?;
-    let users = accounts::list(&state.pool).await?;
+    let users = accounts::colleagues(&state.pool).await?;
     let names: HashMap<String, String> = users
         .iter()
         .map(|u| (u.id.clone(), u.display_name.clone()))
@@ -260,7 +260,7 @@ pub async fn render(
             .collect(),
         assignees: users
             .iter()
-            .filter(|u| u.active && u.role.sees(s.desk) && u.id != who.user.id)
+            .filter(|u| accounts::assignable(u, s.desk) && u.id != who.user.id)
             .map(|u| (u.id.clone(), u.display_name.clone()))
             .collect(),
         thread: thread.into_iter().map(|(_, i)| i).collect(),

@@ -4,10 +4,9 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::require_admin;
 use super::views::{User, UserList};
 use crate::desk::accounts::{self, AccountChange, NewAccount};
-use crate::desk::auth::StaffUser;
+use crate::desk::Caller;
 use crate::domain::Role;
 use crate::http::openapi::{AdminOnly, ErrorBody, Failures, SignedIn};
 use crate::http::startup::AppState;
@@ -16,9 +15,8 @@ use crate::http::ApiError;
 /// Every account, active or not.
 #[utoipa::path(get, path = "/v1/users", tag = "accounts", operation_id = "list_users", security(("bearer" = [])),
     responses((status = 200, description = "The accounts", body = UserList), SignedIn, AdminOnly))]
-pub async fn list(state: web::Data<AppState>, who: StaffUser) -> Result<HttpResponse, ApiError> {
-    require_admin(&who)?;
-    let users = accounts::list(&state.pool).await?;
+pub async fn list(state: web::Data<AppState>, who: Caller) -> Result<HttpResponse, ApiError> {
+    let users = accounts::list(&state.pool, &who).await?;
     Ok(HttpResponse::Ok().json(UserList {
         users: users.iter().map(User::from).collect(),
     }))
@@ -47,10 +45,9 @@ pub struct CreateBody {
     ))]
 pub async fn create(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&who)?;
     let body = body.into_inner();
     let user = accounts::create(
         &state.pool,
@@ -61,7 +58,7 @@ pub async fn create(
             role: body.role,
             password: body.password,
         },
-        &who.id,
+        &who,
     )
     .await?;
     Ok(HttpResponse::Created().json(User::from(&user)))
@@ -92,11 +89,10 @@ pub struct ChangeBody {
     ))]
 pub async fn change(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     id: web::Path<String>,
     body: web::Json<ChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&who)?;
     let body = body.into_inner();
     let user = accounts::change(
         &state.pool,
@@ -108,7 +104,7 @@ pub async fn change(
             active: body.active,
             password: body.password,
         },
-        &who.id,
+        &who,
     )
     .await?;
     Ok(HttpResponse::Ok().json(User::from(&user)))

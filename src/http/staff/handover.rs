@@ -4,8 +4,8 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::desk::auth::StaffUser;
 use crate::desk::handover::{self, HandoverError};
+use crate::desk::Caller;
 use crate::domain::Msg;
 use crate::http::openapi::{ErrorBody, SignedIn};
 use crate::http::startup::AppState;
@@ -48,7 +48,7 @@ impl From<HandoverError> for ApiError {
     ))]
 pub async fn hand_over(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let copy = handover::hand_over(&state, &who, &key).await?;

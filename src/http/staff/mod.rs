@@ -14,7 +14,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::ApiError;
-use crate::desk::auth::StaffUser;
+use crate::desk::Caller;
 use crate::http::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -51,9 +51,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed-in staff member, from the bearer token.
-impl FromRequest for StaffUser {
+impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<StaffUser, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Caller, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
@@ -64,15 +64,6 @@ impl FromRequest for StaffUser {
             };
             Ok(state.auth.authenticate(&state.pool, &token).await?)
         })
-    }
-}
-
-/// Only admins pass.
-pub(crate) fn require_admin(who: &StaffUser) -> Result<(), ApiError> {
-    if who.role == crate::domain::Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
     }
 }
 

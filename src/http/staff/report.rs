@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::desk::auth::StaffUser;
 use crate::desk::report::{self, Report, ReportError};
+use crate::desk::Caller;
 use crate::domain::{Desk, FieldError, FieldErrors, Msg};
 use crate::http::openapi::{ErrorBody, SignedIn};
 use crate::http::startup::AppState;
@@ -271,7 +271,7 @@ fn wants_csv(req: &HttpRequest) -> bool {
 pub async fn desk(
     req: HttpRequest,
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (from, to) = days(&query)?;

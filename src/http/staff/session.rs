@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::{Me, Session};
-use crate::desk::auth::StaffUser;
+use crate::desk::Caller;
 use crate::http::openapi::{Failures, SignedIn};
 use crate::http::startup::AppState;
 use crate::http::ApiError;
@@ -59,7 +59,7 @@ pub async fn login(
 /// Ends the session whose token is sent.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "staff", security(("bearer" = [])),
     responses((status = 204, description = "Signed out"), SignedIn))]
-pub async fn logout(state: web::Data<AppState>, who: StaffUser) -> Result<HttpResponse, ApiError> {
+pub async fn logout(state: web::Data<AppState>, who: Caller) -> Result<HttpResponse, ApiError> {
     state.auth.logout(&state.pool, &who.session_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -67,7 +67,7 @@ pub async fn logout(state: web::Data<AppState>, who: StaffUser) -> Result<HttpRe
 /// The signed-in account.
 #[utoipa::path(get, path = "/v1/auth/me", tag = "staff", security(("bearer" = [])),
     responses((status = 200, description = "Who is signed in", body = Me), SignedIn))]
-pub async fn me(who: StaffUser) -> HttpResponse {
+pub async fn me(who: Caller) -> HttpResponse {
     HttpResponse::Ok().json(Me {
         id: who.id,
         email: who.email,

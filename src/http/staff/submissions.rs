@@ -8,10 +8,10 @@ use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Submission, Summary};
-use crate::desk::auth::StaffUser;
 use crate::desk::conversation;
 use crate::desk::triage::{self, Expected, Patch};
 use crate::desk::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
+use crate::desk::Caller;
 use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
 use crate::http::startup::AppState;
@@ -112,7 +112,7 @@ fn decode_cursor(sort: Sort, c: &str) -> Result<(NaiveDateTime, String), ApiErro
     ))]
 pub async fn list(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut q = query.into_inner();
@@ -215,7 +215,7 @@ pub async fn list(
     ))]
 pub async fn detail(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let record = triage::record(&state, &who, &key).await?;
@@ -304,7 +304,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
 pub async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     key: web::Path<String>,
     body: web::Json<PatchBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -367,7 +367,7 @@ pub struct NoteBody {
     ))]
 pub async fn add_note(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     key: web::Path<String>,
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -396,7 +396,7 @@ pub struct ReplyBody {
     ))]
 pub async fn reply(
     state: web::Data<AppState>,
-    who: StaffUser,
+    who: Caller,
     key: web::Path<String>,
     body: web::Json<ReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -408,7 +408,7 @@ pub async fn reply(
 /// The queues the caller may see, with counts by status and how many are overdue.
 #[utoipa::path(get, path = "/v1/queues", tag = "triage", security(("bearer" = [])),
     responses((status = 200, description = "The queues", body = Queues), SignedIn))]
-pub async fn queues(state: web::Data<AppState>, who: StaffUser) -> Result<HttpResponse, ApiError> {
+pub async fn queues(state: web::Data<AppState>, who: Caller) -> Result<HttpResponse, ApiError> {
     let views = triage::queues(&state, &who).await?;
     Ok(HttpResponse::Ok().json(Queues {
         queues: views.iter().map(Queue::from).collect(),
