@@ -9,9 +9,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::schema::outbox;
+use super::schema::{outbox, staff_users, submissions};
 use super::{DbConnection, DbError};
-use crate::domain::{MailPurpose, MailStatus};
+use crate::domain::{Desk, MailPurpose, MailStatus, QueueName, Role};
 
 /// The database's clock, in the naive UTC that timestamps are stored in. SQLite's is the clock
 /// of the one host whose file it is; its text compares in order with what diesel writes.
@@ -335,4 +335,22 @@ pub fn stats(conn: &mut DbConnection) -> Result<OutboxStats, DbError> {
         by_status,
         oldest_pending,
     })
+}
+
+/// Who staff e-mails about these submissions may reach now: each submission's desk and queue,
+/// and every account's address (as stored, folded) with its role and state. The staff table is
+/// a newsroom's, tens of rows.
+#[allow(clippy::type_complexity)]
+pub fn audience(
+    conn: &mut DbConnection,
+    submission_ids: &[String],
+) -> Result<(Vec<(String, Desk, QueueName)>, Vec<(String, Role, bool)>), DbError> {
+    let places = submissions::table
+        .filter(submissions::id.eq_any(submission_ids))
+        .select((submissions::id, submissions::desk, submissions::queue))
+        .load(conn)?;
+    let accounts = staff_users::table
+        .select((staff_users::email, staff_users::role, staff_users::active))
+        .load(conn)?;
+    Ok((places, accounts))
 }

@@ -74,6 +74,7 @@ impl Application {
                 desk.pool.clone(),
                 transport,
                 &desk.settings.mail,
+                crate::mail::teams(&desk.settings),
                 desk.outbox_wakeup.clone(),
                 desk.instruments.clone(),
             )

@@ -13,7 +13,7 @@ mod worker;
 pub use notice::{escalation, grounds_text, reply_outcome, Escalation, EscalationFacts};
 pub use render::{reader_ack, staff_reply, team_notification, with_optout, Facts, Rendered};
 pub use transport::{Channel, SendFailure, SmtpTarget, Transport};
-pub use worker::{Worker, WorkerHandle};
+pub use worker::{teams, Teams, Worker, WorkerHandle};
 
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;

@@ -10,8 +10,13 @@ use tokio::task::JoinSet;
 
 use super::ledger::{Ledger, Outcome};
 use super::{build_message, Channel, Transport};
+use std::collections::HashMap;
+
+use lettre::message::{Mailbox, Mailboxes};
+
 use crate::config::MailSettings;
 use crate::db::{self, outbox, Pool};
+use crate::domain::{may_hear_of, MailPurpose, Role};
 use crate::instruments::Instruments;
 
 /// What every sender shares.
@@ -28,6 +33,21 @@ pub(super) struct Shared {
     poll_interval: Duration,
     pub(super) lease: Duration,
     smtp_timeout: Duration,
+    /// Each queue's team addresses: where a notice goes whose staff recipients may no longer
+    /// be told of its submission.
+    teams: Teams,
+}
+
+/// Each queue's team addresses (`queues.<name>.notify`), by queue name.
+pub type Teams = std::collections::BTreeMap<String, Vec<String>>;
+
+/// The teams of these settings.
+pub fn teams(settings: &crate::config::Settings) -> Teams {
+    settings
+        .queues
+        .iter()
+        .map(|(name, q)| (name.clone(), q.notify.clone()))
+        .collect()
 }
 
 impl Shared {
@@ -67,10 +87,18 @@ impl Worker {
         pool: Pool,
         transport: Transport,
         settings: &MailSettings,
+        teams: Teams,
         wakeup: Arc<Notify>,
         instruments: Arc<Instruments>,
     ) -> WorkerHandle {
-        let shared = Arc::new(Shared::new(pool, transport, settings, wakeup, instruments));
+        let shared = Arc::new(Shared::new(
+            pool,
+            transport,
+            settings,
+            teams,
+            wakeup,
+            instruments,
+        ));
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         for n in 0..settings.concurrency {
@@ -88,12 +116,14 @@ impl Worker {
         pool: Pool,
         transport: Transport,
         settings: &MailSettings,
+        teams: Teams,
         instruments: Arc<Instruments>,
     ) -> usize {
         let shared = Arc::new(Shared::new(
             pool,
             transport,
             settings,
+            teams,
             Arc::new(Notify::new()),
             instruments,
         ));
@@ -120,10 +150,12 @@ impl Shared {
         pool: Pool,
         transport: Transport,
         settings: &MailSettings,
+        teams: Teams,
         wakeup: Arc<Notify>,
         instruments: Arc<Instruments>,
     ) -> Shared {
         Shared {
+            teams,
             instruments,
             pool,
             transport,
@@ -192,9 +224,9 @@ async fn send_batch(
     claimed_at: tokio::time::Instant,
     stopped: &watch::Receiver<bool>,
 ) {
+    let (jobs, mut untried) = screen(shared, jobs).await;
     let ledger = Ledger::open(shared.clone(), owner.to_owned(), claimed_at);
     let mut jobs = jobs.into_iter();
-    let mut untried = Vec::new();
     for job in jobs.by_ref() {
         // On a stop, or when the lease might run out during this send (its renewals failing),
         // the rest goes back untried.
@@ -217,6 +249,71 @@ async fn send_batch(
     if let Err(e) = released {
         tracing::warn!(error = %e, "could not give back outbox leases; they expire on their own");
     }
+}
+
+/// The rule of who may be told of a submission (`domain::may_hear_of`), applied again as staff
+/// e-mails leave: an account disabled, or moved to a role that no longer sees the submission's
+/// desk, since the e-mail was written is taken off it, and a notice left with nobody goes to
+/// its queue's team. Addresses that are no account (a team's list, the publication director)
+/// stay. When the rule cannot be read, the batch's staff e-mails are given back untried.
+async fn screen(
+    shared: &Shared,
+    mut jobs: Vec<outbox::OutboxJob>,
+) -> (Vec<outbox::OutboxJob>, Vec<String>) {
+    let to_staff = |j: &outbox::OutboxJob| !MailPurpose::TO_READER.contains(&j.purpose);
+    let ids: Vec<String> = jobs
+        .iter()
+        .filter(|j| to_staff(j))
+        .map(|j| j.submission_id.clone())
+        .collect();
+    if ids.is_empty() {
+        return (jobs, Vec::new());
+    }
+    let (places, accounts) = match db::run(&shared.pool, move |c| outbox::audience(c, &ids)).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "staff e-mails held back: their recipients cannot be checked");
+            let (held, rest): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| to_staff(j));
+            return (rest, held.into_iter().map(|j| j.id).collect());
+        }
+    };
+    let accounts: HashMap<String, (Role, bool)> = accounts
+        .into_iter()
+        .map(|(email, role, active)| (email.to_lowercase(), (role, active)))
+        .collect();
+    for job in jobs.iter_mut().filter(|j| to_staff(j)) {
+        let Some((_, desk, queue)) = places.iter().find(|(id, _, _)| *id == job.submission_id)
+        else {
+            continue;
+        };
+        let Ok(listed) = job.recipients.parse::<Mailboxes>() else {
+            continue;
+        };
+        let listed: Vec<Mailbox> = listed.into_iter().collect();
+        let kept: Vec<String> = listed
+            .iter()
+            .filter(|m| {
+                accounts
+                    .get(&m.email.to_string().to_lowercase())
+                    .is_none_or(|(role, active)| may_hear_of(*role, *active, *desk))
+            })
+            .map(Mailbox::to_string)
+            .collect();
+        if kept.len() == listed.len() {
+            continue;
+        }
+        tracing::info!(job = %job.id, purpose = %job.purpose, "recipient no longer told of the submission");
+        job.recipients = if kept.is_empty() {
+            shared
+                .teams
+                .get(queue.as_str())
+                .map(|team| team.join(", "))
+                .unwrap_or_default()
+        } else {
+            kept.join(", ")
+        };
+    }
+    (jobs, Vec::new())
 }
 
 /// Hands one job to the transport.

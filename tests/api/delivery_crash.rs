@@ -325,6 +325,7 @@ async fn an_unrecorded_outcome_at_shutdown_is_not_made_due_again(b: Backend) {
         web.pool.clone(),
         courrier::mail::Transport::Smtp(target.unwrap()),
         &settings.mail,
+        courrier::mail::teams(&settings),
         Arc::new(tokio::sync::Notify::new()),
         Arc::new(courrier::instruments::Instruments::new()),
     );

@@ -138,6 +138,8 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     /// The mail settings it runs with, for `dispatch_all_pending`.
     pub mail: courrier::config::MailSettings,
+    /// The queues' team addresses, for `dispatch_all_pending`.
+    pub teams: courrier::mail::Teams,
 }
 
 /// Sending a request and reading its answer in one step, instead of send → unwrap → json.
@@ -319,6 +321,7 @@ impl TestApp {
             self.pool.clone(),
             transport,
             &self.mail,
+            self.teams.clone(),
             Arc::new(courrier::instruments::Instruments::new()),
         )
         .await
@@ -368,6 +371,7 @@ pub async fn spawn_app_with(
     settings.validate().expect("the test's settings");
     capture_logs();
     let mail = settings.mail.clone();
+    let teams = courrier::mail::teams(&settings);
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
@@ -381,6 +385,7 @@ pub async fn spawn_app_with(
             .unwrap(),
         db,
         mail,
+        teams,
     }
 }
 

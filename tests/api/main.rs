@@ -24,6 +24,7 @@ mod privacy;
 mod resilience;
 mod retention;
 mod routing;
+mod rules;
 mod scale;
 mod schema;
 mod shutdown;
