@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
+use super::acts::{event, single, TriageError};
 use super::outgoing::About;
-use super::triage::{event, get, single, TriageError};
+use super::triage::get;
 use super::Caller;
 use super::Context;
 use crate::db::{self, messages, notes};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::time::Instant;
 
-use super::limits::Limiter;
+use super::limiter::Limiter;
 use crate::config::LimitSettings;
 use crate::instruments::Instruments;
 
@@ -210,7 +210,7 @@ impl Bucket {
 
     /// The key of `key`'s bucket in Redis: a keyed hash, never the text itself.
     fn redis_key(&self, redis: &Redis, key: &str) -> String {
-        let hashed = super::auth::keyed_hash(redis.hash_key.as_bytes(), key);
+        let hashed = super::auth::token::keyed_hash(redis.hash_key.as_bytes(), key);
         format!("{}:limit:{}:{hashed}", redis.prefix, self.name)
     }
 

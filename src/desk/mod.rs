@@ -3,6 +3,7 @@
 
 pub mod account_self;
 pub mod accounts;
+pub mod acts;
 pub mod auth;
 pub mod caller;
 pub mod closing;
@@ -18,6 +19,7 @@ pub mod inbound;
 pub mod inbox;
 pub mod intake;
 pub mod limit_store;
+mod limiter;
 pub mod limits;
 pub mod outgoing;
 pub mod privacy;

@@ -1,11 +1,9 @@
 //! Staff work on the queues: what each role may see, and every change, checked and audited.
 
-use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::db;
 pub use crate::db::events::EventRow;
-use crate::db::events::NewEvent;
 pub use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
 pub use crate::db::triage::{
@@ -14,46 +12,12 @@ pub use crate::db::triage::{
 use crate::desk::Caller;
 
 use crate::config::Settings;
+pub use crate::desk::acts::TriageError;
+use crate::desk::acts::{event, single};
 use crate::desk::outgoing::{About, Composer};
-use crate::desk::{Context, DbError};
+use crate::desk::Context;
 use crate::domain::{MailPurpose, Msg, Priority, QueueName, Status};
 use crate::mail::Facts;
-
-/// Why a staff action did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum TriageError {
-    /// Missing, or on a desk the caller may not see: the same answer for both.
-    #[error("submission not found")]
-    NotFound,
-    #[error("not allowed")]
-    Forbidden,
-    #[error("invalid fields")]
-    Invalid(crate::domain::FieldErrors),
-    /// The `If-Match` version is not the current one.
-    #[error("stale If-Match")]
-    Stale,
-    /// The `version` field is not the current one.
-    #[error("version conflict: now {current}")]
-    VersionConflict { current: i32 },
-    #[error("no move from {} to {}", from.as_str(), to.as_str())]
-    IllegalTransition { from: Status, to: Status },
-    #[error(transparent)]
-    Db(#[from] DbError),
-    /// A right of reply resolved without its outcome.
-    #[error("outcome required")]
-    OutcomeRequired,
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl From<crate::desk::Denied> for TriageError {
-    fn from(d: crate::desk::Denied) -> Self {
-        match d {
-            crate::desk::Denied::Forbidden => TriageError::Forbidden,
-            crate::desk::Denied::NotFound => TriageError::NotFound,
-        }
-    }
-}
 
 /// The queues the caller may see, in configuration order.
 pub fn visible_queues(state: &Context, who: &Caller) -> Vec<String> {
@@ -64,16 +28,6 @@ pub fn visible_queues(state: &Context, who: &Caller) -> Vec<String> {
         .filter(|(_, q)| who.sees(q.desk))
         .map(|(name, _)| name.clone())
         .collect()
-}
-
-pub(super) fn event(
-    submission_id: &str,
-    actor: &Caller,
-    kind: &str,
-    detail: serde_json::Value,
-    now: NaiveDateTime,
-) -> NewEvent {
-    NewEvent::new(Some(submission_id), &actor.id, kind, &detail, now)
 }
 
 /// One page of the submissions on the caller's desks.
@@ -345,11 +299,4 @@ pub async fn queues(state: &Context, who: &Caller) -> Result<Vec<QueueView>, Tri
             })
         })
         .collect())
-}
-
-/// One field's error, as a use case's validation failure.
-pub(super) fn single(field: &'static str, e: crate::domain::FieldError) -> TriageError {
-    let mut fields = crate::domain::FieldErrors::new();
-    fields.insert(field, vec![e]);
-    TriageError::Invalid(fields)
 }

@@ -8,8 +8,14 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::worker::Shared;
-use crate::db::{self, outbox};
+use crate::db::{self, outbox, Pool};
+
+/// What the ledger's keeper needs of the senders: the pool it writes through and the lease's
+/// length it renews.
+struct Books {
+    pool: Pool,
+    lease: Duration,
+}
 
 /// A job's fate after one attempt.
 #[derive(Clone)]
@@ -35,7 +41,8 @@ pub struct Ledger {
 impl Ledger {
     /// `claimed_at` is read before the claim was made: the lease the database wrote runs at
     /// least `lease` from then.
-    pub fn open(shared: Arc<Shared>, owner: String, claimed_at: Instant) -> Ledger {
+    pub fn open(pool: Pool, lease: Duration, owner: String, claimed_at: Instant) -> Ledger {
+        let shared = Arc::new(Books { pool, lease });
         let (outcomes, rx) = mpsc::unbounded_channel();
         let (held_tx, held_until) = watch::channel(claimed_at + shared.lease);
         let task = tokio::spawn(keep(shared, owner, rx, held_tx));
@@ -65,7 +72,7 @@ impl Ledger {
 }
 
 async fn keep(
-    shared: Arc<Shared>,
+    shared: Arc<Books>,
     owner: String,
     mut rx: mpsc::UnboundedReceiver<Outcome>,
     held_until: watch::Sender<Instant>,
@@ -118,7 +125,7 @@ async fn keep(
     }
 }
 
-async fn renew(shared: &Arc<Shared>, owner: &str, held_until: &watch::Sender<Instant>) {
+async fn renew(shared: &Arc<Books>, owner: &str, held_until: &watch::Sender<Instant>) {
     let before = Instant::now();
     let (owner, lease) = (owner.to_owned(), shared.lease);
     match db::run(&shared.pool, move |conn| {
@@ -134,7 +141,7 @@ async fn renew(shared: &Arc<Shared>, owner: &str, held_until: &watch::Sender<Ins
 }
 
 async fn write(
-    shared: &Shared,
+    shared: &Books,
     owner: &str,
     outcomes: Arc<Vec<Outcome>>,
 ) -> Result<(), db::DbError> {

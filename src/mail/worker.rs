@@ -20,8 +20,8 @@ use crate::domain::{may_hear_of, MailPurpose, Role};
 use crate::instruments::Instruments;
 
 /// What every sender shares.
-pub(super) struct Shared {
-    pub(super) pool: Pool,
+struct Shared {
+    pool: Pool,
     transport: Transport,
     wakeup: Arc<Notify>,
     instruments: Arc<Instruments>,
@@ -31,7 +31,7 @@ pub(super) struct Shared {
     retry_base: Duration,
     retry_max: Duration,
     poll_interval: Duration,
-    pub(super) lease: Duration,
+    lease: Duration,
     smtp_timeout: Duration,
     /// Each queue's team addresses: where a notice goes whose staff recipients may no longer
     /// be told of its submission.
@@ -225,7 +225,12 @@ async fn send_batch(
     stopped: &watch::Receiver<bool>,
 ) {
     let (jobs, mut untried) = screen(shared, jobs).await;
-    let ledger = Ledger::open(shared.clone(), owner.to_owned(), claimed_at);
+    let ledger = Ledger::open(
+        shared.pool.clone(),
+        shared.lease,
+        owner.to_owned(),
+        claimed_at,
+    );
     let mut jobs = jobs.into_iter();
     for job in jobs.by_ref() {
         // On a stop, or when the lease might run out during this send (its renewals failing),

@@ -3,7 +3,7 @@
 mod csrf;
 mod password;
 mod throttle;
-mod token;
+pub(crate) mod token;
 
 use std::net::IpAddr;
 use std::sync::Arc;
