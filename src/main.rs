@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 
+use courrier::app::Application;
 use courrier::config::{ConfigError, Settings, Sources};
 use courrier::db::{self, Pool};
 use courrier::desk::accounts::{self, AccountChange, AccountError, NewAccount};
 use courrier::desk::auth::Hasher;
 use courrier::domain::{Locale, Msg, Role};
-use courrier::http::startup::Application;
 
 #[path = "main/mail.rs"]
 mod mail_commands;

@@ -90,6 +90,16 @@ impl IntakeWriter {
         }
     }
 
+    /// No writer task: each submission is written in its own transaction, by its own call (a
+    /// command line verb, one piped message).
+    pub fn inline(pool: Pool) -> IntakeWriter {
+        IntakeWriter {
+            queue: None,
+            pool,
+            coming: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
     /// Says a submission is being prepared; hand the token to `store`.
     pub fn on_its_way(&self) -> OnItsWay {
         self.coming.fetch_add(1, Ordering::AcqRel);

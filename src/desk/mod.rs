@@ -69,12 +69,50 @@ pub struct Context {
     pub intake_writer: group_commit::IntakeWriter,
 }
 
+/// How much of the desk a process opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// `courrier serve`: migrated, checked for misfiled rows, intake through the group-commit
+    /// writer task.
+    Serve,
+    /// A command line verb: migrated (a fresh database works), no task started.
+    Command,
+    /// One piped message (`mail ingest`): the database as it is, nothing started.
+    Light,
+}
+
 impl Context {
-    /// The desk for these settings: the database migrated, then pooled; routing, the sender,
-    /// sign-in, the spam checks and the limits built once.
+    /// The desk for serving: the database migrated, then pooled; routing, the sender, sign-in,
+    /// the spam checks and the limits built once; intake through the group-commit writer.
     pub async fn open(
         settings: Settings,
         instruments: Arc<Instruments>,
+    ) -> anyhow::Result<Context> {
+        Context::assemble(settings, instruments, Opening::Serve).await
+    }
+
+    /// The desk for a command line verb: migrated, so that a verb run on a fresh database
+    /// works, but with no task started (each submission is written by its own call).
+    pub async fn open_for_command(
+        settings: Settings,
+        instruments: Arc<Instruments>,
+    ) -> anyhow::Result<Context> {
+        Context::assemble(settings, instruments, Opening::Command).await
+    }
+
+    /// The lightest desk, for one piped message: no migration, no check, no task; the
+    /// database is the one `courrier serve` keeps migrated.
+    pub async fn open_light(
+        settings: Settings,
+        instruments: Arc<Instruments>,
+    ) -> anyhow::Result<Context> {
+        Context::assemble(settings, instruments, Opening::Light).await
+    }
+
+    async fn assemble(
+        settings: Settings,
+        instruments: Arc<Instruments>,
+        opening: Opening,
     ) -> anyhow::Result<Context> {
         let router = settings
             .router()
@@ -91,11 +129,15 @@ impl Context {
                 Ok((name.clone(), parsed))
             })
             .collect::<anyhow::Result<_>>()?;
-        migrate(&settings).await?;
+        if opening != Opening::Light {
+            migrate(&settings).await?;
+        }
         let pool = db::pool(&settings.database)?;
-        let misfiled = handover::misfiled(&pool, &settings).await?;
-        if !misfiled.is_empty() {
-            anyhow::bail!("{}", handover::misfiled_report(&misfiled));
+        if opening == Opening::Serve {
+            let misfiled = handover::misfiled(&pool, &settings).await?;
+            if !misfiled.is_empty() {
+                anyhow::bail!("{}", handover::misfiled_report(&misfiled));
+            }
         }
         let hash_key = secrecy::ExposeSecret::expose_secret(&settings.privacy.ip_hash_key);
         let limit_store =
@@ -110,12 +152,15 @@ impl Context {
             &settings.database.url,
         ))
         .unwrap_or(crate::config::Backend::Sqlite);
-        let intake_writer = group_commit::IntakeWriter::start(
-            pool.clone(),
-            backend,
-            &settings.database.group_commit,
-            instruments.clone(),
-        );
+        let intake_writer = match opening {
+            Opening::Serve => group_commit::IntakeWriter::start(
+                pool.clone(),
+                backend,
+                &settings.database.group_commit,
+                instruments.clone(),
+            ),
+            Opening::Command | Opening::Light => group_commit::IntakeWriter::inline(pool.clone()),
+        };
         let settings = Arc::new(settings);
         let outgoing =
             outgoing::Composer::new(settings.clone(), sender.clone(), queue_senders.clone());

@@ -45,7 +45,7 @@ pub async fn ingest(settings: Settings) -> ExitCode {
         eprintln!("courrier: message over inbound.max_bytes ({max} bytes)");
         return ExitCode::from(EX_DATAERR);
     }
-    let state = match Context::open(settings, Arc::new(Instruments::new())).await {
+    let state = match Context::open_light(settings, Arc::new(Instruments::new())).await {
         Ok(state) => state,
         Err(e) => {
             eprintln!("courrier: {e:#}");
@@ -76,7 +76,7 @@ pub async fn ingest(settings: Settings) -> ExitCode {
 
 /// `mail unmatched`: one line per message, then the count.
 pub async fn unmatched(settings: Settings, limit: i64) -> anyhow::Result<()> {
-    let state = Context::open(settings, Arc::new(Instruments::new())).await?;
+    let state = Context::open_for_command(settings, Arc::new(Instruments::new())).await?;
     let rows = inbound::views::unmatched_for_cli(&state, limit).await?;
     for m in &rows {
         println!(

@@ -31,7 +31,7 @@ pub enum PrivacyCommand {
 }
 
 pub async fn run(settings: Settings, cmd: PrivacyCommand) -> anyhow::Result<()> {
-    let state = Context::open(settings, Arc::new(Instruments::new())).await?;
+    let state = Context::open_for_command(settings, Arc::new(Instruments::new())).await?;
     let json = match cmd {
         PrivacyCommand::Export { email } => {
             let export = privacy::export(&state, &Caller::operator(), &email)

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use courrier::app::Application;
 use courrier::config::{QueueSettings, RoutingRuleSettings, Settings};
 use courrier::domain::Desk;
-use courrier::http::startup::Application;
 use serde_json::{json, Value};
 
 use crate::helpers::{

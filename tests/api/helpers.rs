@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use courrier::app::Application;
 use courrier::config::{MailTransportKind, Settings, Sources};
 use courrier::db::{DbConnection, Pool};
-use courrier::http::startup::Application;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use secrecy::SecretString;

@@ -13,7 +13,7 @@
 //! there, so staff at their usual places still sign in during a credential-stuffing wave.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use std::cell::RefCell;
@@ -64,8 +64,6 @@ struct Queue {
 /// Closes the queue when the last handle is dropped.
 struct Handle {
     queue: Arc<Queue>,
-    /// A real hash of a random password, checked when the account does not exist.
-    dummy: String,
 }
 
 impl Drop for Handle {
@@ -80,12 +78,14 @@ impl Drop for Handle {
 #[derive(Clone)]
 pub struct Hasher {
     inner: Arc<Handle>,
+    /// A real hash of a random password, checked when the account does not exist. Made on the
+    /// first such check, on a hashing thread: a process that never signs anyone in (a command
+    /// line verb, one piped message) never pays for it.
+    dummy: Arc<OnceLock<String>>,
 }
 
 impl Hasher {
     pub fn new(max_concurrent: usize) -> Result<Hasher, HashError> {
-        let random: String = uuid::Uuid::new_v4().simple().to_string();
-        let dummy = hash_now(&random)?;
         let queue = Arc::new(Queue::default());
         for n in 0..max_concurrent.max(1) {
             let queue = queue.clone();
@@ -95,7 +95,8 @@ impl Hasher {
                 .map_err(|e| HashError::Failed(e.to_string()))?;
         }
         Ok(Hasher {
-            inner: Arc::new(Handle { queue, dummy }),
+            inner: Arc::new(Handle { queue }),
+            dummy: Arc::new(OnceLock::new()),
         })
     }
 
@@ -115,12 +116,27 @@ impl Hasher {
         lane: Lane,
     ) -> Result<bool, HashError> {
         let known = stored.is_some();
-        let hash = stored.map_or_else(|| self.inner.dummy.clone(), str::to_owned);
+        let stored = stored.map(str::to_owned);
+        let dummy = self.dummy.clone();
         let password = password.to_owned();
         let matches = self
-            .on_hashing_thread(lane, move || verify_now(&password, &hash))
-            .await?;
+            .on_hashing_thread(lane, move || {
+                let hash = match stored {
+                    Some(hash) => hash,
+                    None => dummy_hash(&dummy)?,
+                };
+                Ok(verify_now(&password, &hash))
+            })
+            .await??;
         Ok(known && matches)
+    }
+
+    /// Makes the dummy now, on a hashing thread, so that the first unknown address to sign in
+    /// waits no longer than the others (`courrier serve` calls it at start).
+    pub async fn warm(&self) -> Result<(), HashError> {
+        let dummy = self.dummy.clone();
+        self.on_hashing_thread(Lane::Known, move || dummy_hash(&dummy).map(|_| ()))
+            .await?
     }
 
     async fn on_hashing_thread<T: Send + 'static>(
@@ -317,4 +333,14 @@ mod tests {
         assert!(order.len() > 1, "{order:?}");
         assert_eq!(order.first(), Some(&usize::MAX));
     }
+}
+
+/// The dummy hash, made once.
+fn dummy_hash(dummy: &OnceLock<String>) -> Result<String, HashError> {
+    if let Some(hash) = dummy.get() {
+        return Ok(hash.clone());
+    }
+    let random: String = uuid::Uuid::new_v4().simple().to_string();
+    let made = hash_now(&random)?;
+    Ok(dummy.get_or_init(|| made).clone())
 }
