@@ -175,10 +175,73 @@ pub fn prepare(
         submission.consent_version.as_deref(),
     )
     .map_err(|_| IntakeError::UnknownConsentVersion)?;
+    let by_mail = meta.channel == crate::domain::Channel::Email;
+    let row = new_row(
+        state, submission, meta, suspicions, reference, &route, consent, now,
+    );
+    let id = row.id.clone();
+    let quarantined = row.status == Status::Spam;
+    // Suspected spam gets no e-mail: the composer writes nothing for a held submission.
+    let about = About::from(&row);
+    let mails: Vec<NewOutboxRow> = state
+        .outgoing
+        .tell_team(about, &Facts::from(submission), now)?
+        .into_iter()
+        .collect();
+    let ack = if !by_mail || state.settings.inbound.acknowledge {
+        state
+            .outgoing
+            .acknowledge(about, now)?
+            .map(|mail| capped(state, submission, mail, now))
+    } else {
+        None
+    };
+    let event = NewEvent::new(
+        Some(&id),
+        "reader",
+        if quarantined {
+            "submission_quarantined"
+        } else {
+            "submission_received"
+        },
+        &serde_json::json!({
+            "queue": route.queue.as_str(),
+            "priority": route.priority.as_str(),
+            "topic": submission.topic.as_str(),
+            "suspicions": suspicions,
+        }),
+        now,
+    );
+    let key = meta
+        .idempotency
+        .as_ref()
+        .map(|keyed| idempotency::row(state, submission.form, keyed, &row.id, now));
+    Ok(NewIntake {
+        submission: row,
+        mails,
+        event,
+        key,
+        ack,
+    })
+}
+
+/// The submission's row: routed, quarantined as spam when there are `suspicions`, with the
+/// consent the reader was shown (none asked of a reader who wrote to us).
+#[allow(clippy::too_many_arguments)]
+fn new_row(
+    state: &Context,
+    submission: &NewSubmission,
+    meta: &ClientMeta,
+    suspicions: &[&'static str],
+    reference: &Reference,
+    route: &crate::domain::Route,
+    consent: crate::desk::consent::Shown,
+    now: chrono::NaiveDateTime,
+) -> SubmissionRow {
     let quarantined = !suspicions.is_empty();
     let by_mail = meta.channel == crate::domain::Channel::Email;
     let id = uuid::Uuid::now_v7().to_string();
-    let row = SubmissionRow {
+    SubmissionRow {
         id: id.clone(),
         reference: reference.as_str().to_owned(),
         form: submission.form,
@@ -238,49 +301,7 @@ pub fn prepare(
         legal_hold: false,
         outcome: None,
         consent_text_sha256: (!by_mail).then_some(consent.sha256),
-    };
-    // Suspected spam gets no e-mail: the composer writes nothing for a held submission.
-    let about = About::from(&row);
-    let mails: Vec<NewOutboxRow> = state
-        .outgoing
-        .tell_team(about, &Facts::from(submission), now)?
-        .into_iter()
-        .collect();
-    let ack = if !by_mail || state.settings.inbound.acknowledge {
-        state
-            .outgoing
-            .acknowledge(about, now)?
-            .map(|mail| capped(state, submission, mail, now))
-    } else {
-        None
-    };
-    let event = NewEvent::new(
-        Some(&id),
-        "reader",
-        if quarantined {
-            "submission_quarantined"
-        } else {
-            "submission_received"
-        },
-        &serde_json::json!({
-            "queue": route.queue.as_str(),
-            "priority": route.priority.as_str(),
-            "topic": submission.topic.as_str(),
-            "suspicions": suspicions,
-        }),
-        now,
-    );
-    let key = meta
-        .idempotency
-        .as_ref()
-        .map(|keyed| idempotency::row(state, submission.form, keyed, &row.id, now));
-    Ok(NewIntake {
-        submission: row,
-        mails,
-        event,
-        key,
-        ack,
-    })
+    }
 }
 
 /// A keyed hash: the same text gives the same value (for abuse limits), but the text cannot be

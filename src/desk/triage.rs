@@ -106,6 +106,128 @@ pub async fn patch(
     Ok(row)
 }
 
+/// A change being planned inside its transaction: the row as read, the columns to write, and
+/// what goes with them (audit events, e-mails).
+struct Plan<'a> {
+    current: SubmissionRow,
+    who: &'a Caller,
+    now: chrono::NaiveDateTime,
+    changes: SubmissionChanges,
+    audit: Vec<crate::db::events::NewEvent>,
+    mails: Vec<crate::db::outbox::NewOutboxRow>,
+}
+
+impl Plan<'_> {
+    /// A field changed from one value to another, audited.
+    fn changed(&mut self, field: &str, from: serde_json::Value, to: serde_json::Value) {
+        self.audit.push(event(
+            &self.current.id,
+            self.who,
+            "changed",
+            json!({"field": field, "from": from, "to": to}),
+            self.now,
+        ));
+    }
+
+    /// A move of status, checked against the workflow. Released from quarantine, the team
+    /// hears of the submission now, once.
+    fn status(
+        &mut self,
+        conn: &mut db::DbConnection,
+        outgoing: &Composer,
+        to: Status,
+    ) -> Result<(), TriageError> {
+        let from = self.current.status;
+        if !from.can_move_to(to) {
+            return Err(TriageError::IllegalTransition { from, to });
+        }
+        self.changes.status = Some(to);
+        self.changes.resolved_at = Some((to == Status::Resolved).then_some(self.now));
+        self.changed("status", json!(from), json!(to));
+        let current = &self.current;
+        if from == Status::Spam
+            && to == Status::Open
+            && current.spam_reason.is_some()
+            && !store::has_mail(conn, &current.id, MailPurpose::TeamNotification)?
+        {
+            // Released: no longer held, whatever the row read before this change says.
+            let about = About {
+                held: false,
+                ..About::from(current)
+            };
+            let notice = outgoing
+                .tell_team(about, &Facts::from(current), self.now)
+                .map_err(|e| TriageError::Internal(e.to_string()))?;
+            self.mails.extend(notice);
+        }
+        Ok(())
+    }
+
+    /// A move to another queue: a submission stays on its own desk, whoever moves it (a tip
+    /// never lands in a queue configured for sales); an unknown queue is as good as a
+    /// forbidden one.
+    fn queue(&mut self, settings: &Settings, to: QueueName) -> Result<(), TriageError> {
+        let fits = settings
+            .queues
+            .get(to.as_str())
+            .is_some_and(|q| q.desk == self.current.desk && self.who.sees(q.desk));
+        if !fits {
+            return Err(TriageError::Forbidden);
+        }
+        self.changed(
+            "queue",
+            json!(self.current.queue.as_str()),
+            json!(to.as_str()),
+        );
+        self.changes.queue = Some(to);
+        Ok(())
+    }
+
+    /// A new assignee (or none): only an account that may be told of the submission.
+    fn assignee(
+        &mut self,
+        conn: &mut db::DbConnection,
+        to: Option<String>,
+    ) -> Result<(), TriageError> {
+        if let Some(user) = &to {
+            let may = store::active_role(conn, user)?
+                .is_some_and(|r| crate::desk::caller::may_be_told(r, true, self.current.desk));
+            if !may {
+                return Err(single(
+                    "assignee",
+                    crate::domain::FieldError::new(Msg::AssigneeNotAllowed),
+                ));
+            }
+        }
+        self.changed("assignee", json!(self.current.assignee_id), json!(to));
+        self.changes.assignee_id = Some(to);
+        Ok(())
+    }
+
+    fn legal_hold(&mut self, to: bool) {
+        self.changes.legal_hold = Some(to);
+        let detail = json!({"field": "legal_hold", "from": self.current.legal_hold, "to": to});
+        self.audit.push(event(
+            &self.current.id,
+            self.who,
+            "legal_hold",
+            detail,
+            self.now,
+        ));
+    }
+}
+
+/// The version the client saw, checked against the row as read.
+fn check_version(current: &SubmissionRow, expected: Expected) -> Result<(), TriageError> {
+    match expected {
+        Expected::IfMatch(v) if v != current.version => Err(TriageError::Stale),
+        Expected::Field(v) if v != current.version => Err(TriageError::VersionConflict {
+            current: current.version,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The body of `patch`, inside its transaction. Returns the row as it now is, and whether an
 /// e-mail was written.
 fn apply(
@@ -118,105 +240,47 @@ fn apply(
     expected: Expected,
 ) -> Result<(SubmissionRow, bool), TriageError> {
     let current = store::find(conn, key, &who.desks())?.ok_or(TriageError::NotFound)?;
-    match expected {
-        Expected::IfMatch(v) if v != current.version => return Err(TriageError::Stale),
-        Expected::Field(v) if v != current.version => {
-            return Err(TriageError::VersionConflict {
-                current: current.version,
-            })
-        }
-        _ => {}
-    }
+    check_version(&current, expected)?;
     let now = db::now();
-    let mut changes = SubmissionChanges {
-        updated_at: Some(now),
-        ..SubmissionChanges::default()
+    let mut plan = Plan {
+        changes: SubmissionChanges {
+            updated_at: Some(now),
+            ..SubmissionChanges::default()
+        },
+        current,
+        who,
+        now,
+        audit: Vec::new(),
+        mails: Vec::new(),
     };
-    let mut audit = Vec::new();
-    let mut changed = |field: &str, from: serde_json::Value, to: serde_json::Value| {
-        audit.push(event(
-            &current.id,
-            who,
-            "changed",
-            json!({"field": field, "from": from, "to": to}),
-            now,
-        ));
-    };
-    let mut mails = Vec::new();
-    if let Some(to) = patch.status.filter(|to| *to != current.status) {
-        let from = current.status;
-        if !from.can_move_to(to) {
-            return Err(TriageError::IllegalTransition { from, to });
-        }
-        changes.status = Some(to);
-        changes.resolved_at = Some((to == Status::Resolved).then_some(now));
-        changed("status", json!(from), json!(to));
-        // Released from quarantine: the team hears of it now, once.
-        if from == Status::Spam
-            && to == Status::Open
-            && current.spam_reason.is_some()
-            && !store::has_mail(conn, &current.id, MailPurpose::TeamNotification)?
-        {
-            // Released: no longer held, whatever the row read before this change says.
-            let about = About {
-                held: false,
-                ..About::from(&current)
-            };
-            mails.extend(
-                outgoing
-                    .tell_team(about, &Facts::from(&current), now)
-                    .map_err(|e| TriageError::Internal(e.to_string()))?,
-            );
-        }
+    if let Some(to) = patch.status.filter(|to| *to != plan.current.status) {
+        plan.status(conn, outgoing, to)?;
     }
-    if let Some(to) = patch.priority.filter(|to| *to != current.priority) {
-        changes.priority = Some(to);
-        changed("priority", json!(current.priority), json!(to));
+    if let Some(to) = patch.priority.filter(|to| *to != plan.current.priority) {
+        plan.changes.priority = Some(to);
+        plan.changed("priority", json!(plan.current.priority), json!(to));
     }
-    if let Some(to) = patch.queue.filter(|to| *to != current.queue) {
-        // A submission stays on its own desk, whoever moves it: a tip never lands in a queue
-        // configured for sales. An unknown queue is as good as a forbidden one.
-        let fits = settings
-            .queues
-            .get(to.as_str())
-            .is_some_and(|q| q.desk == current.desk && who.sees(q.desk));
-        if !fits {
-            return Err(TriageError::Forbidden);
-        }
-        changed("queue", json!(current.queue.as_str()), json!(to.as_str()));
-        changes.queue = Some(to);
+    if let Some(to) = patch.queue.filter(|to| *to != plan.current.queue) {
+        plan.queue(settings, to)?;
     }
-    let assignee_sees = |conn: &mut db::DbConnection, user: &str| -> Result<bool, TriageError> {
-        Ok(store::active_role(conn, user)?
-            .is_some_and(|r| crate::desk::caller::may_be_told(r, true, current.desk)))
-    };
-    if let Some(to) = patch.assignee.filter(|to| *to != current.assignee_id) {
-        if let Some(user) = &to {
-            if !assignee_sees(conn, user)? {
-                return Err(single(
-                    "assignee",
-                    crate::domain::FieldError::new(Msg::AssigneeNotAllowed),
-                ));
-            }
-        }
-        changed("assignee", json!(current.assignee_id), json!(to));
-        changes.assignee_id = Some(to);
+    if let Some(to) = patch.assignee.filter(|to| *to != plan.current.assignee_id) {
+        plan.assignee(conn, to)?;
     }
-    if let Some(to) = patch.legal_hold.filter(|to| *to != current.legal_hold) {
-        changes.legal_hold = Some(to);
-        audit.push(event(
-            &current.id,
-            who,
-            "legal_hold",
-            json!({"field": "legal_hold", "from": current.legal_hold, "to": to}),
-            now,
-        ));
+    if let Some(to) = patch.legal_hold.filter(|to| *to != plan.current.legal_hold) {
+        plan.legal_hold(to);
     }
     // The outcome's e-mail threads under the reader's acknowledgement.
     let parent = match patch.duties.outcome {
-        Some(_) => crate::db::messages::acknowledgement_id(conn, &current.id)?,
+        Some(_) => crate::db::messages::acknowledgement_id(conn, &plan.current.id)?,
         None => None,
     };
+    let Plan {
+        current,
+        mut changes,
+        mut audit,
+        mut mails,
+        ..
+    } = plan;
     let closing = crate::desk::closing::plan(
         outgoing,
         who,

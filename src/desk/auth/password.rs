@@ -252,6 +252,16 @@ fn hash_now(password: &str) -> Result<String, HashError> {
         .map_err(|e| HashError::Failed(e.to_string()))
 }
 
+/// The dummy hash, made once.
+fn dummy_hash(dummy: &OnceLock<String>) -> Result<String, HashError> {
+    if let Some(hash) = dummy.get() {
+        return Ok(hash.clone());
+    }
+    let random: String = uuid::Uuid::new_v4().simple().to_string();
+    let made = hash_now(&random)?;
+    Ok(dummy.get_or_init(|| made).clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,14 +343,4 @@ mod tests {
         assert!(order.len() > 1, "{order:?}");
         assert_eq!(order.first(), Some(&usize::MAX));
     }
-}
-
-/// The dummy hash, made once.
-fn dummy_hash(dummy: &OnceLock<String>) -> Result<String, HashError> {
-    if let Some(hash) = dummy.get() {
-        return Ok(hash.clone());
-    }
-    let random: String = uuid::Uuid::new_v4().simple().to_string();
-    let made = hash_now(&random)?;
-    Ok(dummy.get_or_init(|| made).clone())
 }
