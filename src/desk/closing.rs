@@ -110,6 +110,8 @@ pub fn plan(
             text,
             public,
             published_at: now,
+            updated_at: now,
+            desk: current.desk,
         });
     }
     Ok(closing)
