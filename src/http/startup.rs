@@ -1,4 +1,5 @@
-//! Building the application: pool, migrations, the outbox worker and the HTTP server.
+//! Building the application: migrations, pool, the outbox worker and the HTTP server, whose
+//! port opens last.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,9 +59,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let transport = Transport::from_settings(&settings.mail)?;
-        let listener = TcpListener::bind(&settings.http.address)
-            .with_context(|| format!("http.address: cannot listen on {}", settings.http.address))?;
-        let port = listener.local_addr()?.port();
+        let address = settings.http.address.clone();
         let workers = settings.http.workers;
         let grace = settings.http.shutdown_grace_seconds;
         let state_drain_ms = settings.http.shutdown_drain_ms;
@@ -69,6 +68,11 @@ impl Application {
         let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
         let trusted_proxies = Networks::new(&settings.http.trusted_proxies);
         let desk = Context::open(settings, Arc::new(Instruments::new())).await?;
+        // The port opens only now, migrations done: whatever connects once it answers (a
+        // health check, a CLI command started after it) finds the schema whole.
+        let listener = TcpListener::bind(&address)
+            .with_context(|| format!("http.address: cannot listen on {address}"))?;
+        let port = listener.local_addr()?.port();
         let worker = desk.settings.mail.run_worker.then(|| {
             Worker::start(
                 desk.pool.clone(),
