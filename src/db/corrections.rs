@@ -19,9 +19,16 @@ pub struct CorrectionRow {
     pub text: String,
     pub public: bool,
     pub published_at: NaiveDateTime,
-    /// When it was last changed or unpublished; its publication time until then.
-    pub updated_at: NaiveDateTime,
+    /// When it was last changed or unpublished; `None` until then.
+    pub updated_at: Option<NaiveDateTime>,
     pub desk: Desk,
+}
+
+impl CorrectionRow {
+    /// When it last changed: its publication until staff change it.
+    pub fn last_changed(&self) -> NaiveDateTime {
+        self.updated_at.unwrap_or(self.published_at)
+    }
 }
 
 /// What a change sets; `None` leaves a column as it is.

@@ -258,7 +258,7 @@ diesel::table! {
         text -> Text,
         public -> Bool,
         published_at -> Timestamp,
-        updated_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
         desk -> Text,
     }
 }

@@ -110,7 +110,7 @@ pub fn plan(
             text,
             public,
             published_at: now,
-            updated_at: now,
+            updated_at: None,
             desk: current.desk,
         });
     }

@@ -166,7 +166,7 @@ async fn edit(
                 text: wanted.text.unwrap_or(current.text),
                 article_url: wanted.article_url.unwrap_or(current.article_url),
                 public: wanted.public.unwrap_or(current.public),
-                updated_at: now,
+                updated_at: Some(now),
                 ..current
             })
         }))

@@ -1,9 +1,7 @@
 -- A published correction can be changed or unpublished by staff: when it last changed (the
--- feeds' `updated`), and the desk whose staff may do it, kept here since the request that led to
--- the correction may be purged. Corrections so far all came from the newsroom's form.
+-- feeds' `updated`; NULL until then, so the previous release's rows and inserts need nothing),
+-- and the desk whose staff may do it, kept here since the request that led to the correction may
+-- be purged. Corrections so far all came from the newsroom's form, which is the editorial desk's.
 ALTER TABLE corrections ADD COLUMN updated_at TIMESTAMP;
-UPDATE corrections SET updated_at = published_at;
-ALTER TABLE corrections ALTER COLUMN updated_at SET NOT NULL;
 ALTER TABLE corrections ADD COLUMN desk TEXT NOT NULL DEFAULT 'editorial'
     CHECK (desk IN ('editorial', 'commercial'));
-ALTER TABLE corrections ALTER COLUMN desk DROP DEFAULT;

@@ -56,13 +56,14 @@ pub struct StaffCorrection {
 
 impl From<Correction> for StaffCorrection {
     fn from(c: Correction) -> Self {
+        let updated_at = rfc3339(c.last_changed());
         StaffCorrection {
             id: c.id,
             article_url: c.article_url,
             text: c.text,
             public: c.public,
             published_at: rfc3339(c.published_at),
-            updated_at: rfc3339(c.updated_at),
+            updated_at,
         }
     }
 }

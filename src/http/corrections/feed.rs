@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{entries, listing, rfc3339, CorrectionsQuery, Entry};
+use crate::desk::corrections::Correction;
 use crate::domain::xml::carried;
 use crate::domain::Locale;
 use crate::http::openapi::ErrorBody;
@@ -44,7 +45,7 @@ pub async fn atom(
     let updated = list
         .items
         .iter()
-        .map(|c| c.updated_at)
+        .map(Correction::last_changed)
         .max()
         .unwrap_or_else(crate::desk::now);
     let rendered = Feed {

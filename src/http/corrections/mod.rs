@@ -194,7 +194,7 @@ pub async fn json(
                     article_url: c.article_url.clone(),
                     text: c.text.clone(),
                     published_at: rfc3339(c.published_at),
-                    updated_at: rfc3339(c.updated_at),
+                    updated_at: rfc3339(c.last_changed()),
                 })
                 .collect(),
             next: list.next,
@@ -229,7 +229,7 @@ fn entries(items: &[Correction], locale: Locale) -> Vec<Entry> {
                 Locale::En => c.published_at.format("%Y-%m-%d").to_string(),
             },
             datetime: rfc3339(c.published_at),
-            updated: rfc3339(c.updated_at),
+            updated: rfc3339(c.last_changed()),
         })
         .collect()
 }
