@@ -181,6 +181,12 @@ impl SiteSettings {
         if url::Url::parse(&self.thank_you_url).is_err() && !self.thank_you_url.starts_with('/') {
             problems.push("site.thank_you_url: an absolute URL or a path starting with /".into());
         }
+        // The site's name heads the corrections' Atom feed.
+        if crate::domain::xml::check(&self.name).is_err() {
+            problems.push(
+                "site.name: a character XML 1.0 cannot carry (U+FFFE, U+FFFF or a control)".into(),
+            );
+        }
         let public = url::Url::parse(&self.public_url).ok().filter(|u| {
             matches!(u.scheme(), "http" | "https")
                 && u.host().is_some()

@@ -1,11 +1,13 @@
 //! Corrections as published: what the public page and feeds list. No reader's data is kept
-//! here, only the article, the text and the date.
+//! here, only the article, the text, the dates and the desk whose staff may change it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::corrections;
+use super::events::NewEvent;
+use super::schema::{corrections, events};
 use super::{DbConnection, DbError};
+use crate::domain::Desk;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = corrections)]
@@ -17,11 +19,56 @@ pub struct CorrectionRow {
     pub text: String,
     pub public: bool,
     pub published_at: NaiveDateTime,
+    /// When it was last changed or unpublished; `None` until then.
+    pub updated_at: Option<NaiveDateTime>,
+    pub desk: Desk,
+}
+
+impl CorrectionRow {
+    /// When it last changed: its publication until staff change it.
+    pub fn last_changed(&self) -> NaiveDateTime {
+        self.updated_at.unwrap_or(self.published_at)
+    }
+}
+
+/// What a change sets; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = corrections)]
+pub struct CorrectionChanges {
+    pub article_url: Option<String>,
+    pub text: Option<String>,
+    pub public: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &CorrectionRow) -> Result<(), DbError> {
     diesel::insert_into(corrections::table)
         .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One correction, public or not.
+pub fn by_id(conn: &mut DbConnection, id: &str) -> Result<Option<CorrectionRow>, DbError> {
+    Ok(corrections::table
+        .find(id)
+        .select(CorrectionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Applies a change to one correction, with its audit event (call inside a transaction).
+pub fn change(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &CorrectionChanges,
+    audit: &NewEvent,
+) -> Result<(), DbError> {
+    diesel::update(corrections::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    diesel::insert_into(events::table)
+        .values(audit)
         .execute(conn)?;
     Ok(())
 }

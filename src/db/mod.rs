@@ -397,8 +397,53 @@ where
 #[error("migrations failed: {0}")]
 pub struct MigrationError(String);
 
-/// Applies pending migrations; on PostgreSQL under an advisory lock so several instances can
-/// start together.
+/// How long a migration waits for another process's migrations (or a long write) to finish on
+/// SQLite, before it gives up with "database is locked".
+const SQLITE_MIGRATION_WAIT_MS: u64 = 10 * 60 * 1000;
+
+/// Runs SQLite's pending migrations inside one exclusive transaction, waiting up to
+/// `SQLITE_MIGRATION_WAIT_MS` for it. Two processes migrating one new file at once each read
+/// the list of pending migrations, then both applied the first ("duplicate column name",
+/// "index … already exists"); with the lock the second finds nothing left to do. Each migration
+/// runs in a savepoint inside it, as diesel nests transactions.
+fn migrate_sqlite_locked(sq: &mut SqliteConnection) -> Result<usize, MigrationError> {
+    #[derive(QueryableByName)]
+    struct Timeout {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        timeout: i64,
+    }
+    enum Failed {
+        Db(DieselError),
+        Migration(Box<dyn std::error::Error + Send + Sync>),
+    }
+    impl From<DieselError> for Failed {
+        fn from(e: DieselError) -> Self {
+            Failed::Db(e)
+        }
+    }
+    let plain = |e: DieselError| MigrationError(e.to_string());
+    let usual = diesel::sql_query("PRAGMA busy_timeout")
+        .get_result::<Timeout>(sq)
+        .map_err(plain)?
+        .timeout;
+    sq.batch_execute(&format!("PRAGMA busy_timeout = {SQLITE_MIGRATION_WAIT_MS}"))
+        .map_err(plain)?;
+    let applied = sq.exclusive_transaction(|sq| {
+        sq.run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len())
+            .map_err(Failed::Migration)
+    });
+    sq.batch_execute(&format!("PRAGMA busy_timeout = {usual}"))
+        .map_err(plain)?;
+    applied.map_err(|e| match e {
+        Failed::Db(e) => MigrationError(e.to_string()),
+        Failed::Migration(e) => MigrationError(e.to_string()),
+    })
+}
+
+/// Applies pending migrations under a lock, so several instances (or a command run as one
+/// starts) can migrate together: on PostgreSQL an advisory lock, on SQLite an exclusive
+/// transaction.
 pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
     let err = |e: Box<dyn std::error::Error + Send + Sync>| MigrationError(e.to_string());
     match conn {
@@ -419,9 +464,7 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
             let plain = |e: diesel::result::Error| MigrationError(e.to_string());
             sq.batch_execute("PRAGMA foreign_keys = OFF")
                 .map_err(plain)?;
-            let applied = sq
-                .run_pending_migrations(SQLITE_MIGRATIONS)
-                .map(|v| v.len());
+            let applied = migrate_sqlite_locked(sq);
             let broken = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
                 "(SELECT COUNT(*) FROM pragma_foreign_key_check)",
             ))
@@ -429,7 +472,7 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
             .map_err(plain);
             sq.batch_execute("PRAGMA foreign_keys = ON")
                 .map_err(plain)?;
-            let applied = applied.map_err(err)?;
+            let applied = applied?;
             match broken? {
                 0 => Ok(applied),
                 n => Err(MigrationError(format!(

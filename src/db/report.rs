@@ -9,7 +9,7 @@
 //! and numbered from 0 (`ROW_NUMBER() - 1`), the p-th percentile sits at h = p·(n−1); it is
 //! the value of rank ⌊h⌋ plus (h − ⌊h⌋) times the step to rank ⌊h⌋+1.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 
@@ -112,6 +112,22 @@ fn received_rows(p: &Period, columns: &str, and: &str) -> String {
     )
 }
 
+/// A bound as SQLite can compare it. SQLite keeps times as text (`YYYY-MM-DD HH:MM:SS.ffffff`),
+/// which sorts as time only while the year has four digits: the end of a period closing on
+/// 9999-12-31 is 10000-01-01, whose text (`+10000-…`) sorted before every stored time, and the
+/// period counted nothing. Every stored time lies within years 0 to 9999, so a bound outside
+/// them is moved to their edge: the same rows compare on either side of it (but for one at
+/// 9999-12-31 23:59:59.999999 exactly, past a period's end at the edge).
+fn sqlite_sortable(t: NaiveDateTime) -> NaiveDateTime {
+    let first = NaiveDate::from_ymd_opt(0, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999));
+    match (first, last) {
+        (Some(first), Some(last)) => t.clamp(first, last),
+        _ => t,
+    }
+}
+
 /// A query written with `{from}`, `{to}` and `{now}`, numbered for the backend (`$n` or `?n`)
 /// with the values to bind in order: only those it names.
 fn numbered(sql: &str, mark: &str, p: &Period) -> (String, Vec<NaiveDateTime>) {
@@ -142,7 +158,7 @@ macro_rules! run_query {
                 let (sql, values) = numbered(&$sql, "?", $p);
                 let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
                 for v in values {
-                    q = q.bind::<Timestamp, _>(v);
+                    q = q.bind::<Timestamp, _>(sqlite_sortable(v));
                 }
                 q.$load::<$row>(sq)?
             }
@@ -354,4 +370,26 @@ fn activity(conn: &mut DbConnection, p: &Period) -> Result<Activity, DbError> {
              AND e.kind = 'changed' AND {field} = 'status' AND {was} = 'spam') AS released"
     );
     Ok(run_query!(conn, sql, p, Activity, get_result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_bounds_stay_within_four_digit_years() {
+        let at = |y, m, d| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+        };
+        assert_eq!(sqlite_sortable(at(2026, 12, 7)), at(2026, 12, 7));
+        let edge = sqlite_sortable(at(10000, 1, 1));
+        assert_eq!(
+            edge.format("%F %T%.f").to_string(),
+            "9999-12-31 23:59:59.999999"
+        );
+        assert_eq!(sqlite_sortable(at(-1, 1, 1)), at(0, 1, 1));
+    }
 }

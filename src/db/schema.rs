@@ -258,6 +258,8 @@ diesel::table! {
         text -> Text,
         public -> Bool,
         published_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
+        desk -> Text,
     }
 }
 

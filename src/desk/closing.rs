@@ -111,6 +111,8 @@ pub fn plan(
             text,
             public,
             published_at: now,
+            updated_at: None,
+            desk: current.desk,
         });
     }
     Ok(closing)

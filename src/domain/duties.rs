@@ -84,6 +84,20 @@ pub enum Outcome {
     },
 }
 
+/// An outcome's text (a correction as published, a refusal's note), checked and trimmed:
+/// bounded, without control characters, and without a character the corrections' Atom feed
+/// could not carry.
+pub fn outcome_text(raw: &str) -> Result<String, FieldError> {
+    if raw.chars().count() > OUTCOME_TEXT_MAX {
+        return Err(FieldError::new(Msg::TooLong {
+            max: OUTCOME_TEXT_MAX,
+        }));
+    }
+    let text = MessageBody::parse(raw)?;
+    super::xml::check(text.as_str())?;
+    Ok(text.as_str().trim().to_owned())
+}
+
 impl Outcome {
     pub fn kind(&self) -> OutcomeKind {
         match self {
@@ -106,14 +120,7 @@ impl Outcome {
         if !fits {
             return Err(FieldError::new(Msg::OutcomeNotForTopic));
         }
-        let text = |raw: &str| -> Result<String, FieldError> {
-            if raw.chars().count() > OUTCOME_TEXT_MAX {
-                return Err(FieldError::new(Msg::TooLong {
-                    max: OUTCOME_TEXT_MAX,
-                }));
-            }
-            MessageBody::parse(raw).map(|t| t.as_str().trim().to_owned())
-        };
+        let text = outcome_text;
         Ok(match self {
             Outcome::Inserted { url, published_at } => {
                 let at = published_at.trim();

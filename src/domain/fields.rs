@@ -210,6 +210,8 @@ impl ArticleUrl {
         if s.chars().any(is_forbidden_in_line) {
             return Err(FieldError::new(Msg::InvalidUrl));
         }
+        // An article's address is published in the corrections' Atom feed.
+        super::xml::check(s)?;
         match url::Url::parse(s) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
                 Ok(ArticleUrl(s.to_owned()))

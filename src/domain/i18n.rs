@@ -50,6 +50,8 @@ pub enum Msg {
     UnknownConsentVersion,
     /// A period whose start is after its end.
     PeriodBackwards,
+    /// A character XML 1.0 cannot carry (U+FFFE, U+FFFF), in a text published in XML.
+    InvalidCharacter,
 }
 
 impl Msg {
@@ -97,6 +99,7 @@ impl Msg {
             Msg::OutcomeWithoutResolving => "outcome_without_resolving",
             Msg::UnknownConsentVersion => "unknown_consent_version",
             Msg::PeriodBackwards => "period_backwards",
+            Msg::InvalidCharacter => "invalid_character",
         }
     }
 
@@ -188,6 +191,8 @@ impl Msg {
             (Msg::UnknownConsentVersion, En) => "This version of the consent text is unknown to us: reload the page.".into(),
             (Msg::PeriodBackwards, Fr) => "La date de début est après la date de fin.".into(),
             (Msg::PeriodBackwards, En) => "The start date is after the end date.".into(),
+            (Msg::InvalidCharacter, Fr) => "Ce texte contient un caractère qui ne peut pas être publié.".into(),
+            (Msg::InvalidCharacter, En) => "This text contains a character that cannot be published.".into(),
             (Msg::OutcomeWithoutResolving, En) => "An outcome is given with the move to status `resolved`.".into(),
         }
     }

@@ -10,6 +10,7 @@ mod reference;
 mod routing;
 mod staff;
 mod submission;
+pub mod xml;
 
 pub use choices::{
     Channel, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic,

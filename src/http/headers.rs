@@ -109,28 +109,35 @@ pub async fn apply(
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         }
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    // Defaults: a handler that set its own (the opt-out page's `no-referrer`, whose URL holds a
+    // token) knows better, and keeps it.
+    if !headers.contains_key(header::X_CONTENT_TYPE_OPTIONS) {
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/html"));
+    let own_csp = headers.contains_key(header::CONTENT_SECURITY_POLICY);
     if console {
         // Pages with a session's data and tokens: never stored, never framed.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if is_html {
+        if is_html && !own_csp {
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(CSP_CONSOLE),
             );
         }
-    } else if is_html {
+    } else if is_html && !own_csp {
         if let Some(policy) = policy {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
         }

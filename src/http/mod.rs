@@ -41,6 +41,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/corrections", "GET").route(web::get().to(corrections::page)))
         .service(resource("/corrections.json", "GET").route(web::get().to(corrections::json)))
         .service(resource("/corrections.atom", "GET").route(web::get().to(corrections::atom)))
+        .service(
+            resource("/v1/corrections/{id}", "PATCH, DELETE")
+                .route(web::patch().to(corrections::change))
+                .route(web::delete().to(corrections::unpublish)),
+        )
         .service(resource("/health/live", "GET").route(web::get().to(ops::live)))
         .service(resource("/health/ready", "GET").route(web::get().to(ops::ready)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))

@@ -243,6 +243,13 @@ fn site_origins_must_be_bare_origins() {
 }
 
 #[test]
+fn the_site_name_must_be_writable_in_the_atom_feed() {
+    let err = load(&[("COURRIER__SITE__NAME", "Le Quotidien\u{FFFF}")], None).unwrap_err();
+    assert!(err.contains("site.name"), "{err}");
+    assert!(load(&[("COURRIER__SITE__NAME", "Le Quotidien & Cie")], None).is_ok());
+}
+
+#[test]
 fn abuse_settings_are_checked_by_key() {
     for (key, value, named) in [
         (

@@ -21,6 +21,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/corrections"),
     ("get", "/corrections.json"),
     ("get", "/corrections.atom"),
+    ("patch", "/v1/corrections/{id}"),
+    ("delete", "/v1/corrections/{id}"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/openapi.json"),

@@ -140,3 +140,119 @@ async fn widening_the_outbox_purposes_keeps_every_row_and_link(b: Backend) {
 }
 
 crate::on_both_backends!(widening_the_outbox_purposes_keeps_every_row_and_link);
+
+/// Every table, index and trigger of a SQLite database as its file defines them, and the
+/// migrations it has recorded.
+fn sqlite_schema(conn: &mut courrier::db::DbConnection) -> (Vec<(String, String)>, i64) {
+    #[derive(QueryableByName)]
+    struct Object {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        sql: String,
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let objects = diesel::sql_query(
+        "SELECT name, COALESCE(sql, '') AS sql FROM sqlite_master ORDER BY type, name",
+    )
+    .load::<Object>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|o| (o.name, o.sql))
+    .collect();
+    let recorded = diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n;
+    (objects, recorded)
+}
+
+/// Two instances (or a CLI command run as the service starts) migrating one new SQLite file at
+/// the same moment: both succeed, the migrations run once, and the schema is whole.
+#[test]
+fn two_migrations_of_one_new_sqlite_file_at_once_both_succeed() {
+    use std::sync::{Arc, Barrier};
+    let connect = |db: &TestDb| {
+        let settings = crate::helpers::test_settings(&db.url, 25);
+        courrier::db::Manager::new(&settings.database)
+            .unwrap()
+            .establish()
+            .unwrap()
+    };
+    let alone = TestDb::new(Backend::Sqlite);
+    let mut conn = connect(&alone);
+    let total = courrier::db::migrate(&mut conn).unwrap();
+    let whole = sqlite_schema(&mut conn);
+    assert_eq!(whole.1, i64::try_from(total).unwrap());
+    for round in 0..6 {
+        let db = TestDb::new(Backend::Sqlite);
+        let start = Arc::new(Barrier::new(2));
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let mut conn = connect(&db);
+                let start = start.clone();
+                std::thread::spawn(move || {
+                    start.wait();
+                    courrier::db::migrate(&mut conn)
+                })
+            })
+            .collect();
+        let applied: Vec<usize> = runs
+            .into_iter()
+            .map(|run| run.join().unwrap())
+            .map(|result| result.unwrap_or_else(|e| panic!("round {round}: {e}")))
+            .collect();
+        assert_eq!(
+            applied.iter().sum::<usize>(),
+            total,
+            "round {round}: run once"
+        );
+        assert_eq!(sqlite_schema(&mut connect(&db)), whole, "round {round}");
+    }
+}
+
+/// `courrier serve` listens only once its migrations have run: a command run as soon as the
+/// port answers finds the schema whole. Here the migrations wait on another writer, and the
+/// port stays shut until they can run.
+#[tokio::test]
+async fn serve_opens_its_port_only_once_migrated() {
+    use diesel::connection::SimpleConnection;
+    use std::net::TcpStream;
+    let db = TestDb::new(Backend::Sqlite);
+    let port = crate::helpers::free_port();
+    let mut settings = crate::helpers::test_settings(&db.url, 25);
+    settings.http.address = format!("127.0.0.1:{port}");
+    settings.mail.run_worker = false;
+    let mut holder = courrier::db::Manager::new(&settings.database)
+        .unwrap()
+        .establish()
+        .unwrap();
+    holder.batch_execute("BEGIN EXCLUSIVE").unwrap();
+    let watch = async {
+        // Not a wait for work: the port must stay shut for as long as the lock is held.
+        for _ in 0..15 {
+            assert!(
+                TcpStream::connect(("127.0.0.1", port)).is_err(),
+                "the port opened before the migrations ran"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        holder.batch_execute("ROLLBACK").unwrap();
+    };
+    let (app, ()) = tokio::join!(courrier::app::Application::build(settings), watch);
+    let app = app.unwrap();
+    assert_eq!(app.port(), port);
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let mut conn = courrier::db::Manager::new(&crate::helpers::test_settings(&db.url, 25).database)
+        .unwrap()
+        .establish()
+        .unwrap();
+    assert!(sqlite_schema(&mut conn).1 > 0);
+    let server = app.server_handle();
+    tokio::spawn(app.run_until_stopped());
+    server.stop(false).await;
+}

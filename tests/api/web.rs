@@ -132,3 +132,43 @@ async fn every_response_carries_security_headers_and_pages_a_strict_policy() {
     let missing = app.get("/nope").await;
     assert_eq!(missing.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn a_handlers_own_security_header_wins_over_the_default() {
+    let app = app().await;
+    let answer = app
+        .client
+        .post(app.url("/v1/forms/sales"))
+        .json(&crate::helpers::sales_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let reference: serde_json::Value = answer.json().await.unwrap();
+    let reference = reference["reference"].as_str().unwrap().to_owned();
+    // The link the sales e-mails carry, signed as the running service signs it.
+    let desk = courrier::desk::Context::open(
+        crate::helpers::test_settings(&app.db.url, free_port()),
+        Arc::new(courrier::instruments::Instruments::new()),
+    )
+    .await
+    .unwrap();
+    let link = courrier::desk::privacy::optout_link(&desk, &reference, courrier::db::now());
+    let token = link.rsplit('/').next().unwrap();
+    let page = app.get(&format!("/v1/optout/{token}")).await;
+    assert_eq!(page.status(), 200);
+    // The token is in the page's URL: the page says never to send it on, whatever the default.
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(
+        page.headers().get_all("referrer-policy").iter().count(),
+        1,
+        "one policy, not two"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    // Elsewhere the default stays.
+    let other = app.get("/").await;
+    assert_eq!(
+        other.headers()["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+}

@@ -401,8 +401,32 @@ async fn bad_periods_are_refused_with_the_parameter_named(b: Backend) {
     assert_eq!(anonymous.status(), 401);
 }
 
+async fn a_period_ending_in_year_9999_counts_as_one_ending_in_2999(b: Backend) {
+    let (app, _) = spawn_with(b, |_| {}).await;
+    let admin = app.staff("admin").await;
+    let editor = app.staff("editor").await;
+    let now = known_data_set(&app, &editor).await;
+    let forty_days = (now - Duration::days(40)).date().to_string();
+    for (from, total) in [(forty_days.as_str(), 9), ("0000-01-01", 10)] {
+        let report = |to: &str| {
+            let path = format!("/v1/reports/desk?from={from}&to={to}");
+            let (app, admin) = (&app, &admin);
+            async move { report_as(app, admin, &path).await }
+        };
+        let mut near = report("2999-12-31").await;
+        assert_eq!(near["submissions"]["total"], total, "from {from}");
+        let mut far = report("9999-12-31").await;
+        assert_eq!(far["to"], "9999-12-31");
+        // Every figure the same: only the period's end differs.
+        near["to"] = Value::Null;
+        far["to"] = Value::Null;
+        assert_eq!(far, near, "from {from}");
+    }
+}
+
 on_both_backends!(
     the_report_counts_a_known_data_set_for_each_role,
+    a_period_ending_in_year_9999_counts_as_one_ending_in_2999,
     the_report_downloads_as_csv,
     bad_periods_are_refused_with_the_parameter_named,
 );

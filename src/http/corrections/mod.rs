@@ -1,5 +1,12 @@
-//! The public corrections: a page (fr/en), JSON any origin may read, and an Atom feed. Each
-//! entry is the article, the date and the text as published, never the reader who asked.
+//! The public corrections: a page (fr/en), JSON any origin may read, and an Atom feed
+//! (`feed.rs`). Each entry is the article, the dates and the text as published, never the reader
+//! who asked. Staff change or unpublish one through `changes.rs`.
+
+pub(crate) mod changes;
+pub(crate) mod feed;
+
+pub use changes::{change, unpublish};
+pub use feed::atom;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -47,6 +54,9 @@ pub struct PublicCorrection {
     /// RFC 3339, UTC.
     #[schema(format = DateTime)]
     pub published_at: String,
+    /// When it was last changed; its publication time until then. RFC 3339, UTC.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
 }
 
 /// A page of corrections, newest first; `next` is the cursor of the following page, if any.
@@ -83,24 +93,31 @@ struct Listing {
     items: Vec<Correction>,
     next: Option<String>,
     locale: Locale,
-    article_url: Option<String>,
+    /// The parameters asked, as understood (the cursor apart): the links repeat them.
+    asked: Vec<(&'static str, String)>,
+    /// The cursor of this page, if it is not the first.
+    cursor: Option<String>,
 }
 
 impl Listing {
+    /// `path` with the query that asks for this page again.
+    fn this_link(&self, path: &str) -> String {
+        link(path, &self.asked, self.cursor.as_deref())
+    }
+
     /// `path` with the query that asks for the next page, if there is one.
     fn next_link(&self, path: &str) -> Option<String> {
-        let cursor = self.next.as_ref()?;
-        let mut query = form_urlencoded(&[("cursor", cursor.as_str())]);
-        if let Some(url) = &self.article_url {
-            query.push('&');
-            query.push_str(&form_urlencoded(&[("article_url", url.as_str())]));
-        }
-        Some(format!("{path}?{query}"))
+        Some(link(path, &self.asked, Some(self.next.as_ref()?)))
     }
 }
 
-fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
+fn link(path: &str, asked: &[(&'static str, String)], cursor: Option<&str>) -> String {
+    let mut pairs: Vec<(&str, &str)> = cursor.map(|c| ("cursor", c)).into_iter().collect();
+    pairs.extend(asked.iter().map(|(k, v)| (*k, v.as_str())));
+    match serde_urlencoded::to_string(&pairs).unwrap_or_default() {
+        query if query.is_empty() => path.to_owned(),
+        query => format!("{path}?{query}"),
+    }
 }
 
 async fn listing(
@@ -135,11 +152,20 @@ async fn listing(
     let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     items.truncate(usize::try_from(limit).unwrap_or(0));
     let next = more.then(|| items.last().map(encode_cursor)).flatten();
+    let asked = [
+        ("article_url", article_url),
+        ("limit", q.limit.map(|l| l.to_string())),
+        ("lang", lang),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect();
     Ok(Listing {
         items,
         next,
         locale,
-        article_url,
+        asked,
+        cursor,
     })
 }
 
@@ -168,6 +194,7 @@ pub async fn json(
                     article_url: c.article_url.clone(),
                     text: c.text.clone(),
                     published_at: rfc3339(c.published_at),
+                    updated_at: rfc3339(c.last_changed()),
                 })
                 .collect(),
             next: list.next,
@@ -180,7 +207,10 @@ struct Entry {
     article_url: String,
     text: String,
     date: String,
+    /// Published, RFC 3339.
     datetime: String,
+    /// Last changed, RFC 3339.
+    updated: String,
 }
 
 fn entries(items: &[Correction], locale: Locale) -> Vec<Entry> {
@@ -199,6 +229,7 @@ fn entries(items: &[Correction], locale: Locale) -> Vec<Entry> {
                 Locale::En => c.published_at.format("%Y-%m-%d").to_string(),
             },
             datetime: rfc3339(c.published_at),
+            updated: rfc3339(c.last_changed()),
         })
         .collect()
 }
@@ -230,7 +261,11 @@ pub async fn page(
     req: HttpRequest,
     q: web::Query<CorrectionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let list = listing(&state, &req, q.into_inner()).await?;
+    let mut list = listing(&state, &req, q.into_inner()).await?;
+    // The next page in the language of this one, whatever the reader's browser says next.
+    if !list.asked.iter().any(|(k, _)| *k == "lang") {
+        list.asked.push(("lang", list.locale.as_str().to_owned()));
+    }
     let fr = list.locale == Locale::Fr;
     let rendered = Page {
         lang: list.locale.as_str(),
@@ -254,66 +289,11 @@ pub async fn page(
         feed: "/corrections.atom",
         json: "/corrections.json",
         entries: entries(&list.items, list.locale),
-        next: list
-            .next_link("/corrections")
-            .map(|l| format!("{l}&lang={}", list.locale.as_str())),
+        next: list.next_link("/corrections"),
     }
     .render()
     .map_err(|e| ApiError::Internal(format!("corrections page: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(rendered))
-}
-
-#[derive(Template)]
-#[template(path = "feeds/corrections.xml")]
-struct Feed<'a> {
-    base: &'a str,
-    this: &'a str,
-    site: &'a str,
-    title: &'a str,
-    updated: String,
-    entries: Vec<Entry>,
-    next: Option<String>,
-}
-
-/// The public corrections as an Atom feed (RFC 4287), paged with `rel="next"` links.
-#[utoipa::path(get, path = "/corrections.atom", tag = "corrections", params(CorrectionsQuery),
-    responses(
-        (status = 200, description = "The feed", content_type = "application/atom+xml", body = String),
-        (status = 400, description = "A parameter does not parse", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached; try again", body = ErrorBody),
-    ))]
-pub async fn atom(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: web::Query<CorrectionsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let list = listing(&state, &req, q.into_inner()).await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
-    let this = format!("{base}{}", req.uri());
-    let rendered = Feed {
-        base: &base,
-        this: &this,
-        site: &state.settings.site.name,
-        title: match list.locale {
-            Locale::Fr => "Rectificatifs",
-            Locale::En => "Corrections",
-        },
-        updated: rfc3339(
-            list.items
-                .first()
-                .map_or_else(crate::desk::now, |c| c.published_at),
-        ),
-        entries: entries(&list.items, list.locale),
-        next: list
-            .next_link("/corrections.atom")
-            .map(|l| format!("{base}{l}")),
-    }
-    .render()
-    .map_err(|e| ApiError::Internal(format!("corrections feed: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
         .body(rendered))
 }
