@@ -120,18 +120,28 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with(path, fields, &[]).await
+    }
+
+    /// Posts a form with these headers too (what a browser says of where the form came from).
+    pub async fn post_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
         let body = serde_urlencoded::to_string(fields).unwrap();
-        let resp = self
+        let mut req = self
             .app
             .client
             .post(self.app.url(path))
             .header("cookie", self.cookie_header())
             .header("accept-language", self.accept_language)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.body(body).send().await.unwrap();
         self.read(resp).await
     }
 
