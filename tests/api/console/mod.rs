@@ -145,12 +145,19 @@ impl<'a> Browser<'a> {
         self.read(resp).await
     }
 
-    /// Posts a form the way its page would: with the page's token.
+    /// Posts a form the way its page would: with the page's token, and the version of the
+    /// submission it shows (when it shows one and `fields` name none).
     pub async fn submit(&self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(page_path).await;
         assert_eq!(page.status, 200, "{page_path}: {}", page.body);
         let csrf = page.csrf();
+        let version = page.hidden("version");
         let mut all = vec![("csrf", csrf.as_str())];
+        if let Some(v) = version.as_deref() {
+            if !fields.iter().any(|(k, _)| *k == "version") {
+                all.push(("version", v));
+            }
+        }
         all.extend_from_slice(fields);
         self.post(action, &all).await
     }
