@@ -101,14 +101,16 @@ impl FromRequest for ConsoleUser {
         let forged = !matches!(req.method(), &Method::GET | &Method::HEAD)
             && state
                 .as_ref()
-                .is_none_or(|s| from_elsewhere(req, &s.settings.site.public_url));
+                .is_some_and(|s| from_elsewhere(req, &s.settings.site.public_url));
         Box::pin(async move {
-            if forged {
-                return Err(ConsoleError::BadToken);
-            }
+            // Without a session cookie (a cross-site post carries none: it is `SameSite=Strict`),
+            // the sign-in page, as ever; with one, a post from elsewhere is refused.
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(refused);
             };
+            if forged {
+                return Err(ConsoleError::BadToken);
+            }
             match state.auth.authenticate(&state.pool, &token).await {
                 Ok(user) => Ok(ConsoleUser {
                     csrf: state.auth.csrf_token(&user.session_id),
