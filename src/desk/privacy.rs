@@ -48,18 +48,24 @@ pub struct Export {
     pub submissions: Vec<Record>,
     /// Whether notes carry their text (`privacy.export_note_text`).
     pub note_text: bool,
+    /// Mail it sent that is on none of its submissions: it matched nothing, or it joined
+    /// another reader's thread (that thread is not theirs to take).
+    pub mail: Vec<crate::db::inbound_mail::InboundSummary>,
 }
 
 /// The export of an address (Art. 15 and 20): its submissions, messages both ways, staff
-/// replies, notes, consent, e-mail deliveries and the marketing withdrawal. Others' submissions
+/// replies, notes, consent, e-mail deliveries and the marketing withdrawal, and the mail it
+/// sent that is on none of them. Others' submissions
 /// that merely mention the address are not the person's data to take: they are left out.
 pub async fn export(state: &Context, actor: &str, email: &str) -> Result<Export, PrivacyError> {
     let email = address(email)?;
     let folded = email.folded();
     let note_text = state.settings.privacy.export_note_text;
     let actor = actor.to_owned();
-    let (submissions, generated_at) = db::run(&state.pool, move |conn| {
+    let (submissions, mail, generated_at) = db::run(&state.pool, move |conn| {
         let rows = db::privacy::submissions_of(conn, &folded)?;
+        let own: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mail = db::privacy::sent_elsewhere(conn, &folded, &own)?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
             records.push(db::triage::record(conn, row)?);
@@ -77,7 +83,7 @@ pub async fn export(state: &Context, actor: &str, email: &str) -> Result<Export,
             now,
         );
         db::write(conn, |conn| db::privacy::record_event(conn, &event))?;
-        Ok((records, now))
+        Ok((records, mail, now))
     })
     .await?;
     let submissions = submissions
@@ -94,6 +100,7 @@ pub async fn export(state: &Context, actor: &str, email: &str) -> Result<Export,
         generated_at,
         submissions,
         note_text,
+        mail,
     })
 }
 

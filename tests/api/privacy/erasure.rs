@@ -7,7 +7,10 @@ use courrier::config::LimitStore;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use super::{app, app_with, count_where, populate, post, record, search_everywhere, Person};
+use super::{
+    app, app_with, count_where, populate, post, record, search_everywhere, traces_elsewhere,
+    Person,
+};
 use crate::helpers::{
     newsroom_body, spawn_app_with, Answer, Backend, MailSink, SinkMode, Staff, TestApp, TestDb,
 };
@@ -26,6 +29,13 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
     let history = populate(&app, &sink, &admin, &person).await;
     // Someone else, who must stay whole.
     let other = post(&app, "newsroom", &newsroom_body()).await;
+    // Issue 21, finding 6: what they wrote into that reader's thread (the message, its raw
+    // mail, the team's notice quoting it), and a stray bounce naming them.
+    traces_elsewhere(&app, &sink, &person, &other).await;
+    let other_messages = record(&app, &admin, &other).await["messages"]
+        .as_array()
+        .unwrap()
+        .len();
     let acks_before = app.count("ack_log");
     let found = search_everywhere(&app, &person.needles());
     for table in [
@@ -38,6 +48,15 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
         assert!(
             found.iter().any(|f| f.starts_with(&format!("{table}."))),
             "the search sees {table} before the erasure: {found:#?}"
+        );
+    }
+    let elsewhere = person.elsewhere.to_lowercase();
+    for column in ["messages.body", "inbound_mail.raw", "outbox.body_text"] {
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with(&format!("{column}: {elsewhere}"))),
+            "the search sees what they wrote on another thread in {column}: {found:#?}"
         );
     }
 
@@ -62,8 +81,8 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
     assert!(tables["messages"].as_u64().unwrap() >= 2, "{report}");
     assert!(tables["outbox"].as_u64().unwrap() >= 6, "{report}");
     assert_eq!(
-        tables["inbound_mail"], 2,
-        "the answer and the lost message: {report}"
+        tables["inbound_mail"], 4,
+        "the answer, the lost message, the one on another thread and the bounce: {report}"
     );
     assert!(tables["login_throttle"].as_u64().unwrap() >= 1, "{report}");
     assert_eq!(tables["ack_log"], 2, "{report}");
@@ -93,9 +112,10 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
         ),
         1
     );
-    // The other reader is untouched.
+    // The other reader is untouched, but for the message the person put on their thread.
     let r = record(&app, &admin, &other).await;
     assert_eq!(r["email"], "zoe.martin@example.fr");
+    assert_eq!(r["messages"].as_array().unwrap().len(), other_messages - 1);
     // Erasing again finds nothing more.
     let again = erase(&app, &admin, &person.email).await;
     assert_eq!(again["erased"], json!([]));
