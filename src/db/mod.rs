@@ -324,6 +324,28 @@ pub fn write<T>(
     }
 }
 
+/// After an erasure or a purge on SQLite: copies the write-ahead log into the database file
+/// and truncates it to nothing, so that the pages as they were before (holding what was just
+/// deleted) do not linger in the `-wal` file, as they do after a passive checkpoint, which
+/// leaves the file's content in place. Readers in flight can keep it from completing (it
+/// waits as `busy_timeout` allows): `Ok(false)`, and the next one tries again. PostgreSQL
+/// keeps no such file: `Ok(true)`.
+pub fn truncate_wal(conn: &mut DbConnection) -> Result<bool, DbError> {
+    #[derive(diesel::QueryableByName)]
+    struct Checkpoint {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+    }
+    match conn {
+        DbConnection::Pg(_) => Ok(true),
+        DbConnection::Sqlite(sqlite) => with_writer(|| {
+            let done = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .get_result::<Checkpoint>(sqlite)?;
+            Ok(done.busy == 0)
+        }),
+    }
+}
+
 /// Serialises one pool's SQLite writers. Waiting here queues them fairly; waiting in SQLite's
 /// busy handler instead sleeps in growing steps and gave 100 ms+ tails under load.
 type WriteLock = Arc<std::sync::Mutex<()>>;

@@ -73,7 +73,7 @@ pub fn erase(
         return Ok(Erased::default());
     }
     let pattern = format!("%{}%", escape_like(folded));
-    write_tx(conn, |conn| {
+    let erased = write_tx(conn, |conn| -> Result<Erased, DbError> {
         let found: Vec<Facts> = submissions::table
             .filter(lower(submissions::email).eq(folded))
             .order((submissions::created_at.asc(), submissions::id.asc()))
@@ -234,7 +234,14 @@ pub fn erase(
             .values(audit(&erased))
             .execute(conn)?;
         Ok(erased)
-    })
+    })?;
+    // The erasure is made; what the write-ahead log still holds of before goes too.
+    match super::truncate_wal(conn) {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("erasure: the write-ahead log is in use, not truncated yet"),
+        Err(e) => tracing::warn!(error = %e, "erasure: truncating the write-ahead log failed"),
+    }
+    Ok(erased)
 }
 
 /// Records the withdrawal of the marketing opt-in on every submission of the address the

@@ -90,6 +90,21 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
 
     let left = search_everywhere(&app, &person.needles());
     assert!(left.is_empty(), "found after the erasure: {left:#?}");
+    // Issue 21, finding 9: nor in SQLite's write-ahead log, where the pages as they were before
+    // the erasure would otherwise wait for the next checkpoint (and stay in the file after it).
+    if app.db.backend() == Backend::Sqlite {
+        let path = app.db.url.trim_start_matches("sqlite://");
+        let wal = std::fs::read(format!("{path}-wal")).unwrap_or_default();
+        let wal = String::from_utf8_lossy(&wal).to_lowercase();
+        for needle in person.needles() {
+            assert_eq!(
+                wal.matches(&needle).count(),
+                0,
+                "the -wal file ({} bytes) still holds {needle}",
+                wal.len()
+            );
+        }
+    }
 
     // Tombstones, one per reference, and the audit event, neither naming the person.
     assert_eq!(
