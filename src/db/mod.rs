@@ -67,6 +67,21 @@ pub enum DbError {
     Task(String),
 }
 
+impl DbError {
+    /// For a write that hangs rows on a submission read a moment before: a foreign-key
+    /// violation means the submission was deleted in between (an erasure or a purge), so the
+    /// answer is the one a read a moment later would give, `NotFound`, not a failure.
+    pub fn parent_gone(self) -> DbError {
+        match self {
+            DbError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) => DbError::NotFound,
+            other => other,
+        }
+    }
+}
+
 impl From<DieselError> for DbError {
     fn from(e: DieselError) -> Self {
         match &e {

@@ -313,7 +313,73 @@ async fn sqlite_connections_overwrite_what_they_delete() {
     }
 }
 
+/// Issue 21, finding 13: a staff reply written while an erasure takes its submission away finds
+/// nothing (404), not a foreign-key failure (500). The race is made certain here: the reply is
+/// written, through the same storage call the use case makes, for a submission erased after it
+/// was read.
+async fn a_reply_stored_after_its_submission_was_erased_is_not_found(b: Backend) {
+    use courrier::db::events::NewEvent;
+    use courrier::db::messages::{add_reply, MessageRow};
+    use courrier::db::outbox::NewOutboxRow;
+    use courrier::db::DbError;
+    use courrier::domain::{MailPurpose, MailStatus};
+
+    let (app, sink) = app(b).await;
+    let admin = app.staff("admin").await;
+    let person = Person::new();
+    let reference = post(&app, "newsroom", &person.newsroom()).await;
+    sink.wait_for(2).await;
+    let id = record(&app, &admin, &reference).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    erase(&app, &admin, &person.email).await;
+    let now = courrier::db::now();
+    let mail = NewOutboxRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: id.clone(),
+        purpose: MailPurpose::StaffReply,
+        from_addr: "redaction@journal.example".into(),
+        recipients: "lecteur@exemple.org".into(),
+        reply_to: None,
+        subject: "Re".into(),
+        body_text: "Merci".into(),
+        body_html: "<p>Merci</p>".into(),
+        message_id: format!("<{}@journal.example>", uuid::Uuid::now_v7().simple()),
+        in_reply_to: None,
+        list_unsubscribe: None,
+        status: MailStatus::Pending,
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+    };
+    let reply = MessageRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: id.clone(),
+        direction: "outbound".into(),
+        author_id: Some(admin.id.clone()),
+        outbox_id: Some(mail.id.clone()),
+        message_id: mail.message_id.clone(),
+        subject: "Re".into(),
+        body: "Merci".into(),
+        created_at: now,
+    };
+    let event = NewEvent::new(Some(&id), &admin.id, "staff_replied", &json!({}), now);
+    let result = app.with_conn(|c| add_reply(c, &mail, &reply, &event));
+    assert!(matches!(result, Err(DbError::NotFound)), "{result:?}");
+    assert_eq!(count_where(&app, &format!("outbox WHERE id = '{}'", mail.id)), 0);
+    // Through the API, once it is gone, the same answer.
+    let late = app
+        .post_as(&admin, &format!("/v1/submissions/{reference}/replies"))
+        .json(&json!({ "body": "Merci" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 404);
+}
+
 crate::on_both_backends!(
+    a_reply_stored_after_its_submission_was_erased_is_not_found,
     erasure_leaves_nothing_of_the_address_in_any_column_of_any_table,
     a_submission_on_legal_hold_is_reported_and_left_alone,
     erasure_cancels_the_addresss_pending_emails,
