@@ -104,7 +104,9 @@ impl From<DieselError> for DbError {
 
 /// Messages of the errors that mean "not now" rather than "never".
 fn is_unavailable(message: &str) -> bool {
-    const SIGNS: [&str; 8] = [
+    const SIGNS: [&str; 9] = [
+        // A heavy read past its statement timeout (PostgreSQL).
+        "canceling statement due to statement timeout",
         "database is locked",
         "database is busy",
         "database table is locked",
@@ -142,6 +144,9 @@ pub struct Manager {
     url: String,
     busy_timeout_ms: u64,
     synchronous: SqliteSynchronous,
+    /// Set for the heavy reads' connections (`pool_for_heavy_reads`): their PostgreSQL
+    /// statement timeout; their SQLite connections are read-only.
+    heavy_read_timeout_ms: Option<u64>,
 }
 
 impl Manager {
@@ -158,6 +163,7 @@ impl Manager {
             url: url.to_owned(),
             busy_timeout_ms: settings.sqlite_busy_timeout_ms,
             synchronous: settings.sqlite_synchronous,
+            heavy_read_timeout_ms: None,
         })
     }
 
@@ -232,7 +238,13 @@ impl Manager {
     /// Opens one connection, outside any pool.
     pub fn establish(&self) -> Result<DbConnection, ManagerError> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.url)?)),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                if let Some(ms) = self.heavy_read_timeout_ms {
+                    conn.batch_execute(&format!("SET statement_timeout = {ms}"))?;
+                }
+                Ok(DbConnection::Pg(conn))
+            }
             Backend::Sqlite => {
                 let path = self.sqlite_path();
                 if let Some(dir) = Path::new(path)
@@ -253,6 +265,10 @@ impl Manager {
                      PRAGMA secure_delete = ON;",
                     self.busy_timeout_ms
                 ))?;
+                if self.heavy_read_timeout_ms.is_some() {
+                    // Heavy reads only read: this connection cannot write by mistake.
+                    conn.batch_execute("PRAGMA query_only = ON;")?;
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -266,6 +282,20 @@ pub fn pool(settings: &DatabaseSettings) -> Result<Pool, ManagerError> {
     let manager = Manager::new(settings)?;
     Ok(r2d2::Pool::builder()
         .max_size(settings.pool_size)
+        .min_idle(Some(0))
+        .test_on_check_out(false)
+        .connection_timeout(Duration::from_millis(settings.acquire_timeout_ms))
+        .error_handler(Box::new(r2d2::NopErrorHandler))
+        .build_unchecked(manager))
+}
+
+/// The heavy reads' own pool (`database.heavy_reads`): reports and text searches, outside
+/// `pool_size`, so they never hold the connections the intake needs.
+pub fn pool_for_heavy_reads(settings: &DatabaseSettings) -> Result<Pool, ManagerError> {
+    let mut manager = Manager::new(settings)?;
+    manager.heavy_read_timeout_ms = Some(settings.heavy_reads.statement_timeout_ms);
+    Ok(r2d2::Pool::builder()
+        .max_size(settings.heavy_reads.connections)
         .min_idle(Some(0))
         .test_on_check_out(false)
         .connection_timeout(Duration::from_millis(settings.acquire_timeout_ms))

@@ -11,6 +11,7 @@ pub mod corrections;
 pub mod duties;
 pub mod group_commit;
 pub mod handover;
+pub mod heavy_reads;
 pub mod health;
 pub mod idempotency;
 pub mod inbound;
@@ -60,6 +61,8 @@ pub struct Context {
     pub limit_store: Arc<limit_store::LimitStore>,
     /// Group commit of intake: the writer task concurrent submissions share.
     pub intake_writer: group_commit::IntakeWriter,
+    /// Reports and text searches, bounded, on connections of their own.
+    pub heavy_reads: heavy_reads::HeavyReads,
 }
 
 impl Context {
@@ -86,6 +89,10 @@ impl Context {
             .collect::<anyhow::Result<_>>()?;
         migrate(&settings).await?;
         let pool = db::pool(&settings.database)?;
+        let heavy_reads = heavy_reads::HeavyReads::new(
+            db::pool_for_heavy_reads(&settings.database)?,
+            settings.database.heavy_reads.connections,
+        );
         let misfiled = handover::misfiled(&pool, &settings).await?;
         if !misfiled.is_empty() {
             anyhow::bail!("{}", handover::misfiled_report(&misfiled));
@@ -123,6 +130,7 @@ impl Context {
             queue_counts: inbox::CountsCache::default(),
             limit_store,
             intake_writer,
+            heavy_reads,
         })
     }
 
