@@ -49,19 +49,21 @@ pub async fn desk(
         .and_time(chrono::NaiveTime::MIN);
     let asked = desks.clone();
     // Whole periods are scanned: on the heavy reads' lane, bounded, off the main pool.
-    let figures = ctx.heavy_reads.run(move |conn| {
-        let now = db::duties::clock(conn)?;
-        store::figures(
-            conn,
-            &Period {
-                from: start,
-                to: end,
-                desks: asked,
-                now,
-            },
-        )
-    })
-    .await?;
+    let figures = ctx
+        .heavy_reads
+        .run(move |conn| {
+            let now = db::duties::clock(conn)?;
+            store::figures(
+                conn,
+                &Period {
+                    from: start,
+                    to: end,
+                    desks: asked,
+                    now,
+                },
+            )
+        })
+        .await?;
     Ok(Report {
         from,
         to,

@@ -193,7 +193,9 @@ pub async fn purge(pool: &Pool, settings: &Settings) -> Result<Purged, Retention
             match db::truncate_wal(conn) {
                 Ok(true) => {}
                 Ok(false) => tracing::warn!("purge: the write-ahead log is in use, not truncated"),
-                Err(e) => tracing::warn!(error = %e, "purge: truncating the write-ahead log failed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "purge: truncating the write-ahead log failed")
+                }
             }
         }
         Ok(result)

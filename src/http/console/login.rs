@@ -127,7 +127,15 @@ pub async fn page_view(
     let next = safe_next(query.next.as_deref()).to_owned();
     answer(
         locale,
-        render(&req, &state, StatusCode::OK, &pre_session, &next, "", notice),
+        render(
+            &req,
+            &state,
+            StatusCode::OK,
+            &pre_session,
+            &next,
+            "",
+            notice,
+        ),
     )
 }
 

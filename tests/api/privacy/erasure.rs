@@ -8,8 +8,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use super::{
-    app, app_with, count_where, populate, post, record, search_everywhere, traces_elsewhere,
-    Person,
+    app, app_with, count_where, populate, post, record, search_everywhere, traces_elsewhere, Person,
 };
 use crate::helpers::{
     newsroom_body, spawn_app_with, Answer, Backend, MailSink, SinkMode, Staff, TestApp, TestDb,
@@ -367,7 +366,10 @@ async fn a_reply_stored_after_its_submission_was_erased_is_not_found(b: Backend)
     let event = NewEvent::new(Some(&id), &admin.id, "staff_replied", &json!({}), now);
     let result = app.with_conn(|c| add_reply(c, &mail, &reply, &event));
     assert!(matches!(result, Err(DbError::NotFound)), "{result:?}");
-    assert_eq!(count_where(&app, &format!("outbox WHERE id = '{}'", mail.id)), 0);
+    assert_eq!(
+        count_where(&app, &format!("outbox WHERE id = '{}'", mail.id)),
+        0
+    );
     // Through the API, once it is gone, the same answer.
     let late = app
         .post_as(&admin, &format!("/v1/submissions/{reference}/replies"))

@@ -96,12 +96,16 @@ async fn the_export_holds_everything_the_address_sent_or_received(b: Backend) {
         bodies.iter().any(|b| b.contains(&person.elsewhere)),
         "{bodies:?}"
     );
-    assert!(mail
-        .iter()
-        .all(|m| m["from"] == person.email.to_lowercase()
-            && m["received_at"].as_str().unwrap().ends_with('Z')));
-    assert!(!doc.to_string().contains("User unknown"), "the bounce is not theirs");
-    assert!(!doc.to_string().contains(&others), "nor is the other thread");
+    assert!(mail.iter().all(|m| m["from"] == person.email.to_lowercase()
+        && m["received_at"].as_str().unwrap().ends_with('Z')));
+    assert!(
+        !doc.to_string().contains("User unknown"),
+        "the bounce is not theirs"
+    );
+    assert!(
+        !doc.to_string().contains(&others),
+        "nor is the other thread"
+    );
     let lead = by_reference(&doc, &history.sales);
     assert_eq!(lead["organisation"], person.organisation);
     assert_eq!(lead["marketing_opt_in"], true);

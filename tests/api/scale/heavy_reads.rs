@@ -43,8 +43,7 @@ async fn parallel_reports_and_searches_leave_every_reader_post_through(b: Backen
         }
         statuses
     };
-    let (reports, searches, posted) =
-        tokio::join!(join_all(reports), join_all(searches), posts);
+    let (reports, searches, posted) = tokio::join!(join_all(reports), join_all(searches), posts);
 
     assert_eq!(posted, vec![201; 12], "every reader post is stored");
     // Those past the bound are told to come back; at least the first ones are answered.
