@@ -369,11 +369,14 @@ pub fn write<T>(
     }
 }
 
+/// How long truncating SQLite's write-ahead log waits for readers to finish.
+const WAL_TRUNCATE_WAIT_MS: u32 = 250;
+
 /// After an erasure or a purge on SQLite: copies the write-ahead log into the database file
 /// and truncates it to nothing, so that the pages as they were before (holding what was just
 /// deleted) do not linger in the `-wal` file, as they do after a passive checkpoint, which
 /// leaves the file's content in place. Readers in flight can keep it from completing (it
-/// waits as `busy_timeout` allows): `Ok(false)`, and the next one tries again. PostgreSQL
+/// waits `WAL_TRUNCATE_WAIT_MS` for them): `Ok(false)`, and the next one tries again. PostgreSQL
 /// keeps no such file: `Ok(true)`.
 pub fn truncate_wal(conn: &mut DbConnection) -> Result<bool, DbError> {
     #[derive(diesel::QueryableByName)]
@@ -381,12 +384,23 @@ pub fn truncate_wal(conn: &mut DbConnection) -> Result<bool, DbError> {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         busy: i32,
     }
+    #[derive(diesel::QueryableByName)]
+    struct BusyTimeout {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        timeout: i32,
+    }
     match conn {
         DbConnection::Pg(_) => Ok(true),
+        // It holds the writers back while it waits for readers: briefly, under the pool's
+        // write lock, rather than for the whole busy timeout.
         DbConnection::Sqlite(sqlite) => with_writer(|| {
+            let usual =
+                diesel::sql_query("PRAGMA busy_timeout").get_result::<BusyTimeout>(sqlite)?;
+            sqlite.batch_execute(&format!("PRAGMA busy_timeout = {WAL_TRUNCATE_WAIT_MS}"))?;
             let done = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .get_result::<Checkpoint>(sqlite)?;
-            Ok(done.busy == 0)
+                .get_result::<Checkpoint>(sqlite);
+            sqlite.batch_execute(&format!("PRAGMA busy_timeout = {}", usual.timeout))?;
+            Ok(done?.busy == 0)
         }),
     }
 }
