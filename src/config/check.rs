@@ -30,6 +30,7 @@ impl DatabaseSettings {
             problems.push("database.pool_size: must be at least 1".into());
         }
         self.group_commit.check(problems);
+        self.heavy_reads.check(problems);
     }
 }
 

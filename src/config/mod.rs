@@ -30,7 +30,7 @@ pub mod smtp;
 pub use abuse::{AntispamSettings, CaptchaSettings, LimitSettings};
 pub use duties::{DutySettings, RightOfReplySettings};
 pub use retention::{Keep, RetentionSettings};
-pub use scale::{GroupCommitSettings, LimitStore};
+pub use scale::{GroupCommitSettings, HeavyReadSettings, LimitStore};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,6 +116,9 @@ pub struct DatabaseSettings {
     /// Concurrent submissions sharing one transaction (see `config/base.toml`).
     #[serde(default)]
     pub group_commit: GroupCommitSettings,
+    /// Reports and text searches, on connections of their own (see `config/base.toml`).
+    #[serde(default)]
+    pub heavy_reads: HeavyReadSettings,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

@@ -45,6 +45,37 @@ impl GroupCommitSettings {
     }
 }
 
+/// Reads that scan whole periods or the whole table (the desk report, text search in the
+/// submissions list): at most `connections` at once, on connections of their own, so they never
+/// take the pool's connections from the intake and the rest; past that they answer 503 with
+/// `Retry-After`. On PostgreSQL each statement stops after `statement_timeout_ms`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HeavyReadSettings {
+    pub connections: u32,
+    pub statement_timeout_ms: u64,
+}
+
+impl Default for HeavyReadSettings {
+    fn default() -> Self {
+        HeavyReadSettings {
+            connections: 2,
+            statement_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl HeavyReadSettings {
+    pub(super) fn check(&self, problems: &mut Vec<String>) {
+        if self.connections == 0 || self.connections > 16 {
+            problems.push("database.heavy_reads.connections: between 1 and 16".into());
+        }
+        if self.statement_timeout_ms == 0 {
+            problems.push("database.heavy_reads.statement_timeout_ms: above 0".into());
+        }
+    }
+}
+
 /// Where the flood limits count: in this process (`memory`), or in Redis (`redis://…`), shared
 /// by every instance.
 #[derive(Debug, Clone, Default)]

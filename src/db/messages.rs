@@ -37,6 +37,7 @@ pub fn acknowledgement_id(
 }
 
 /// Queues the reply's e-mail, keeps the reply, and sets the first-response time if unset.
+/// `NotFound` when the submission was erased or purged since the caller read it.
 pub fn add_reply(
     conn: &mut DbConnection,
     mail: &NewOutboxRow,
@@ -62,4 +63,5 @@ pub fn add_reply(
             .execute(conn)?;
         Ok(())
     })
+    .map_err(DbError::parent_gone)
 }

@@ -67,6 +67,21 @@ pub enum DbError {
     Task(String),
 }
 
+impl DbError {
+    /// For a write that hangs rows on a submission read a moment before: a foreign-key
+    /// violation means the submission was deleted in between (an erasure or a purge), so the
+    /// answer is the one a read a moment later would give, `NotFound`, not a failure.
+    pub fn parent_gone(self) -> DbError {
+        match self {
+            DbError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) => DbError::NotFound,
+            other => other,
+        }
+    }
+}
+
 impl From<DieselError> for DbError {
     fn from(e: DieselError) -> Self {
         match &e {
@@ -89,7 +104,9 @@ impl From<DieselError> for DbError {
 
 /// Messages of the errors that mean "not now" rather than "never".
 fn is_unavailable(message: &str) -> bool {
-    const SIGNS: [&str; 8] = [
+    const SIGNS: [&str; 9] = [
+        // A heavy read past its statement timeout (PostgreSQL).
+        "canceling statement due to statement timeout",
         "database is locked",
         "database is busy",
         "database table is locked",
@@ -127,6 +144,9 @@ pub struct Manager {
     url: String,
     busy_timeout_ms: u64,
     synchronous: SqliteSynchronous,
+    /// Set for the heavy reads' connections (`pool_for_heavy_reads`): their PostgreSQL
+    /// statement timeout; their SQLite connections are read-only.
+    heavy_read_timeout_ms: Option<u64>,
 }
 
 impl Manager {
@@ -143,6 +163,7 @@ impl Manager {
             url: url.to_owned(),
             busy_timeout_ms: settings.sqlite_busy_timeout_ms,
             synchronous: settings.sqlite_synchronous,
+            heavy_read_timeout_ms: None,
         })
     }
 
@@ -217,7 +238,13 @@ impl Manager {
     /// Opens one connection, outside any pool.
     pub fn establish(&self) -> Result<DbConnection, ManagerError> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.url)?)),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                if let Some(ms) = self.heavy_read_timeout_ms {
+                    conn.batch_execute(&format!("SET statement_timeout = {ms}"))?;
+                }
+                Ok(DbConnection::Pg(conn))
+            }
             Backend::Sqlite => {
                 let path = self.sqlite_path();
                 if let Some(dir) = Path::new(path)
@@ -238,6 +265,10 @@ impl Manager {
                      PRAGMA secure_delete = ON;",
                     self.busy_timeout_ms
                 ))?;
+                if self.heavy_read_timeout_ms.is_some() {
+                    // Heavy reads only read: this connection cannot write by mistake.
+                    conn.batch_execute("PRAGMA query_only = ON;")?;
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -251,6 +282,20 @@ pub fn pool(settings: &DatabaseSettings) -> Result<Pool, ManagerError> {
     let manager = Manager::new(settings)?;
     Ok(r2d2::Pool::builder()
         .max_size(settings.pool_size)
+        .min_idle(Some(0))
+        .test_on_check_out(false)
+        .connection_timeout(Duration::from_millis(settings.acquire_timeout_ms))
+        .error_handler(Box::new(r2d2::NopErrorHandler))
+        .build_unchecked(manager))
+}
+
+/// The heavy reads' own pool (`database.heavy_reads`): reports and text searches, outside
+/// `pool_size`, so they never hold the connections the intake needs.
+pub fn pool_for_heavy_reads(settings: &DatabaseSettings) -> Result<Pool, ManagerError> {
+    let mut manager = Manager::new(settings)?;
+    manager.heavy_read_timeout_ms = Some(settings.heavy_reads.statement_timeout_ms);
+    Ok(r2d2::Pool::builder()
+        .max_size(settings.heavy_reads.connections)
         .min_idle(Some(0))
         .test_on_check_out(false)
         .connection_timeout(Duration::from_millis(settings.acquire_timeout_ms))
@@ -321,6 +366,42 @@ pub fn write<T>(
     match conn {
         DbConnection::Pg(_) => f(conn),
         DbConnection::Sqlite(_) => with_writer(|| f(conn)),
+    }
+}
+
+/// How long truncating SQLite's write-ahead log waits for readers to finish.
+const WAL_TRUNCATE_WAIT_MS: u32 = 250;
+
+/// After an erasure or a purge on SQLite: copies the write-ahead log into the database file
+/// and truncates it to nothing, so that the pages as they were before (holding what was just
+/// deleted) do not linger in the `-wal` file, as they do after a passive checkpoint, which
+/// leaves the file's content in place. Readers in flight can keep it from completing (it
+/// waits `WAL_TRUNCATE_WAIT_MS` for them): `Ok(false)`, and the next one tries again. PostgreSQL
+/// keeps no such file: `Ok(true)`.
+pub fn truncate_wal(conn: &mut DbConnection) -> Result<bool, DbError> {
+    #[derive(diesel::QueryableByName)]
+    struct Checkpoint {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct BusyTimeout {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        timeout: i32,
+    }
+    match conn {
+        DbConnection::Pg(_) => Ok(true),
+        // It holds the writers back while it waits for readers: briefly, under the pool's
+        // write lock, rather than for the whole busy timeout.
+        DbConnection::Sqlite(sqlite) => with_writer(|| {
+            let usual =
+                diesel::sql_query("PRAGMA busy_timeout").get_result::<BusyTimeout>(sqlite)?;
+            sqlite.batch_execute(&format!("PRAGMA busy_timeout = {WAL_TRUNCATE_WAIT_MS}"))?;
+            let done = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .get_result::<Checkpoint>(sqlite);
+            sqlite.batch_execute(&format!("PRAGMA busy_timeout = {}", usual.timeout))?;
+            Ok(done?.busy == 0)
+        }),
     }
 }
 

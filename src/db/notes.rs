@@ -17,7 +17,8 @@ pub struct NoteRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Keeps a note with its audit event.
+/// Keeps a note with its audit event; `NotFound` when the submission was erased or purged since
+/// the caller read it.
 pub fn add_note(conn: &mut DbConnection, note: &NoteRow, event: &NewEvent) -> Result<(), DbError> {
     write_tx(conn, |conn| {
         diesel::insert_into(notes::table)
@@ -28,4 +29,5 @@ pub fn add_note(conn: &mut DbConnection, note: &NoteRow, event: &NewEvent) -> Re
             .execute(conn)?;
         Ok(())
     })
+    .map_err(DbError::parent_gone)
 }

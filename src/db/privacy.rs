@@ -15,6 +15,9 @@ use super::schema::{
 use super::submissions::SubmissionRow;
 use super::{write_tx, DbConnection, DbError};
 
+mod mail;
+pub use mail::sent_elsewhere;
+
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// The submissions this address sent (any case), oldest first.
@@ -54,9 +57,11 @@ pub const ERASED_DETAIL: &str = r#"{"erased":true}"#;
 
 /// Removes everything that holds this address: its submissions (with their messages, raw mail
 /// included, notes, e-mails, idempotency keys, reminders and hand-overs; their events kept with
-/// no details), a tombstone left for each; then its traces elsewhere (unmatched mail it sent, events naming it, e-mails
-/// to it, the sign-in throttle, the acknowledgements' log by `mailbox_hash`). Submissions on
-/// legal hold, and everything attached to them, are left alone. One transaction, with `audit`.
+/// no details), a tombstone left for each; then its traces elsewhere (mail it sent into other
+/// readers' threads, with the message and the team's notice it made there; unmatched mail that
+/// it sent or that names it, bounces included; events and e-mails naming it; the sign-in
+/// throttle; the acknowledgements' log by `mailbox_hash`). Submissions on legal hold, and
+/// everything attached to them, are left alone. One transaction, with `audit`.
 pub fn erase(
     conn: &mut DbConnection,
     folded: &str,
@@ -68,7 +73,7 @@ pub fn erase(
         return Ok(Erased::default());
     }
     let pattern = format!("%{}%", escape_like(folded));
-    write_tx(conn, |conn| {
+    let erased = write_tx(conn, |conn| -> Result<Erased, DbError> {
         let found: Vec<Facts> = submissions::table
             .filter(lower(submissions::email).eq(folded))
             .order((submissions::created_at.asc(), submissions::id.asc()))
@@ -187,16 +192,13 @@ pub fn erase(
             diesel::delete(submissions::table.filter(submissions::id.eq_any(of(&ids))))
                 .execute(conn)?,
         );
-        // Traces elsewhere. Mail this address sent that matched nothing.
-        count(
-            "inbound_mail",
-            diesel::delete(
-                inbound_mail::table
-                    .filter(inbound_mail::submission_id.is_null())
-                    .filter(lower(inbound_mail::sender).like(&pattern).escape('\\')),
-            )
-            .execute(conn)?,
-        );
+        // Traces elsewhere: mail it sent onto other threads or that matched nothing, the
+        // notices quoting it, unmatched mail and e-mails naming it.
+        let mail = mail::erase(conn, folded, &pattern, &held_ids)?;
+        count("inbound_mail", mail.inbound_mail);
+        count("messages", mail.messages);
+        count("outbox", mail.outbox);
+        cancelled += mail.cancelled;
         // Audit events that name the address, outside the held submissions: kept, emptied.
         count(
             "events",
@@ -211,33 +213,6 @@ pub fn erase(
             )
             .set(events::detail.eq(ERASED_DETAIL))
             .execute(conn)?,
-        );
-        // E-mails to the address about other submissions: emptied, and cancelled if waiting.
-        let to_it = || {
-            outbox::table
-                .filter(lower(outbox::recipients).like(pattern.clone()).escape('\\'))
-                .filter(outbox::submission_id.ne_all(of(&held_ids)))
-        };
-        cancelled += diesel::update(to_it().filter(outbox::status.eq("pending")))
-            .set((
-                outbox::status.eq("dead"),
-                outbox::held_reason.eq("erased"),
-                outbox::lease_owner.eq(None::<String>),
-            ))
-            .execute(conn)?;
-        count(
-            "outbox",
-            diesel::update(to_it())
-                .set((
-                    outbox::recipients.eq(""),
-                    outbox::reply_to.eq(None::<String>),
-                    outbox::subject.eq(""),
-                    outbox::body_text.eq(""),
-                    outbox::body_html.eq(""),
-                    outbox::last_error.eq(None::<String>),
-                    outbox::bounce_diagnostic.eq(None::<String>),
-                ))
-                .execute(conn)?,
         );
         count(
             "login_throttle",
@@ -259,7 +234,14 @@ pub fn erase(
             .values(audit(&erased))
             .execute(conn)?;
         Ok(erased)
-    })
+    })?;
+    // The erasure is made; what the write-ahead log still holds of before goes too.
+    match super::truncate_wal(conn) {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("erasure: the write-ahead log is in use, not truncated yet"),
+        Err(e) => tracing::warn!(error = %e, "erasure: truncating the write-ahead log failed"),
+    }
+    Ok(erased)
 }
 
 /// Records the withdrawal of the marketing opt-in on every submission of the address the

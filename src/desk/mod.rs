@@ -14,6 +14,7 @@ pub mod duties;
 pub mod group_commit;
 pub mod handover;
 pub mod health;
+pub mod heavy_reads;
 pub mod idempotency;
 pub mod inbound;
 pub mod inbox;
@@ -67,6 +68,8 @@ pub struct Context {
     pub limit_store: Arc<limit_store::LimitStore>,
     /// Group commit of intake: the writer task concurrent submissions share.
     pub intake_writer: group_commit::IntakeWriter,
+    /// Reports and text searches, bounded, on connections of their own.
+    pub heavy_reads: heavy_reads::HeavyReads,
 }
 
 /// How much of the desk a process opens.
@@ -133,6 +136,10 @@ impl Context {
             migrate(&settings).await?;
         }
         let pool = db::pool(&settings.database)?;
+        let heavy_reads = heavy_reads::HeavyReads::new(
+            db::pool_for_heavy_reads(&settings.database)?,
+            settings.database.heavy_reads.connections,
+        );
         if opening == Opening::Serve {
             let misfiled = handover::misfiled(&pool, &settings).await?;
             if !misfiled.is_empty() {
@@ -179,6 +186,7 @@ impl Context {
             queue_counts: inbox::CountsCache::default(),
             limit_store,
             intake_writer,
+            heavy_reads,
         })
     }
 

@@ -49,10 +49,14 @@ pub struct Export {
     pub submissions: Vec<Record>,
     /// Whether notes carry their text (`privacy.export_note_text`).
     pub note_text: bool,
+    /// Mail it sent that is on none of its submissions: it matched nothing, or it joined
+    /// another reader's thread (that thread is not theirs to take).
+    pub mail: Vec<crate::db::inbound_mail::InboundSummary>,
 }
 
 /// The export of an address (Art. 15 and 20): its submissions, messages both ways, staff
-/// replies, notes, consent, e-mail deliveries and the marketing withdrawal. Others' submissions
+/// replies, notes, consent, e-mail deliveries and the marketing withdrawal, and the mail it
+/// sent that is on none of them. Others' submissions
 /// that merely mention the address are not the person's data to take: they are left out.
 pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export, PrivacyError> {
     who.require_admin().map_err(|_| PrivacyError::Forbidden)?;
@@ -60,8 +64,10 @@ pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export
     let folded = email.folded();
     let note_text = state.settings.privacy.export_note_text;
     let actor = who.id.clone();
-    let (submissions, generated_at) = db::run(&state.pool, move |conn| {
+    let (submissions, mail, generated_at) = db::run(&state.pool, move |conn| {
         let rows = db::privacy::submissions_of(conn, &folded)?;
+        let own: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mail = db::privacy::sent_elsewhere(conn, &folded, &own)?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
             records.push(db::triage::record(conn, row)?);
@@ -79,7 +85,7 @@ pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export
             now,
         );
         db::write(conn, |conn| db::privacy::record_event(conn, &event))?;
-        Ok((records, now))
+        Ok((records, mail, now))
     })
     .await?;
     let submissions = submissions
@@ -96,6 +102,7 @@ pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export
         generated_at,
         submissions,
         note_text,
+        mail,
     })
 }
 

@@ -188,6 +188,16 @@ pub async fn purge(pool: &Pool, settings: &Settings) -> Result<Purged, Retention
         }
         let result = purge_all(conn, &rules, bodies, unmatched, &owner);
         db::leases::release(conn, PURGE_LEASE, &owner)?;
+        // What was purged must not linger in SQLite's write-ahead log either.
+        if result.as_ref().is_ok_and(|p| *p != Purged::default()) {
+            match db::truncate_wal(conn) {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!("purge: the write-ahead log is in use, not truncated"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "purge: truncating the write-ahead log failed")
+                }
+            }
+        }
         Ok(result)
     })
     .await??;

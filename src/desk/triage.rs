@@ -39,6 +39,13 @@ pub async fn list(
     mut filter: ListFilter,
 ) -> Result<Vec<SubmissionSummary>, TriageError> {
     filter.desks = who.desks();
+    // A text search may scan the whole table: it takes the heavy reads' lane.
+    if filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+        return Ok(state
+            .heavy_reads
+            .run(move |conn| store::list(conn, &filter))
+            .await?);
+    }
     Ok(db::run(&state.pool, move |conn| store::list(conn, &filter)).await?)
 }
 

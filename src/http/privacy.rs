@@ -64,6 +64,26 @@ pub struct ExportDocument {
     /// included), staff replies, notes, consent record, e-mail deliveries, audit trail and
     /// marketing withdrawal. Others' submissions that mention the address are not included.
     pub submissions: Vec<Detail>,
+    /// Mail this address sent that is on none of its submissions: it matched nothing, or it
+    /// joined another reader's thread (which is not included).
+    pub mail: Vec<SentMail>,
+}
+
+/// A message the address sent, as received.
+#[derive(Serialize, ToSchema)]
+pub struct SentMail {
+    pub received_at: Instant,
+    /// The sender's address, folded to lower case.
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    /// Its text, quotes included.
+    pub text: String,
+    /// `[{"name", "type", "size"}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: serde_json::Value,
+    /// What became of it: `unmatched`, `reply`, `ignored`, ...
+    pub outcome: String,
 }
 
 impl ExportDocument {
@@ -77,6 +97,20 @@ impl ExportDocument {
                 .submissions
                 .iter()
                 .map(|r| Detail::new(r, now))
+                .collect(),
+            mail: export
+                .mail
+                .iter()
+                .map(|m| SentMail {
+                    received_at: m.created_at.into(),
+                    from: m.sender.clone(),
+                    to: m.recipients.clone(),
+                    subject: m.subject.clone(),
+                    text: m.full_text.clone(),
+                    attachments: serde_json::from_str(&m.attachments)
+                        .unwrap_or_else(|_| serde_json::json!([])),
+                    outcome: m.outcome.clone(),
+                })
                 .collect(),
         }
     }

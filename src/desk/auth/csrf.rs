@@ -1,5 +1,6 @@
-//! The console's per-session anti-forgery token: derived from the session's id under a server
-//! key, so it is checked without storage and dies with the session.
+//! The console's anti-forgery tokens, derived under a server key so they are checked without
+//! storage: per session for signed-in forms (dying with the session), and for the sign-in form,
+//! bound to the pre-session cookie's value.
 
 use super::{keyed_hash, same_secret, Auth};
 
@@ -12,6 +13,18 @@ impl Auth {
     /// Whether a posted token is this session's.
     pub fn csrf_matches(&self, session_id: &str, sent: &str) -> bool {
         same_secret(sent, &self.csrf_token(session_id))
+    }
+
+    /// The sign-in form's token for this pre-session cookie value. Only the server can derive
+    /// it, so a cookie planted from elsewhere (a sibling domain can set one) does not come with
+    /// the form value that would pass.
+    pub fn signin_token(&self, cookie: &str) -> String {
+        keyed_hash(&self.csrf_key, &format!("console-signin:{cookie}"))
+    }
+
+    /// Whether a posted sign-in token belongs to this pre-session cookie value.
+    pub fn signin_matches(&self, cookie: &str, sent: &str) -> bool {
+        !cookie.is_empty() && same_secret(sent, &self.signin_token(cookie))
     }
 }
 
@@ -36,5 +49,11 @@ mod tests {
         assert!(auth.csrf_matches("s1", &token));
         assert!(!auth.csrf_matches("s2", &token));
         assert!(!auth.csrf_matches("s1", ""));
+        // The sign-in token is the cookie's under the key, never the cookie itself.
+        let cookie = "c".repeat(43);
+        assert!(auth.signin_matches(&cookie, &auth.signin_token(&cookie)));
+        assert!(!auth.signin_matches(&cookie, &cookie));
+        assert!(!auth.signin_matches("", &auth.signin_token("")));
+        assert_ne!(auth.signin_token(&cookie), token);
     }
 }

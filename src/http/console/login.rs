@@ -1,5 +1,8 @@
-//! Signing in and out of the console. The sign-in form is protected by a double-submit token: a
-//! random value in a cookie scoped to this page and the same value in the form.
+//! Signing in and out of the console. The sign-in form is protected by a signed double-submit
+//! token: a random value in a cookie scoped to this page, and in the form that value's keyed
+//! hash under the server's key, so a cookie planted from elsewhere with a value of the
+//! attacker's choosing comes with no form token that passes. A post from another site, by its
+//! `Origin` or `Sec-Fetch-Site`, is refused before anything else.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -7,9 +10,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::answer;
-use super::session::{clear_cookie, cookie, set_cookie, SESSION_COOKIE, SIGNIN_COOKIE};
+use super::session::{
+    clear_cookie, cookie, from_elsewhere, set_cookie, SESSION_COOKIE, SIGNIN_COOKIE,
+};
 use super::{language, page, see_other, ConsoleError, ConsoleUser, Frame, Posted};
-use crate::desk::auth::{new_token, same_secret, AuthError};
+use crate::desk::auth::{new_token, AuthError};
 use crate::http::startup::AppState;
 
 const SIGNIN_PATH: &str = "/staff/login";
@@ -50,8 +55,9 @@ fn safe_next(next: Option<&str>) -> &str {
     .unwrap_or("/staff/")
 }
 
-/// The pre-session token: the browser's own when it has a plausible one, else a new one.
-fn signin_token(req: &HttpRequest) -> String {
+/// The pre-session cookie's value: the browser's own when it has a plausible one, else a new
+/// one. The form carries its keyed hash, not the value itself.
+fn signin_cookie(req: &HttpRequest) -> String {
     cookie(req, SIGNIN_COOKIE)
         .filter(|t| {
             t.len() == 43
@@ -65,7 +71,7 @@ fn render(
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,
-    token: &str,
+    pre_session: &str,
     next: &str,
     email: &str,
     notice: Notice,
@@ -80,11 +86,12 @@ fn render(
         }
         Notice::None => None,
     };
+    let token = state.auth.signin_token(pre_session);
     let mut res = page(
         status,
         Login {
             f,
-            csrf: token,
+            csrf: &token,
             next,
             email,
             problem,
@@ -93,7 +100,7 @@ fn render(
     )?;
     let value = set_cookie(
         SIGNIN_COOKIE,
-        token,
+        pre_session,
         SIGNIN_PATH,
         state.auth.settings.cookie_secure,
     );
@@ -116,11 +123,19 @@ pub async fn page_view(
         Some("password") => Notice::Flash(w.password_changed.to_owned()),
         _ => Notice::None,
     };
-    let token = signin_token(&req);
+    let pre_session = signin_cookie(&req);
     let next = safe_next(query.next.as_deref()).to_owned();
     answer(
         locale,
-        render(&req, &state, StatusCode::OK, &token, &next, "", notice),
+        render(
+            &req,
+            &state,
+            StatusCode::OK,
+            &pre_session,
+            &next,
+            "",
+            notice,
+        ),
     )
 }
 
@@ -139,10 +154,13 @@ async fn try_sign_in(
     state: &AppState,
     body: &[u8],
 ) -> Result<HttpResponse, ConsoleError> {
+    if from_elsewhere(req, &state.settings.site.public_url) {
+        return Err(ConsoleError::BadToken);
+    }
     let posted = Posted::parse(body);
     let sent = posted.get("csrf").unwrap_or_default();
     let held = cookie(req, SIGNIN_COOKIE).unwrap_or_default();
-    if sent.is_empty() || !same_secret(sent, held) {
+    if !state.auth.signin_matches(held, sent) {
         return Err(ConsoleError::BadToken);
     }
     let email = posted.get("email").unwrap_or_default();
@@ -169,7 +187,7 @@ async fn try_sign_in(
             req,
             state,
             StatusCode::UNAUTHORIZED,
-            sent,
+            held,
             &next,
             email,
             Notice::Problem(w.wrong_password.to_owned()),
@@ -184,7 +202,7 @@ async fn try_sign_in(
                 req,
                 state,
                 StatusCode::TOO_MANY_REQUESTS,
-                sent,
+                held,
                 &next,
                 email,
                 Notice::Problem(format!("{} {wait}.", w.locked)),

@@ -3,7 +3,7 @@
 //! token is never read from it.
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
@@ -45,10 +45,41 @@ pub fn clear_cookie(name: &str, path: &str, secure: bool) -> String {
     format!("{}; Max-Age=0", set_cookie(name, "", path, secure))
 }
 
+/// Whether a request that changes something comes from another site, by what the browser says
+/// of it: an `Origin` that is not this request's own (as it reached us, or `site.public_url`),
+/// or `Sec-Fetch-Site: cross-site` or `same-site` (a sibling domain is another site to us). A
+/// request that says neither passes: the form token still guards it.
+pub fn from_elsewhere(req: &HttpRequest, public_url: &str) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or_default().trim();
+        if site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site") {
+            return true;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    // `null` (a sandboxed or privacy-sensitive context) or anything unreadable is not ours.
+    let Some(origin) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| url::Url::parse(o).ok())
+        .map(|u| u.origin())
+        .filter(url::Origin::is_tuple)
+    else {
+        return true;
+    };
+    let info = req.connection_info();
+    let own = format!("{}://{}", info.scheme(), info.host());
+    let ours = |candidate: &str| url::Url::parse(candidate).is_ok_and(|u| u.origin() == origin);
+    !(ours(&own) || ours(public_url))
+}
+
 /// Where a request that needs a session goes without one: the sign-in page, coming back here
 /// afterwards when it was a page view.
 fn sign_in_for(req: &HttpRequest) -> ConsoleError {
-    let next = (req.method() == actix_web::http::Method::GET).then(|| {
+    let next = (req.method() == Method::GET).then(|| {
         req.uri()
             .path_and_query()
             .map_or("/staff/", |p| p.as_str())
@@ -65,10 +96,21 @@ impl FromRequest for ConsoleUser {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = cookie(req, SESSION_COOKIE).map(str::to_owned);
         let refused = sign_in_for(req);
+        // Every console request that changes something is a POST; one from another site
+        // changes nothing, whatever it carries.
+        let forged = !matches!(req.method(), &Method::GET | &Method::HEAD)
+            && state
+                .as_ref()
+                .is_some_and(|s| from_elsewhere(req, &s.settings.site.public_url));
         Box::pin(async move {
+            // Without a session cookie (a cross-site post carries none: it is `SameSite=Strict`),
+            // the sign-in page, as ever; with one, a post from elsewhere is refused.
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(refused);
             };
+            if forged {
+                return Err(ConsoleError::BadToken);
+            }
             match state.auth.authenticate(&state.pool, &token).await {
                 Ok(user) => Ok(ConsoleUser {
                     csrf: state.auth.csrf_token(&user.session_id),

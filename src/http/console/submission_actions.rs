@@ -1,6 +1,9 @@
 //! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes` and `replies`. Each
 //! answers `303` back to the page with a flash, or the page again with the problem by its
-//! field: 422 for the input, 409 when someone else changed the submission first.
+//! field: 422 for the input, 409 when someone else changed the submission first. The four forms
+//! that change the submission itself must carry the `version` their page showed: without it a
+//! post could overwrite a change it never saw, so it is malformed (400) and changes nothing.
+//! (The JSON API's PATCH keeps `version` and `If-Match` optional: its clients decide.)
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -103,7 +106,7 @@ async fn apply(
     let expected = posted
         .get("version")
         .and_then(|v| v.parse::<i32>().ok())
-        .map_or(Expected::Any, Expected::Field);
+        .map(Expected::Field);
     let seen = posted
         .get("seen")
         .and_then(|v| v.parse::<i64>().ok())
@@ -173,6 +176,9 @@ async fn apply(
             };
         }
         _ => return Err(ConsoleError::NotFound),
+    };
+    let Some(expected) = expected else {
+        return Err(ConsoleError::BadRequest);
     };
     match triage::patch(state, &who.user, reference, patch, expected).await {
         Ok(_) => Ok(Ok(())),

@@ -270,7 +270,90 @@ async fn forms_without_the_session_or_its_token_change_nothing(b: Backend) {
     assert_eq!(app.outbox().len(), outbox);
 }
 
+/// Issue 21, finding 15: a form posted from another site, by its `Origin` or `Sec-Fetch-Site`,
+/// changes nothing, even with the session's cookie and token; from this site it does.
+async fn a_form_posted_from_another_site_changes_nothing(b: Backend) {
+    let sink = MailSink::start(SinkMode::Accept);
+    let app = spawn_app(b, sink.port).await;
+    let editor = app.staff("editor").await;
+    let (reference, _) = app.submit("newsroom").await;
+    let page_path = format!("/staff/submissions/{reference}");
+    let browser = Browser::new(&app);
+    browser.sign_in(&editor).await;
+    let page = browser.get(&page_path).await;
+    let (csrf, version) = (page.csrf(), page.hidden("version").unwrap());
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("status", "open"),
+    ];
+    let path = format!("{page_path}/status");
+    for headers in [
+        [("origin", "http://evil.example")],
+        [("origin", "null")],
+        [("sec-fetch-site", "cross-site")],
+        [("sec-fetch-site", "same-site")],
+    ] {
+        let refused = browser.post_with(&path, &form, &headers).await;
+        assert_eq!(refused.status, 403, "{headers:?}");
+        let out = browser
+            .post_with("/staff/logout", &[("csrf", &csrf)], &headers)
+            .await;
+        assert_eq!(out.status, 403, "{headers:?}");
+    }
+    assert_eq!(api_detail(&app, &editor, &reference).await["status"], "new");
+    let own = [
+        ("origin", app.address.as_str()),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    let done = browser.post_with(&path, &form, &own).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        api_detail(&app, &editor, &reference).await["status"],
+        "open"
+    );
+}
+
+/// Issue 21: the submission page's status, assignee, priority and hold forms always carry the
+/// version they were drawn from; one posted without it is malformed (400) and changes nothing,
+/// rather than overwriting whatever changed since unchecked.
+async fn a_form_without_its_version_is_refused_and_changes_nothing(b: Backend) {
+    let sink = MailSink::start(SinkMode::Accept);
+    let app = spawn_app(b, sink.port).await;
+    let editor = app.staff("editor").await;
+    let (reference, _) = app.submit("newsroom").await;
+    let page_path = format!("/staff/submissions/{reference}");
+    let browser = Browser::new(&app);
+    browser.sign_in(&editor).await;
+    let before = api_detail(&app, &editor, &reference).await;
+    for (act, field, value) in [
+        ("status", "status", "open"),
+        ("assign", "assignee", "me"),
+        ("priority", "priority", "urgent"),
+        ("hold", "legal_hold", "on"),
+    ] {
+        for version in [None, Some(""), Some("two")] {
+            let csrf = browser.get(&page_path).await.csrf();
+            let mut fields = vec![("csrf", csrf.as_str()), (field, value)];
+            if let Some(v) = version {
+                fields.push(("version", v));
+            }
+            let refused = browser.post(&format!("{page_path}/{act}"), &fields).await;
+            assert_eq!(refused.status, 400, "{act} {version:?}: {}", refused.body);
+            assert!(refused.body.contains("<html"), "a page: {}", refused.body);
+        }
+    }
+    let after = api_detail(&app, &editor, &reference).await;
+    assert_eq!(after["version"], before["version"]);
+    assert_eq!(after["status"], "new");
+    assert_eq!(after["priority"], before["priority"]);
+    assert_eq!(after["assignee_id"], before["assignee_id"]);
+    assert_eq!(after["legal_hold"], false);
+}
+
 crate::on_both_backends!(
+    a_form_without_its_version_is_refused_and_changes_nothing,
+    a_form_posted_from_another_site_changes_nothing,
     each_action_form_changes_what_the_api_shows,
     a_refused_action_shows_the_page_again_with_the_error_by_its_field,
     a_conflicting_edit_is_refused_and_shows_what_changed,

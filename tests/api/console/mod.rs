@@ -120,27 +120,44 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with(path, fields, &[]).await
+    }
+
+    /// Posts a form with these headers too (what a browser says of where the form came from).
+    pub async fn post_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
         let body = serde_urlencoded::to_string(fields).unwrap();
-        let resp = self
+        let mut req = self
             .app
             .client
             .post(self.app.url(path))
             .header("cookie", self.cookie_header())
             .header("accept-language", self.accept_language)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.body(body).send().await.unwrap();
         self.read(resp).await
     }
 
-    /// Posts a form the way its page would: with the page's token.
+    /// Posts a form the way its page would: with the page's token, and the version of the
+    /// submission it shows (when it shows one and `fields` name none).
     pub async fn submit(&self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(page_path).await;
         assert_eq!(page.status, 200, "{page_path}: {}", page.body);
         let csrf = page.csrf();
+        let version = page.hidden("version");
         let mut all = vec![("csrf", csrf.as_str())];
+        if let Some(v) = version.as_deref() {
+            if !fields.iter().any(|(k, _)| *k == "version") {
+                all.push(("version", v));
+            }
+        }
         all.extend_from_slice(fields);
         self.post(action, &all).await
     }

@@ -134,6 +134,73 @@ async fn the_sign_in_form_needs_its_own_token(b: Backend) {
     assert!(browser.cookie("courrier_staff").is_none());
 }
 
+/// Issue 21, finding 15: a sibling domain can plant the pre-session cookie with a value of its
+/// choosing; the form's token must be one only the server can derive from it. And a sign-in
+/// posted from another site is refused, whatever it carries.
+async fn a_planted_sign_in_cookie_or_a_post_from_elsewhere_opens_no_session(b: Backend) {
+    let sink = MailSink::start(SinkMode::Accept);
+    let app = spawn_app(b, sink.port).await;
+    let editor = app.staff("editor").await;
+    let sessions = app.count("staff_sessions");
+    let browser = Browser::new(&app);
+    let planted = "p".repeat(43);
+    browser.set_cookie("courrier_signin", &planted);
+    let post = |csrf: String, headers: Vec<(&'static str, String)>| {
+        sign_in_post(&browser, &editor.email, csrf, headers)
+    };
+    let forged = post(planted.clone(), vec![]).await;
+    assert_eq!(forged.status, 403, "a planted pair: {}", forged.body);
+    assert_eq!(app.count("staff_sessions"), sessions);
+
+    // The page's own token, in a post from another site.
+    for headers in [
+        vec![("origin", "http://evil.example".to_owned())],
+        vec![("origin", "null".to_owned())],
+        vec![("sec-fetch-site", "cross-site".to_owned())],
+        vec![("sec-fetch-site", "same-site".to_owned())],
+        vec![
+            ("origin", app.address.clone()),
+            ("sec-fetch-site", "same-site".to_owned()),
+        ],
+    ] {
+        let form = browser.get("/staff/login").await;
+        let page = post(form.csrf(), headers.clone()).await;
+        assert_eq!(page.status, 403, "{headers:?}");
+    }
+    assert_eq!(app.count("staff_sessions"), sessions);
+    assert!(browser.cookie("courrier_staff").is_none());
+
+    // From its own page, said or not, it signs in.
+    let form = browser.get("/staff/login").await;
+    assert_ne!(form.csrf(), browser.cookie("courrier_signin").unwrap());
+    let page = post(
+        form.csrf(),
+        vec![
+            ("origin", app.address.clone()),
+            ("sec-fetch-site", "same-origin".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(browser.cookie("courrier_staff").is_some());
+}
+
+async fn sign_in_post(
+    browser: &Browser<'_>,
+    email: &str,
+    csrf: String,
+    headers: Vec<(&'static str, String)>,
+) -> super::Page {
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser
+        .post_with(
+            "/staff/login",
+            &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
+            &headers,
+        )
+        .await
+}
+
 async fn sign_in_returns_to_a_local_next_path_only(b: Backend) {
     let sink = MailSink::start(SinkMode::Accept);
     let app = spawn_app(b, sink.port).await;
@@ -253,6 +320,7 @@ crate::on_both_backends!(
     a_wrong_password_answers_401_and_opens_no_session,
     repeated_failures_lock_out_with_a_readable_wait,
     the_sign_in_form_needs_its_own_token,
+    a_planted_sign_in_cookie_or_a_post_from_elsewhere_opens_no_session,
     sign_in_returns_to_a_local_next_path_only,
     signing_out_ends_the_session_and_needs_the_token,
     an_expired_session_goes_back_to_the_sign_in_page,

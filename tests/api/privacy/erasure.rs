@@ -7,7 +7,9 @@ use courrier::config::LimitStore;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use super::{app, app_with, count_where, populate, post, record, search_everywhere, Person};
+use super::{
+    app, app_with, count_where, populate, post, record, search_everywhere, traces_elsewhere, Person,
+};
 use crate::helpers::{
     newsroom_body, spawn_app_with, Answer, Backend, MailSink, SinkMode, Staff, TestApp, TestDb,
 };
@@ -26,6 +28,13 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
     let history = populate(&app, &sink, &admin, &person).await;
     // Someone else, who must stay whole.
     let other = post(&app, "newsroom", &newsroom_body()).await;
+    // Issue 21, finding 6: what they wrote into that reader's thread (the message, its raw
+    // mail, the team's notice quoting it), and a stray bounce naming them.
+    traces_elsewhere(&app, &sink, &person, &other).await;
+    let other_messages = record(&app, &admin, &other).await["messages"]
+        .as_array()
+        .unwrap()
+        .len();
     let acks_before = app.count("ack_log");
     let found = search_everywhere(&app, &person.needles());
     for table in [
@@ -38,6 +47,15 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
         assert!(
             found.iter().any(|f| f.starts_with(&format!("{table}."))),
             "the search sees {table} before the erasure: {found:#?}"
+        );
+    }
+    let elsewhere = person.elsewhere.to_lowercase();
+    for column in ["messages.body", "inbound_mail.raw", "outbox.body_text"] {
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with(&format!("{column}: {elsewhere}"))),
+            "the search sees what they wrote on another thread in {column}: {found:#?}"
         );
     }
 
@@ -62,8 +80,8 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
     assert!(tables["messages"].as_u64().unwrap() >= 2, "{report}");
     assert!(tables["outbox"].as_u64().unwrap() >= 6, "{report}");
     assert_eq!(
-        tables["inbound_mail"], 2,
-        "the answer and the lost message: {report}"
+        tables["inbound_mail"], 4,
+        "the answer, the lost message, the one on another thread and the bounce: {report}"
     );
     assert!(tables["login_throttle"].as_u64().unwrap() >= 1, "{report}");
     assert_eq!(tables["ack_log"], 2, "{report}");
@@ -71,6 +89,21 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
 
     let left = search_everywhere(&app, &person.needles());
     assert!(left.is_empty(), "found after the erasure: {left:#?}");
+    // Issue 21, finding 9: nor in SQLite's write-ahead log, where the pages as they were before
+    // the erasure would otherwise wait for the next checkpoint (and stay in the file after it).
+    if app.db.backend() == Backend::Sqlite {
+        let path = app.db.url.trim_start_matches("sqlite://");
+        let wal = std::fs::read(format!("{path}-wal")).unwrap_or_default();
+        let wal = String::from_utf8_lossy(&wal).to_lowercase();
+        for needle in person.needles() {
+            assert_eq!(
+                wal.matches(&needle).count(),
+                0,
+                "the -wal file ({} bytes) still holds {needle}",
+                wal.len()
+            );
+        }
+    }
 
     // Tombstones, one per reference, and the audit event, neither naming the person.
     assert_eq!(
@@ -93,9 +126,10 @@ async fn erasure_leaves_nothing_of_the_address_in_any_column_of_any_table(b: Bac
         ),
         1
     );
-    // The other reader is untouched.
+    // The other reader is untouched, but for the message the person put on their thread.
     let r = record(&app, &admin, &other).await;
     assert_eq!(r["email"], "zoe.martin@example.fr");
+    assert_eq!(r["messages"].as_array().unwrap().len(), other_messages - 1);
     // Erasing again finds nothing more.
     let again = erase(&app, &admin, &person.email).await;
     assert_eq!(again["erased"], json!([]));
@@ -278,7 +312,76 @@ async fn sqlite_connections_overwrite_what_they_delete() {
     }
 }
 
+/// Issue 21, finding 13: a staff reply written while an erasure takes its submission away finds
+/// nothing (404), not a foreign-key failure (500). The race is made certain here: the reply is
+/// written, through the same storage call the use case makes, for a submission erased after it
+/// was read.
+async fn a_reply_stored_after_its_submission_was_erased_is_not_found(b: Backend) {
+    use courrier::db::events::NewEvent;
+    use courrier::db::messages::{add_reply, MessageRow};
+    use courrier::db::outbox::NewOutboxRow;
+    use courrier::db::DbError;
+    use courrier::domain::{MailPurpose, MailStatus};
+
+    let (app, sink) = app(b).await;
+    let admin = app.staff("admin").await;
+    let person = Person::new();
+    let reference = post(&app, "newsroom", &person.newsroom()).await;
+    sink.wait_for(2).await;
+    let id = record(&app, &admin, &reference).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    erase(&app, &admin, &person.email).await;
+    let now = courrier::db::now();
+    let mail = NewOutboxRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: id.clone(),
+        purpose: MailPurpose::StaffReply,
+        from_addr: "redaction@journal.example".into(),
+        recipients: "lecteur@exemple.org".into(),
+        reply_to: None,
+        subject: "Re".into(),
+        body_text: "Merci".into(),
+        body_html: "<p>Merci</p>".into(),
+        message_id: format!("<{}@journal.example>", uuid::Uuid::now_v7().simple()),
+        in_reply_to: None,
+        list_unsubscribe: None,
+        status: MailStatus::Pending,
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+    };
+    let reply = MessageRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        submission_id: id.clone(),
+        direction: "outbound".into(),
+        author_id: Some(admin.id.clone()),
+        outbox_id: Some(mail.id.clone()),
+        message_id: mail.message_id.clone(),
+        subject: "Re".into(),
+        body: "Merci".into(),
+        created_at: now,
+    };
+    let event = NewEvent::new(Some(&id), &admin.id, "staff_replied", &json!({}), now);
+    let result = app.with_conn(|c| add_reply(c, &mail, &reply, &event));
+    assert!(matches!(result, Err(DbError::NotFound)), "{result:?}");
+    assert_eq!(
+        count_where(&app, &format!("outbox WHERE id = '{}'", mail.id)),
+        0
+    );
+    // Through the API, once it is gone, the same answer.
+    let late = app
+        .post_as(&admin, &format!("/v1/submissions/{reference}/replies"))
+        .json(&json!({ "body": "Merci" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 404);
+}
+
 crate::on_both_backends!(
+    a_reply_stored_after_its_submission_was_erased_is_not_found,
     erasure_leaves_nothing_of_the_address_in_any_column_of_any_table,
     a_submission_on_legal_hold_is_reported_and_left_alone,
     erasure_cancels_the_addresss_pending_emails,

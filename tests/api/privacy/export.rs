@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{app, app_with, count_where, populate, post, Person};
+use super::{app, app_with, count_where, populate, post, traces_elsewhere, Person};
 use crate::helpers::{
     log_path, newsroom_body, Answer, Backend, MailSink, SinkMode, Staff, TestApp,
 };
@@ -36,6 +36,8 @@ async fn the_export_holds_everything_the_address_sent_or_received(b: Backend) {
         person.name, person.email
     ));
     let others = post(&app, "newsroom", &tip).await;
+    // What they wrote into that tip's thread, and a stray bounce naming them.
+    traces_elsewhere(&app, &sink, &person, &others).await;
 
     let doc = export(&app, &admin, &person.email.to_uppercase()).await;
     assert_eq!(doc["email"], person.email.to_lowercase());
@@ -80,6 +82,29 @@ async fn the_export_holds_everything_the_address_sent_or_received(b: Backend) {
             .iter()
             .any(|d| d["purpose"] == "reader_ack" && d["status"] == "sent"),
         "e-mail delivery states: {deliveries:?}"
+    );
+    // Issue 21, finding 6: the mail they sent that is on no submission of theirs: the message
+    // that matched nothing, and the one that joined another reader's thread (not that thread).
+    let mail = doc["mail"].as_array().expect("a list of their other mail");
+    let bodies: Vec<&str> = mail.iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(mail.len(), 2, "{mail:#?}");
+    assert!(
+        bodies.iter().any(|b| b.contains(&person.unmatched)),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies.iter().any(|b| b.contains(&person.elsewhere)),
+        "{bodies:?}"
+    );
+    assert!(mail.iter().all(|m| m["from"] == person.email.to_lowercase()
+        && m["received_at"].as_str().unwrap().ends_with('Z')));
+    assert!(
+        !doc.to_string().contains("User unknown"),
+        "the bounce is not theirs"
+    );
+    assert!(
+        !doc.to_string().contains(&others),
+        "nor is the other thread"
     );
     let lead = by_reference(&doc, &history.sales);
     assert_eq!(lead["organisation"], person.organisation);
@@ -133,6 +158,7 @@ async fn an_address_that_sent_nothing_exports_nothing(b: Backend) {
     post(&app, "newsroom", &newsroom_body()).await;
     let doc = export(&app, &admin, "personne@exemple.org").await;
     assert_eq!(doc["submissions"], json!([]));
+    assert_eq!(doc["mail"], json!([]));
 }
 
 crate::on_both_backends!(

@@ -32,6 +32,8 @@ pub struct Person {
     pub sales_message: String,
     pub answer: String,
     pub unmatched: String,
+    /// What they wrote into another reader's thread.
+    pub elsewhere: String,
 }
 
 impl Person {
@@ -48,8 +50,15 @@ impl Person {
             sales_message: format!("Une campagne pour Roussel Conseil {tag} en mars."),
             answer: format!("Voici les pieces du dossier {tag}."),
             unmatched: format!("Un courrier perdu {tag} sans reference."),
+            elsewhere: format!("Je confirme ce que dit votre lectrice {tag}."),
         };
-        for text in [&person.email, &person.name, &person.message, &person.answer] {
+        for text in [
+            &person.email,
+            &person.name,
+            &person.message,
+            &person.answer,
+            &person.elsewhere,
+        ] {
             never_logged(text);
             never_logged(&text.to_lowercase());
         }
@@ -94,6 +103,7 @@ impl Person {
             self.sales_message.to_lowercase(),
             self.answer.to_lowercase(),
             self.unmatched.to_lowercase(),
+            self.elsewhere.to_lowercase(),
             b64.to_lowercase(),
         ]
     }
@@ -219,6 +229,76 @@ pub async fn populate(app: &TestApp, sink: &MailSink, admin: &Staff, p: &Person)
         note,
         reply,
     }
+}
+
+/// Traces of the person outside their own submissions: their answer to another reader's
+/// acknowledgement (`other`, by that reader's reply address), which joins that reader's thread
+/// and notifies the team with their text; and a delivery report about an e-mail Courrier never
+/// sent, naming their address, which matches nothing.
+pub async fn traces_elsewhere(app: &TestApp, sink: &MailSink, p: &Person, other: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let other_ack = loop {
+        let found = sink.accepted().into_iter().find(|m| {
+            m.to.iter().any(|t| t == "zoe.martin@example.fr")
+                && m.header("Subject").unwrap().contains(other)
+        });
+        match found {
+            Some(m) => break m,
+            None if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            None => panic!("no acknowledgement of {other}"),
+        }
+    };
+    let to = format!("<{}>", address_of(&other_ack.header("Reply-To").unwrap()));
+    let from = format!("{} <{}>", encoded(&p.name), p.email);
+    let joined = message(
+        &[
+            ("From", &from),
+            ("To", &to),
+            ("Subject", "Re: au sujet de cette affaire"),
+            ("Message-ID", &reader_message_id()),
+        ],
+        &p.elsewhere,
+    );
+    let receipt: Value = post_mime(app, &joined).await.json().await.unwrap();
+    assert_eq!(receipt["outcome"], "reply", "{receipt}");
+    assert_eq!(receipt["reference"], other, "{receipt}");
+    // As they typed it, capitals and all.
+    let address = p.email.clone();
+    let bounce = format!(
+        "Return-Path: <>\r\n\
+         From: MAILER-DAEMON@mx.journal.example (Mail Delivery System)\r\n\
+         To: redaction@journal.example\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\n\
+         Auto-Submitted: auto-replied\r\n\
+         Message-ID: <{n}@mx.journal.example>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status;\r\n\
+         \tboundary=\"B0UND\"\r\n\r\n\
+         --B0UND\r\n\
+         Content-Type: text/plain; charset=us-ascii\r\n\r\n\
+         <{address}>: host mx.exemple.org said: 550 5.1.1 User unknown\r\n\r\n\
+         --B0UND\r\n\
+         Content-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; mx.journal.example\r\n\r\n\
+         Final-Recipient: rfc822; {address}\r\n\
+         Action: failed\r\n\
+         Status: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 <{address}>: User unknown\r\n\r\n\
+         --B0UND\r\n\
+         Content-Type: text/rfc822-headers\r\n\r\n\
+         To: {address}\r\n\
+         Message-ID: <never-sent-{n}@journal.example>\r\n\r\n\
+         --B0UND--\r\n",
+        n = uuid::Uuid::new_v4().simple()
+    );
+    let receipt: Value = post_mime(app, bounce.as_bytes())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["outcome"], "unmatched", "{receipt}");
 }
 
 /// The acknowledgement of `reference` among `mails`.

@@ -2,4 +2,5 @@
 
 mod batch;
 mod group_commit;
+mod heavy_reads;
 mod shared_limits;
