@@ -14,6 +14,11 @@ pub use addresses::reply_to;
 pub use matching::reference_in_subject;
 pub use views::{raw, unmatched};
 
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
 use crate::db::inbound_mail::{self, Effects, InboundMailRow, Written};
 use crate::db::{self, DbError};
 use crate::desk::Context;
@@ -69,9 +74,8 @@ pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundEr
     if raw.len() > max {
         return Err(InboundError::TooLarge { max });
     }
-    let parsed = parse::parse(&raw).map_err(|e| InboundError::Unparseable(e.to_string()))?;
-    let key = parsed.dedupe_key(&raw);
-    let lookup = key.clone();
+    let arrival = read(state, raw).await?;
+    let lookup = arrival.row.dedupe_key.clone();
     if let Some(id) = db::run(&state.pool, move |c| {
         inbound_mail::by_dedupe_key(c, &lookup)
     })
@@ -79,7 +83,6 @@ pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundEr
     {
         return Ok(duplicate(id));
     }
-    let arrival = arrival(parsed, raw, key);
     if arrival.parsed.report.is_some() {
         return bounce::receive(state, arrival).await;
     }
@@ -102,6 +105,29 @@ pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundEr
         Some(submission) => reply::receive(state, arrival, submission).await,
         None => new_submission::receive(state, arrival).await,
     }
+}
+
+/// Parsing runs off the async threads (the web workers among them), a few messages at a time
+/// for the whole process, and its HTML conversion within `inbound.html_budget_ms`: a message
+/// built to be costly to read holds up neither the web server nor the other ways in.
+static PARSERS: OnceLock<Semaphore> = OnceLock::new();
+
+/// The message read: parsed, keyed, and made the row it will be stored as.
+async fn read(state: &Context, raw: Vec<u8>) -> Result<Arrival, InboundError> {
+    let parsers = PARSERS.get_or_init(|| Semaphore::new(state.settings.inbound.parsers.max(1)));
+    let _turn = parsers
+        .acquire()
+        .await
+        .map_err(|e| InboundError::Unparseable(e.to_string()))?;
+    let budget = Duration::from_millis(state.settings.inbound.html_budget_ms);
+    tokio::task::spawn_blocking(move || {
+        let parsed = parse::parse_within(&raw, Some(budget))
+            .map_err(|e| InboundError::Unparseable(e.to_string()))?;
+        let key = parsed.dedupe_key(&raw);
+        Ok(arrival(parsed, raw, key))
+    })
+    .await
+    .map_err(|e| InboundError::Unparseable(format!("parsing failed: {e}")))?
 }
 
 fn arrival(parsed: Inbound, raw: Vec<u8>, key: String) -> Arrival {

@@ -7,6 +7,8 @@ mod html;
 pub mod quotes;
 mod report;
 
+use std::time::{Duration, Instant};
+
 use mailparse::{MailHeaderMap, ParsedMail};
 use sha2::{Digest, Sha256};
 
@@ -79,8 +81,19 @@ fn opens_with_field(raw: &[u8]) -> bool {
     name > 0 && raw.get(name) == Some(&b':')
 }
 
+/// The text stored for an HTML-only message whose conversion ran out of time.
+pub const NOT_CONVERTED: &str =
+    "[HTML not converted to text: it took too long. The raw message is kept as received.]";
+
 /// Reads a raw RFC 5322 message.
 pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
+    parse_within(raw, None)
+}
+
+/// Reads a raw RFC 5322 message, giving up on turning its HTML into text once `html_budget`
+/// has passed since it began (the text is then [`NOT_CONVERTED`]).
+pub fn parse_within(raw: &[u8], html_budget: Option<Duration>) -> Result<Inbound, ParseError> {
+    let deadline = html_budget.map(|b| Instant::now() + b);
     let raw = without_mbox_line(raw);
     // Text that does not open with a header field is not a message (a message without `From`
     // still is: it is stored, as from a null sender).
@@ -136,7 +149,7 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
     let mut html = None;
     walk(&mail, &mut text, &mut html, &mut inbound.attachments);
     inbound.text = text
-        .or_else(|| html.map(|h| html::to_text(&h)))
+        .or_else(|| html.map(|h| html::to_text_until(&h, deadline).unwrap_or(NOT_CONVERTED.into())))
         .unwrap_or_default()
         .replace("\r\n", "\n");
     Ok(inbound)
