@@ -229,6 +229,29 @@ pub fn store(
     }
 }
 
+/// Gives a message kept as unmatched (under this key) the reason it was parked; its id, if
+/// such a message is there.
+pub fn park(conn: &mut DbConnection, key: &str, reason: &str) -> Result<Option<String>, DbError> {
+    if !super::searchable(key) {
+        return Ok(None);
+    }
+    super::write(conn, |conn| {
+        let id: Option<String> = inbound_mail::table
+            .filter(inbound_mail::dedupe_key.eq(key))
+            .filter(inbound_mail::submission_id.is_null())
+            .filter(inbound_mail::outcome.eq("unmatched"))
+            .select(inbound_mail::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = &id {
+            diesel::update(inbound_mail::table.find(id))
+                .set(inbound_mail::reason.eq(reason))
+                .execute(conn)?;
+        }
+        Ok(id)
+    })
+}
+
 /// Links a message kept as unmatched to the submission it became.
 pub fn link(
     conn: &mut DbConnection,

@@ -7,6 +7,7 @@ mod bounce;
 pub mod imap;
 mod matching;
 mod new_submission;
+mod park;
 mod reply;
 pub mod views;
 
@@ -14,7 +15,7 @@ pub use addresses::reply_to;
 pub use matching::reference_in_subject;
 pub use views::{raw, unmatched};
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -50,15 +51,28 @@ pub enum InboundError {
     Render(#[from] askama::Error),
     #[error("storing the message as a submission failed: {0}")]
     Intake(String),
+    /// Reading the message failed (the parser gave up midway).
+    #[error("reading the message failed: {0}")]
+    Read(String),
 }
 
 impl InboundError {
-    /// Whether trying again later can help (the database was unavailable).
+    /// Whether trying again later can help: the database was away. Nothing else is: a message
+    /// that fails for another reason is parked (`park`), not handed back to be tried again.
     pub fn is_temporary(&self) -> bool {
         matches!(
             self,
             InboundError::Db(DbError::Unavailable(_) | DbError::Task(_))
-        ) || matches!(self, InboundError::Intake(_))
+        )
+    }
+
+    /// Whether the message is refused outright, as not mail or too large: the sender is told,
+    /// and nothing is stored.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            InboundError::TooLarge { .. } | InboundError::Unparseable(_)
+        )
     }
 }
 
@@ -69,12 +83,34 @@ pub(crate) struct Arrival {
 }
 
 /// Takes in one raw message, whichever way it came. Returns once what it causes is committed.
+///
+/// A message that fails for a reason that will not go away by itself (anything but the
+/// database being away, or the message being refused as not mail or too large) is parked:
+/// stored as unmatched, with the error as its reason, for admins. One message never stalls a
+/// way in.
 pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundError> {
     let max = state.settings.inbound.max_bytes;
     if raw.len() > max {
         return Err(InboundError::TooLarge { max });
     }
-    let arrival = read(state, raw).await?;
+    let raw = Arc::new(raw);
+    let arrival = match read(state, raw.clone()).await {
+        Ok(arrival) => arrival,
+        Err(e) if e.is_temporary() || e.is_refusal() => return Err(e),
+        Err(e) => return park::park(state, None, &raw, e).await,
+    };
+    let shell = park::shell(&arrival.row);
+    match route(state, arrival).await {
+        Err(e) if !e.is_temporary() && !e.is_refusal() => {
+            park::park(state, Some(shell), &raw, e).await
+        }
+        done => done,
+    }
+}
+
+/// Where a message read goes: dropped as a duplicate, a bounce, our own message back, a reply,
+/// or a new submission (or unmatched).
+async fn route(state: &Context, arrival: Arrival) -> Result<Receipt, InboundError> {
     let lookup = arrival.row.dedupe_key.clone();
     if let Some(id) = db::run(&state.pool, move |c| {
         inbound_mail::by_dedupe_key(c, &lookup)
@@ -113,21 +149,21 @@ pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundEr
 static PARSERS: OnceLock<Semaphore> = OnceLock::new();
 
 /// The message read: parsed, keyed, and made the row it will be stored as.
-async fn read(state: &Context, raw: Vec<u8>) -> Result<Arrival, InboundError> {
+async fn read(state: &Context, raw: Arc<Vec<u8>>) -> Result<Arrival, InboundError> {
     let parsers = PARSERS.get_or_init(|| Semaphore::new(state.settings.inbound.parsers.max(1)));
     let _turn = parsers
         .acquire()
         .await
-        .map_err(|e| InboundError::Unparseable(e.to_string()))?;
+        .map_err(|e| InboundError::Read(e.to_string()))?;
     let budget = Duration::from_millis(state.settings.inbound.html_budget_ms);
     tokio::task::spawn_blocking(move || {
         let parsed = parse::parse_within(&raw, Some(budget))
             .map_err(|e| InboundError::Unparseable(e.to_string()))?;
         let key = parsed.dedupe_key(&raw);
-        Ok(arrival(parsed, raw, key))
+        Ok(arrival(parsed, raw.to_vec(), key))
     })
     .await
-    .map_err(|e| InboundError::Unparseable(format!("parsing failed: {e}")))?
+    .map_err(|e| InboundError::Read(e.to_string()))?
 }
 
 fn arrival(parsed: Inbound, raw: Vec<u8>, key: String) -> Arrival {

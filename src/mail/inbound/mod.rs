@@ -60,6 +60,11 @@ pub enum ParseError {
     NotMail(String),
 }
 
+/// The key of a message by its bytes alone: a digest of the message (its mbox line left out).
+pub fn digest_key(raw: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(without_mbox_line(raw)))
+}
+
 /// The mbox separator line (`From sender date`) some MTAs' pipes write before the message
 /// (Exim's `message_prefix`): not part of the message.
 fn without_mbox_line(raw: &[u8]) -> &[u8] {
@@ -152,16 +157,78 @@ pub fn parse_within(raw: &[u8], html_budget: Option<Duration>) -> Result<Inbound
         .or_else(|| html.map(|h| html::to_text_until(&h, deadline).unwrap_or(NOT_CONVERTED.into())))
         .unwrap_or_default()
         .replace("\r\n", "\n");
+    inbound.scrub();
     Ok(inbound)
 }
 
+/// What takes the place of a NUL in any text read from a message.
+pub const NUL_REPLACEMENT: char = '\u{fffd}';
+
+/// The text with each NUL replaced: PostgreSQL refuses NUL in a text column, and a body that
+/// decodes to one (`=00` in quoted-printable, or base64) is no reason to lose the message. The
+/// raw message keeps its bytes.
+fn without_nul(s: &mut String) {
+    if s.contains('\0') {
+        *s = s.replace('\0', &NUL_REPLACEMENT.to_string());
+    }
+}
+
 impl Inbound {
+    /// Every text read from the message, without NUL.
+    fn scrub(&mut self) {
+        let Inbound {
+            message_id,
+            from,
+            to,
+            recipients,
+            subject,
+            parents,
+            content_language,
+            auto_submitted,
+            precedence,
+            list_id: _,
+            return_path_null: _,
+            text,
+            attachments,
+            report,
+        } = self;
+        let texts = message_id
+            .iter_mut()
+            .chain(
+                from.iter_mut()
+                    .flat_map(|f| f.name.iter_mut().chain([&mut f.address])),
+            )
+            .chain(to.iter_mut())
+            .chain(recipients.iter_mut())
+            .chain([subject, text])
+            .chain(parents.iter_mut())
+            .chain(content_language.iter_mut())
+            .chain(auto_submitted.iter_mut())
+            .chain(precedence.iter_mut())
+            .chain(
+                attachments
+                    .iter_mut()
+                    .flat_map(|a| [&mut a.name, &mut a.mime]),
+            )
+            .chain(report.iter_mut().flat_map(|r| {
+                r.original_message_id
+                    .iter_mut()
+                    .chain(r.recipients.iter_mut().flat_map(|s| {
+                        s.recipient
+                            .iter_mut()
+                            .chain([&mut s.action, &mut s.status])
+                            .chain(s.diagnostic.iter_mut())
+                    }))
+            }));
+        texts.for_each(without_nul);
+    }
+
     /// The Message-ID, or else a digest of the whole message: what a second delivery of the
     /// same message is recognised by.
     pub fn dedupe_key(&self, raw: &[u8]) -> String {
         match &self.message_id {
             Some(id) => id.clone(),
-            None => format!("sha256:{:x}", Sha256::digest(without_mbox_line(raw))),
+            None => digest_key(raw),
         }
     }
 
@@ -318,6 +385,26 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_text_read_from_a_message_holds_a_nul() {
+        let raw = b"From: =?UTF-8?Q?Z=00e?= <zoe@example.fr>\r\nTo: <a@example.org>\r\n\
+            Subject: =?UTF-8?B?YQBi?=\r\nMessage-ID: <a@x>\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+            Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+            hello=00world\r\n--b\r\nContent-Type: application/pdf\r\n\
+            Content-Disposition: attachment; filename*=UTF-8''a%00b.pdf\r\n\r\nx\r\n--b--\r\n";
+        let m = parse(raw).unwrap();
+        assert_eq!(m.text.trim(), "hello\u{fffd}world");
+        assert_eq!(m.attachments.len(), 1);
+        let all = format!("{m:?}");
+        assert!(!all.contains('\0') && !all.contains("\\0"), "{all}");
+        let mut html = b"From: a@example.org\r\nContent-Type: text/html\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\n"
+            .to_vec();
+        html.extend_from_slice(b"PHA+aGVsbG8AIHdvcmxkPC9wPg==\r\n");
+        assert_eq!(parse(&html).unwrap().text, "hello\u{fffd} world");
+    }
 
     #[test]
     fn text_that_does_not_open_with_a_header_field_is_no_message() {
