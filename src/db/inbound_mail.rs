@@ -54,12 +54,15 @@ pub struct InboundSummary {
 /// The PostgreSQL name of the unique constraint on `dedupe_key`.
 const PG_DEDUPE_CONSTRAINT: &str = "inbound_mail_dedupe_key_key";
 
-/// What a write found: stored, or the same message stored before.
+/// What a write found: stored, or the same message stored before, or its submission gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written {
     Stored,
     /// Already here, under this id.
     Duplicate(String),
+    /// The submission it was to be stored on is no longer there (erased or purged since it was
+    /// matched, or while it was being written): nothing was written.
+    SubmissionGone,
 }
 
 /// The message already stored under this key, if any.
@@ -150,7 +153,7 @@ pub struct Effects {
 }
 
 /// Stores a message with its effects in one transaction; a message stored before (same
-/// dedupe key) is left alone, and nothing else is written.
+/// dedupe key) is left alone, and nothing else is written; so is one whose submission is gone.
 pub fn store(
     conn: &mut DbConnection,
     row: &InboundMailRow,
@@ -158,16 +161,33 @@ pub fn store(
 ) -> Result<Written, DbError> {
     enum Abort {
         Duplicate(String),
+        Gone,
         Db(DbError),
     }
     impl From<diesel::result::Error> for Abort {
         fn from(e: diesel::result::Error) -> Self {
-            Abort::Db(e.into())
+            use diesel::result::{DatabaseErrorKind, Error};
+            match e {
+                // The submission went between the check below and the insert (PostgreSQL,
+                // an erasure committed meanwhile).
+                Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Abort::Gone,
+                e => Abort::Db(e.into()),
+            }
         }
     }
     let result = write_tx(conn, |conn| {
         if let Some(id) = by_dedupe_key(conn, &row.dedupe_key).map_err(Abort::Db)? {
             return Err(Abort::Duplicate(id));
+        }
+        if let Some(submission) = &row.submission_id {
+            let there = submissions::table
+                .find(submission)
+                .select(submissions::id)
+                .first::<String>(conn)
+                .optional()?;
+            if there.is_none() {
+                return Err(Abort::Gone);
+            }
         }
         diesel::insert_into(inbound_mail::table)
             .values(row)
@@ -221,6 +241,7 @@ pub fn store(
     match result {
         Ok(()) => Ok(Written::Stored),
         Err(Abort::Duplicate(id)) => Ok(Written::Duplicate(id)),
+        Err(Abort::Gone) => Ok(Written::SubmissionGone),
         // Two deliveries of one message at the same moment (PostgreSQL): the other won.
         Err(Abort::Db(DbError::UniqueViolation(name))) if name == PG_DEDUPE_CONSTRAINT => {
             Ok(Written::Duplicate(String::new()))

@@ -13,6 +13,7 @@ pub mod views;
 
 pub use addresses::reply_to;
 pub use matching::reference_in_subject;
+use matching::Found;
 pub use views::{raw, unmatched};
 
 use std::sync::{Arc, OnceLock};
@@ -76,6 +77,9 @@ impl InboundError {
     }
 }
 
+/// The reason of a message to a submission that is gone (erased or purged).
+const GONE: &str = "submission_gone";
+
 /// A message, parsed, with the row it will be stored as.
 pub(crate) struct Arrival {
     pub parsed: Inbound,
@@ -138,8 +142,19 @@ async fn route(state: &Context, arrival: Arrival) -> Result<Receipt, InboundErro
         }
     }
     match matching::find(state, &arrival.parsed).await? {
-        Some(submission) => reply::receive(state, arrival, submission).await,
-        None => new_submission::receive(state, arrival).await,
+        Found::Submission(submission) => reply::receive(state, arrival, submission).await,
+        Found::Gone => {
+            store(
+                state,
+                arrival,
+                None,
+                "unmatched",
+                Some(GONE),
+                Effects::default(),
+            )
+            .await
+        }
+        Found::Nothing => new_submission::receive(state, arrival).await,
     }
 }
 
@@ -217,9 +232,32 @@ pub(crate) async fn store(
         }
         None => None,
     };
-    let written = db::run(&state.pool, move |c| inbound_mail::store(c, &row, &effects)).await?;
+    let (written, mut row) = db::run(&state.pool, move |c| {
+        inbound_mail::store(c, &row, &effects).map(|w| (w, row))
+    })
+    .await?;
     match written {
         Written::Duplicate(id) => Ok(duplicate(id)),
+        // Erased or purged since it was matched: kept as unmatched, without what it would have
+        // caused on the submission.
+        Written::SubmissionGone => {
+            row.submission_id = None;
+            row.outcome = "unmatched".into();
+            row.reason = Some(GONE.into());
+            let written = db::run(&state.pool, move |c| {
+                inbound_mail::store(c, &row, &Effects::default())
+            })
+            .await?;
+            Ok(match written {
+                Written::Duplicate(id) => duplicate(id),
+                _ => Receipt {
+                    id,
+                    outcome: "unmatched",
+                    reason: Some(GONE.into()),
+                    reference: None,
+                },
+            })
+        }
         Written::Stored => {
             if wrote_mail {
                 state.outbox_wakeup.notify_one();

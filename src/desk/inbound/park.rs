@@ -91,6 +91,8 @@ pub(super) async fn park(
                     None => duplicate(other),
                 });
             }
+            // A parked row names no submission: nothing to be gone. Tried bare, then.
+            Ok(Written::SubmissionGone) => {}
             Err(e) => {
                 let e = InboundError::Db(e);
                 if e.is_temporary() {

@@ -2,6 +2,7 @@
 //! back in by the pipe (`mail ingest`), raw MIME over HTTP and IMAP.
 
 mod edges;
+mod erased;
 mod hostile;
 mod imap;
 mod imap_poller;
