@@ -77,6 +77,32 @@ pub fn by_dedupe_key(conn: &mut DbConnection, key: &str) -> Result<Option<String
         .optional()?)
 }
 
+/// The message already stored that one with this key, Message-ID and sender is a second
+/// delivery of: the one stored under the key; or, stored before keys were digests (its key the
+/// bare Message-ID), the one under that Message-ID from the same sender.
+pub fn stored_before(
+    conn: &mut DbConnection,
+    key: &str,
+    message_id: Option<&str>,
+    sender: &str,
+) -> Result<Option<String>, DbError> {
+    if let Some(id) = by_dedupe_key(conn, key)? {
+        return Ok(Some(id));
+    }
+    let Some(message_id) = message_id.filter(|m| super::searchable(m)) else {
+        return Ok(None);
+    };
+    if !super::searchable(sender) {
+        return Ok(None);
+    }
+    Ok(inbound_mail::table
+        .filter(inbound_mail::dedupe_key.eq(message_id))
+        .filter(inbound_mail::sender.eq(sender))
+        .select(inbound_mail::id)
+        .first(conn)
+        .optional()?)
+}
+
 /// The submission of the first of these Message-IDs that Courrier sent (or took in).
 pub fn thread_of(conn: &mut DbConnection, ids: &[String]) -> Result<Option<String>, DbError> {
     let ids: Vec<&String> = ids.iter().filter(|i| super::searchable(i)).collect();
@@ -176,7 +202,13 @@ pub fn store(
         }
     }
     let result = write_tx(conn, |conn| {
-        if let Some(id) = by_dedupe_key(conn, &row.dedupe_key).map_err(Abort::Db)? {
+        let before = stored_before(
+            conn,
+            &row.dedupe_key,
+            row.message_id.as_deref(),
+            &row.sender,
+        );
+        if let Some(id) = before.map_err(Abort::Db)? {
             return Err(Abort::Duplicate(id));
         }
         if let Some(submission) = &row.submission_id {

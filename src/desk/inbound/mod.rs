@@ -115,9 +115,13 @@ pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundEr
 /// Where a message read goes: dropped as a duplicate, a bounce, our own message back, a reply,
 /// or a new submission (or unmatched).
 async fn route(state: &Context, arrival: Arrival) -> Result<Receipt, InboundError> {
-    let lookup = arrival.row.dedupe_key.clone();
+    let (key, message_id, sender) = (
+        arrival.row.dedupe_key.clone(),
+        arrival.row.message_id.clone(),
+        arrival.row.sender.clone(),
+    );
     if let Some(id) = db::run(&state.pool, move |c| {
-        inbound_mail::by_dedupe_key(c, &lookup)
+        inbound_mail::stored_before(c, &key, message_id.as_deref(), &sender)
     })
     .await?
     {

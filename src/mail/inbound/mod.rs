@@ -65,6 +65,24 @@ pub fn digest_key(raw: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(without_mbox_line(raw)))
 }
 
+/// The body of a raw message (after the first empty line), without the white space at its end.
+fn body_of(raw: &[u8]) -> &[u8] {
+    let start = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| i + 2)
+        .into_iter()
+        .chain(raw.windows(3).position(|w| w == b"\n\r\n").map(|i| i + 3))
+        .min()
+        .unwrap_or(raw.len());
+    let body = &raw[start..];
+    let end = body
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &body[..end]
+}
+
 /// The mbox separator line (`From sender date`) some MTAs' pipes write before the message
 /// (Exim's `message_prefix`): not part of the message.
 fn without_mbox_line(raw: &[u8]) -> &[u8] {
@@ -223,13 +241,30 @@ impl Inbound {
         texts.for_each(without_nul);
     }
 
-    /// The Message-ID, or else a digest of the whole message: what a second delivery of the
-    /// same message is recognised by.
+    /// What a second delivery of the same message is recognised by: a digest of its
+    /// Message-ID with its sender, recipients, subject and body (line ends aside), so that a
+    /// message planted under another's Message-ID does not make the genuine one a "duplicate";
+    /// without a Message-ID, a digest of the whole message. Trace headers an MTA adds on the way
+    /// (`Received`, `Delivered-To`, the mbox line) are not in it: a second delivery by another
+    /// way in is still recognised.
     pub fn dedupe_key(&self, raw: &[u8]) -> String {
-        match &self.message_id {
-            Some(id) => id.clone(),
-            None => digest_key(raw),
+        let Some(id) = &self.message_id else {
+            return digest_key(raw);
+        };
+        let sender = self
+            .from
+            .as_ref()
+            .map(|f| f.address.to_ascii_lowercase())
+            .unwrap_or_default();
+        let mut digest = Sha256::new();
+        for field in [id.as_str(), &sender, &self.to.join(","), &self.subject] {
+            digest.update(field.len().to_le_bytes());
+            digest.update(field.as_bytes());
         }
+        for piece in body_of(without_mbox_line(raw)).split(|b| *b == b'\r') {
+            digest.update(piece);
+        }
+        format!("mid:{:x}", digest.finalize())
     }
 
     /// Why this message is automatic, if it is: then it is never acknowledged nor notified.
@@ -385,6 +420,28 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_delivery_has_the_same_key_and_a_planted_message_another() {
+        let key = |raw: &str| parse(raw.as_bytes()).unwrap().dedupe_key(raw.as_bytes());
+        let genuine = "From: Zoe <zoe@example.fr>\r\nTo: <r@journal.example>\r\n\
+            Subject: Re: fuite\r\nMessage-ID: <a@x>\r\n\r\nLa suite.\r\n";
+        let relayed = format!(
+            "From zoe@example.fr Tue Dec  1 10:05:00 2026\nReceived: from mx by mx2\n\
+             Delivered-To: r+tag@journal.example\n{}",
+            genuine.replace("\r\n", "\n")
+        );
+        assert_eq!(key(genuine), key(&relayed));
+        assert!(key(genuine).starts_with("mid:"));
+        for planted in [
+            genuine.replace("zoe@example.fr", "mallory@example.net"),
+            genuine.replace("La suite.", "Autre chose."),
+            genuine.replace("Re: fuite", "Re: autre"),
+            genuine.replace("<r@journal.example>", "<s@journal.example>"),
+        ] {
+            assert_ne!(key(genuine), key(&planted), "{planted}");
+        }
+    }
 
     #[test]
     fn no_text_read_from_a_message_holds_a_nul() {
