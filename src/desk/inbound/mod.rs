@@ -165,17 +165,22 @@ async fn route(state: &Context, arrival: Arrival) -> Result<Receipt, InboundErro
 /// Parsing runs off the async threads (the web workers among them), a few messages at a time
 /// for the whole process, and its HTML conversion within `inbound.html_budget_ms`: a message
 /// built to be costly to read holds up neither the web server nor the other ways in.
-static PARSERS: OnceLock<Semaphore> = OnceLock::new();
+static PARSERS: OnceLock<Arc<Semaphore>> = OnceLock::new();
 
 /// The message read: parsed, keyed, and made the row it will be stored as.
 async fn read(state: &Context, raw: Arc<Vec<u8>>) -> Result<Arrival, InboundError> {
-    let parsers = PARSERS.get_or_init(|| Semaphore::new(state.settings.inbound.parsers.max(1)));
-    let _turn = parsers
-        .acquire()
+    let parsers = PARSERS
+        .get_or_init(|| Arc::new(Semaphore::new(state.settings.inbound.parsers.max(1))))
+        .clone();
+    // Held by the parse itself: a caller that goes away (a client hanging up) does not free
+    // its turn before the parse ends.
+    let turn = parsers
+        .acquire_owned()
         .await
         .map_err(|e| InboundError::Read(e.to_string()))?;
     let budget = Duration::from_millis(state.settings.inbound.html_budget_ms);
     tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let parsed = parse::parse_within(&raw, Some(budget))
             .map_err(|e| InboundError::Unparseable(e.to_string()))?;
         let key = parsed.dedupe_key(&raw);
