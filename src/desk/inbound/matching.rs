@@ -13,7 +13,7 @@ use crate::mail::inbound::Inbound;
 
 /// What a message answers.
 pub(super) enum Found {
-    Submission(SubmissionRow),
+    Submission(Box<SubmissionRow>),
     /// A submission that was there: its signed reply address names it, but it has been erased
     /// or purged since.
     Gone,
@@ -22,7 +22,7 @@ pub(super) enum Found {
 
 impl From<Option<SubmissionRow>> for Found {
     fn from(found: Option<SubmissionRow>) -> Self {
-        found.map_or(Found::Nothing, Found::Submission)
+        found.map_or(Found::Nothing, |s| Found::Submission(Box::new(s)))
     }
 }
 
@@ -39,7 +39,7 @@ pub(super) async fn find(state: &Context, m: &Inbound) -> Result<Found, InboundE
             })
             .await?;
             // Only Courrier signs these: no submission under it means it is gone.
-            return Ok(found.map_or(Found::Gone, Found::Submission));
+            return Ok(found.map_or(Found::Gone, |s| Found::Submission(Box::new(s))));
         }
     }
     if !m.parents.is_empty() {
@@ -52,7 +52,7 @@ pub(super) async fn find(state: &Context, m: &Inbound) -> Result<Found, InboundE
         })
         .await?;
         if let Some(found) = found {
-            return Ok(Found::Submission(found));
+            return Ok(Found::Submission(Box::new(found)));
         }
     }
     let sender = m

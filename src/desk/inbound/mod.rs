@@ -146,7 +146,7 @@ async fn route(state: &Context, arrival: Arrival) -> Result<Receipt, InboundErro
         }
     }
     match matching::find(state, &arrival.parsed).await? {
-        Found::Submission(submission) => reply::receive(state, arrival, submission).await,
+        Found::Submission(submission) => reply::receive(state, arrival, *submission).await,
         Found::Gone => {
             store(
                 state,

@@ -25,20 +25,18 @@ pub fn to_text(html: &str) -> String {
 pub fn to_text_until(html: &str, deadline: Option<Instant>) -> Option<String> {
     let mut text = Text::default();
     let mut tokens = 0u32;
-    let mut late = false;
+    let late;
     {
         let mut emitter = CallbackEmitter::new(|event: CallbackEvent<'_>, _: Span<()>| {
             text.take(event);
             tokens = tokens.wrapping_add(1);
             // Yielding a token stops the loop below.
-            (tokens % CLOCK_EVERY == 0 && deadline.is_some_and(|d| Instant::now() >= d))
+            (tokens.is_multiple_of(CLOCK_EVERY) && deadline.is_some_and(|d| Instant::now() >= d))
                 .then_some(())
         });
         emitter.naively_switch_states(true);
-        for _stop in Tokenizer::new_with_emitter(html, emitter) {
-            late = true;
-            break;
-        }
+        // The tokenizer yields nothing but the stop: it runs to the end unless stopped.
+        late = Tokenizer::new_with_emitter(html, emitter).next().is_some();
     }
     if late || deadline.is_some_and(|d| Instant::now() >= d) {
         return None;
