@@ -33,6 +33,11 @@ pub struct InboundSettings {
     pub poll_interval_ms: u64,
     /// Where worked messages go; when unset they are flagged `\Seen` and their UID recorded.
     pub processed_folder: Option<String>,
+    /// How long turning one HTML-only message into text may take, in milliseconds; past it the
+    /// text is stored as not converted (the raw message is kept whole).
+    pub html_budget_ms: u64,
+    /// Messages parsed at once (off the web workers); others wait their turn.
+    pub parsers: usize,
 }
 
 impl Default for InboundSettings {
@@ -46,6 +51,8 @@ impl Default for InboundSettings {
             imap_ca_file: None,
             poll_interval_ms: 60_000,
             processed_folder: None,
+            html_budget_ms: 2_000,
+            parsers: 2,
         }
     }
 }
@@ -64,6 +71,9 @@ pub(super) fn check(settings: &Settings, problems: &mut Vec<String>) {
     let inbound = &settings.inbound;
     if inbound.max_bytes < 1024 {
         problems.push("inbound.max_bytes: at least 1024".into());
+    }
+    if inbound.parsers == 0 {
+        problems.push("inbound.parsers: at least 1".into());
     }
     if inbound.poll_interval_ms < 1000 {
         problems.push("inbound.poll_interval_ms: at least 1000".into());

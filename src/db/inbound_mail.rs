@@ -54,12 +54,15 @@ pub struct InboundSummary {
 /// The PostgreSQL name of the unique constraint on `dedupe_key`.
 const PG_DEDUPE_CONSTRAINT: &str = "inbound_mail_dedupe_key_key";
 
-/// What a write found: stored, or the same message stored before.
+/// What a write found: stored, or the same message stored before, or its submission gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written {
     Stored,
     /// Already here, under this id.
     Duplicate(String),
+    /// The submission it was to be stored on is no longer there (erased or purged since it was
+    /// matched, or while it was being written): nothing was written.
+    SubmissionGone,
 }
 
 /// The message already stored under this key, if any.
@@ -69,6 +72,32 @@ pub fn by_dedupe_key(conn: &mut DbConnection, key: &str) -> Result<Option<String
     }
     Ok(inbound_mail::table
         .filter(inbound_mail::dedupe_key.eq(key))
+        .select(inbound_mail::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The message already stored that one with this key, Message-ID and sender is a second
+/// delivery of: the one stored under the key; or, stored before keys were digests (its key the
+/// bare Message-ID), the one under that Message-ID from the same sender.
+pub fn stored_before(
+    conn: &mut DbConnection,
+    key: &str,
+    message_id: Option<&str>,
+    sender: &str,
+) -> Result<Option<String>, DbError> {
+    if let Some(id) = by_dedupe_key(conn, key)? {
+        return Ok(Some(id));
+    }
+    let Some(message_id) = message_id.filter(|m| super::searchable(m)) else {
+        return Ok(None);
+    };
+    if !super::searchable(sender) {
+        return Ok(None);
+    }
+    Ok(inbound_mail::table
+        .filter(inbound_mail::dedupe_key.eq(message_id))
+        .filter(inbound_mail::sender.eq(sender))
         .select(inbound_mail::id)
         .first(conn)
         .optional()?)
@@ -150,7 +179,7 @@ pub struct Effects {
 }
 
 /// Stores a message with its effects in one transaction; a message stored before (same
-/// dedupe key) is left alone, and nothing else is written.
+/// dedupe key) is left alone, and nothing else is written; so is one whose submission is gone.
 pub fn store(
     conn: &mut DbConnection,
     row: &InboundMailRow,
@@ -158,16 +187,39 @@ pub fn store(
 ) -> Result<Written, DbError> {
     enum Abort {
         Duplicate(String),
+        Gone,
         Db(DbError),
     }
     impl From<diesel::result::Error> for Abort {
         fn from(e: diesel::result::Error) -> Self {
-            Abort::Db(e.into())
+            use diesel::result::{DatabaseErrorKind, Error};
+            match e {
+                // The submission went between the check below and the insert (PostgreSQL,
+                // an erasure committed meanwhile).
+                Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Abort::Gone,
+                e => Abort::Db(e.into()),
+            }
         }
     }
     let result = write_tx(conn, |conn| {
-        if let Some(id) = by_dedupe_key(conn, &row.dedupe_key).map_err(Abort::Db)? {
+        let before = stored_before(
+            conn,
+            &row.dedupe_key,
+            row.message_id.as_deref(),
+            &row.sender,
+        );
+        if let Some(id) = before.map_err(Abort::Db)? {
             return Err(Abort::Duplicate(id));
+        }
+        if let Some(submission) = &row.submission_id {
+            let there = submissions::table
+                .find(submission)
+                .select(submissions::id)
+                .first::<String>(conn)
+                .optional()?;
+            if there.is_none() {
+                return Err(Abort::Gone);
+            }
         }
         diesel::insert_into(inbound_mail::table)
             .values(row)
@@ -221,12 +273,36 @@ pub fn store(
     match result {
         Ok(()) => Ok(Written::Stored),
         Err(Abort::Duplicate(id)) => Ok(Written::Duplicate(id)),
+        Err(Abort::Gone) => Ok(Written::SubmissionGone),
         // Two deliveries of one message at the same moment (PostgreSQL): the other won.
         Err(Abort::Db(DbError::UniqueViolation(name))) if name == PG_DEDUPE_CONSTRAINT => {
             Ok(Written::Duplicate(String::new()))
         }
         Err(Abort::Db(e)) => Err(e),
     }
+}
+
+/// Gives a message kept as unmatched (under this key) the reason it was parked; its id, if
+/// such a message is there.
+pub fn park(conn: &mut DbConnection, key: &str, reason: &str) -> Result<Option<String>, DbError> {
+    if !super::searchable(key) {
+        return Ok(None);
+    }
+    super::write(conn, |conn| {
+        let id: Option<String> = inbound_mail::table
+            .filter(inbound_mail::dedupe_key.eq(key))
+            .filter(inbound_mail::submission_id.is_null())
+            .filter(inbound_mail::outcome.eq("unmatched"))
+            .select(inbound_mail::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = &id {
+            diesel::update(inbound_mail::table.find(id))
+                .set(inbound_mail::reason.eq(reason))
+                .execute(conn)?;
+        }
+        Ok(id)
+    })
 }
 
 /// Links a message kept as unmatched to the submission it became.

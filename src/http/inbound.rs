@@ -45,7 +45,8 @@ pub struct Receipt {
     /// `reply`, `new_submission`, `unmatched`, `ignored`, `bounce` or `duplicate`.
     pub outcome: String,
     /// Why it triggered nothing (`auto_submitted`, `bulk`, `mailing_list`, `null_sender`,
-    /// `own_message`, `out_of_office`, `sender_limit`, `no_queue_address`, …), if so.
+    /// `own_message`, `out_of_office`, `sender_limit`, `no_queue_address`, `submission_gone`,
+    /// …), if so; `failed: ` and the error for a message parked as unmatched after a failure.
     pub reason: Option<String>,
     /// The reference of the submission it landed on.
     pub reference: Option<String>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 
-use super::{receive, InboundError};
+use super::receive;
 use crate::config::inbound::ImapTarget;
 use crate::db::{self, inbound_seen, leases};
 use crate::desk::Context;
@@ -127,15 +127,17 @@ async fn work(
             }
             // Not a message, or too large: left on the server (never dropped), not fetched
             // again.
-            Err(e @ (InboundError::Unparseable(_) | InboundError::TooLarge { .. })) => {
+            Err(e) if e.is_refusal() => {
                 tracing::warn!(error = %e, uid, "inbound message refused; left in the mailbox");
                 record(state, key, validity, uid).await?;
                 continue;
             }
+            // It could not even be parked (`receive` parks what fails): left on the server, and
+            // the pass goes on to the next message.
             Err(e) => {
-                tracing::error!(error = %e, "inbound message failed");
-                pass.deferred += 1;
-                break;
+                tracing::error!(error = %e, uid, "inbound message failed; left in the mailbox");
+                record(state, key, validity, uid).await?;
+                continue;
             }
         }
         imap::mark(session, uid, processed.as_deref()).await?;

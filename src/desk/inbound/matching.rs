@@ -11,10 +11,22 @@ use crate::desk::Context;
 use crate::domain::Reference;
 use crate::mail::inbound::Inbound;
 
-pub(super) async fn find(
-    state: &Context,
-    m: &Inbound,
-) -> Result<Option<SubmissionRow>, InboundError> {
+/// What a message answers.
+pub(super) enum Found {
+    Submission(Box<SubmissionRow>),
+    /// A submission that was there: its signed reply address names it, but it has been erased
+    /// or purged since.
+    Gone,
+    Nothing,
+}
+
+impl From<Option<SubmissionRow>> for Found {
+    fn from(found: Option<SubmissionRow>) -> Self {
+        found.map_or(Found::Nothing, |s| Found::Submission(Box::new(s)))
+    }
+}
+
+pub(super) async fn find(state: &Context, m: &Inbound) -> Result<Found, InboundError> {
     if let Some(key) = reply_key(state) {
         let queues = queue_addresses(state);
         let named = m
@@ -26,9 +38,8 @@ pub(super) async fn find(
                 inbound_mail::submission_by_reference(c, &reference)
             })
             .await?;
-            if found.is_some() {
-                return Ok(found);
-            }
+            // Only Courrier signs these: no submission under it means it is gone.
+            return Ok(found.map_or(Found::Gone, |s| Found::Submission(Box::new(s))));
         }
     }
     if !m.parents.is_empty() {
@@ -40,8 +51,8 @@ pub(super) async fn find(
             }
         })
         .await?;
-        if found.is_some() {
-            return Ok(found);
+        if let Some(found) = found {
+            return Ok(Found::Submission(Box::new(found)));
         }
     }
     let sender = m
@@ -54,9 +65,11 @@ pub(super) async fn find(
             inbound_mail::submission_by_reference(c, &reference)
         })
         .await?;
-        return Ok(found.filter(|s| !sender.is_empty() && s.email.eq_ignore_ascii_case(&sender)));
+        return Ok(found
+            .filter(|s| !sender.is_empty() && s.email.eq_ignore_ascii_case(&sender))
+            .into());
     }
-    Ok(None)
+    Ok(Found::Nothing)
 }
 
 /// The first well-formed reference (`K7QM-3XZD`, any case) in a subject.

@@ -7,11 +7,18 @@ mod bounce;
 pub mod imap;
 mod matching;
 mod new_submission;
+mod park;
 mod reply;
 pub mod views;
 
 pub use matching::reference_in_subject;
+use matching::Found;
 pub use views::{raw, unmatched};
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::db::inbound_mail::{self, Effects, InboundMailRow, Written};
 use crate::db::{self, DbError};
@@ -44,17 +51,33 @@ pub enum InboundError {
     Render(#[from] askama::Error),
     #[error("storing the message as a submission failed: {0}")]
     Intake(String),
+    /// Reading the message failed (the parser gave up midway).
+    #[error("reading the message failed: {0}")]
+    Read(String),
 }
 
 impl InboundError {
-    /// Whether trying again later can help (the database was unavailable).
+    /// Whether trying again later can help: the database was away. Nothing else is: a message
+    /// that fails for another reason is parked (`park`), not handed back to be tried again.
     pub fn is_temporary(&self) -> bool {
         matches!(
             self,
             InboundError::Db(DbError::Unavailable(_) | DbError::Task(_))
-        ) || matches!(self, InboundError::Intake(_))
+        )
+    }
+
+    /// Whether the message is refused outright, as not mail or too large: the sender is told,
+    /// and nothing is stored.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            InboundError::TooLarge { .. } | InboundError::Unparseable(_)
+        )
     }
 }
+
+/// The reason of a message to a submission that is gone (erased or purged).
+const GONE: &str = "submission_gone";
 
 /// A message, parsed, with the row it will be stored as.
 pub(crate) struct Arrival {
@@ -63,22 +86,46 @@ pub(crate) struct Arrival {
 }
 
 /// Takes in one raw message, whichever way it came. Returns once what it causes is committed.
+///
+/// A message that fails for a reason that will not go away by itself (anything but the
+/// database being away, or the message being refused as not mail or too large) is parked:
+/// stored as unmatched, with the error as its reason, for admins. One message never stalls a
+/// way in.
 pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundError> {
     let max = state.settings.inbound.max_bytes;
     if raw.len() > max {
         return Err(InboundError::TooLarge { max });
     }
-    let parsed = parse::parse(&raw).map_err(|e| InboundError::Unparseable(e.to_string()))?;
-    let key = parsed.dedupe_key(&raw);
-    let lookup = key.clone();
+    let raw = Arc::new(raw);
+    let arrival = match read(state, raw.clone()).await {
+        Ok(arrival) => arrival,
+        Err(e) if e.is_temporary() || e.is_refusal() => return Err(e),
+        Err(e) => return park::park(state, None, &raw, e).await,
+    };
+    let shell = park::shell(&arrival.row);
+    match route(state, arrival).await {
+        Err(e) if !e.is_temporary() && !e.is_refusal() => {
+            park::park(state, Some(shell), &raw, e).await
+        }
+        done => done,
+    }
+}
+
+/// Where a message read goes: dropped as a duplicate, a bounce, our own message back, a reply,
+/// or a new submission (or unmatched).
+async fn route(state: &Context, arrival: Arrival) -> Result<Receipt, InboundError> {
+    let (key, message_id, sender) = (
+        arrival.row.dedupe_key.clone(),
+        arrival.row.message_id.clone(),
+        arrival.row.sender.clone(),
+    );
     if let Some(id) = db::run(&state.pool, move |c| {
-        inbound_mail::by_dedupe_key(c, &lookup)
+        inbound_mail::stored_before(c, &key, message_id.as_deref(), &sender)
     })
     .await?
     {
         return Ok(duplicate(id));
     }
-    let arrival = arrival(parsed, raw, key);
     if arrival.parsed.report.is_some() {
         return bounce::receive(state, arrival).await;
     }
@@ -98,9 +145,48 @@ pub async fn receive(state: &Context, raw: Vec<u8>) -> Result<Receipt, InboundEr
         }
     }
     match matching::find(state, &arrival.parsed).await? {
-        Some(submission) => reply::receive(state, arrival, submission).await,
-        None => new_submission::receive(state, arrival).await,
+        Found::Submission(submission) => reply::receive(state, arrival, *submission).await,
+        Found::Gone => {
+            store(
+                state,
+                arrival,
+                None,
+                "unmatched",
+                Some(GONE),
+                Effects::default(),
+            )
+            .await
+        }
+        Found::Nothing => new_submission::receive(state, arrival).await,
     }
+}
+
+/// Parsing runs off the async threads (the web workers among them), a few messages at a time
+/// for the whole process, and its HTML conversion within `inbound.html_budget_ms`: a message
+/// built to be costly to read holds up neither the web server nor the other ways in.
+static PARSERS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+
+/// The message read: parsed, keyed, and made the row it will be stored as.
+async fn read(state: &Context, raw: Arc<Vec<u8>>) -> Result<Arrival, InboundError> {
+    let parsers = PARSERS
+        .get_or_init(|| Arc::new(Semaphore::new(state.settings.inbound.parsers.max(1))))
+        .clone();
+    // Held by the parse itself: a caller that goes away (a client hanging up) does not free
+    // its turn before the parse ends.
+    let turn = parsers
+        .acquire_owned()
+        .await
+        .map_err(|e| InboundError::Read(e.to_string()))?;
+    let budget = Duration::from_millis(state.settings.inbound.html_budget_ms);
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        let parsed = parse::parse_within(&raw, Some(budget))
+            .map_err(|e| InboundError::Unparseable(e.to_string()))?;
+        let key = parsed.dedupe_key(&raw);
+        Ok(arrival(parsed, raw.to_vec(), key))
+    })
+    .await
+    .map_err(|e| InboundError::Read(e.to_string()))?
 }
 
 fn arrival(parsed: Inbound, raw: Vec<u8>, key: String) -> Arrival {
@@ -154,9 +240,32 @@ pub(crate) async fn store(
         }
         None => None,
     };
-    let written = db::run(&state.pool, move |c| inbound_mail::store(c, &row, &effects)).await?;
+    let (written, mut row) = db::run(&state.pool, move |c| {
+        inbound_mail::store(c, &row, &effects).map(|w| (w, row))
+    })
+    .await?;
     match written {
         Written::Duplicate(id) => Ok(duplicate(id)),
+        // Erased or purged since it was matched: kept as unmatched, without what it would have
+        // caused on the submission.
+        Written::SubmissionGone => {
+            row.submission_id = None;
+            row.outcome = "unmatched".into();
+            row.reason = Some(GONE.into());
+            let written = db::run(&state.pool, move |c| {
+                inbound_mail::store(c, &row, &Effects::default())
+            })
+            .await?;
+            Ok(match written {
+                Written::Duplicate(id) => duplicate(id),
+                _ => Receipt {
+                    id,
+                    outcome: "unmatched",
+                    reason: Some(GONE.into()),
+                    reference: None,
+                },
+            })
+        }
         Written::Stored => {
             if wrote_mail {
                 state.outbox_wakeup.notify_one();

@@ -7,6 +7,8 @@ mod html;
 pub mod quotes;
 mod report;
 
+use std::time::{Duration, Instant};
+
 use mailparse::{MailHeaderMap, ParsedMail};
 use sha2::{Digest, Sha256};
 
@@ -58,6 +60,29 @@ pub enum ParseError {
     NotMail(String),
 }
 
+/// The key of a message by its bytes alone: a digest of the message (its mbox line left out).
+pub fn digest_key(raw: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(without_mbox_line(raw)))
+}
+
+/// The body of a raw message (after the first empty line), without the white space at its end.
+fn body_of(raw: &[u8]) -> &[u8] {
+    let start = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| i + 2)
+        .into_iter()
+        .chain(raw.windows(3).position(|w| w == b"\n\r\n").map(|i| i + 3))
+        .min()
+        .unwrap_or(raw.len());
+    let body = &raw[start..];
+    let end = body
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &body[..end]
+}
+
 /// The mbox separator line (`From sender date`) some MTAs' pipes write before the message
 /// (Exim's `message_prefix`): not part of the message.
 fn without_mbox_line(raw: &[u8]) -> &[u8] {
@@ -79,8 +104,19 @@ fn opens_with_field(raw: &[u8]) -> bool {
     name > 0 && raw.get(name) == Some(&b':')
 }
 
+/// The text stored for an HTML-only message whose conversion ran out of time.
+pub const NOT_CONVERTED: &str =
+    "[HTML not converted to text: it took too long. The raw message is kept as received.]";
+
 /// Reads a raw RFC 5322 message.
 pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
+    parse_within(raw, None)
+}
+
+/// Reads a raw RFC 5322 message, giving up on turning its HTML into text once `html_budget`
+/// has passed since it began (the text is then [`NOT_CONVERTED`]).
+pub fn parse_within(raw: &[u8], html_budget: Option<Duration>) -> Result<Inbound, ParseError> {
+    let deadline = html_budget.map(|b| Instant::now() + b);
     let raw = without_mbox_line(raw);
     // Text that does not open with a header field is not a message (a message without `From`
     // still is: it is stored, as from a null sender).
@@ -136,20 +172,99 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
     let mut html = None;
     walk(&mail, &mut text, &mut html, &mut inbound.attachments);
     inbound.text = text
-        .or_else(|| html.map(|h| html::to_text(&h)))
+        .or_else(|| html.map(|h| html::to_text_until(&h, deadline).unwrap_or(NOT_CONVERTED.into())))
         .unwrap_or_default()
         .replace("\r\n", "\n");
+    inbound.scrub();
     Ok(inbound)
 }
 
+/// What takes the place of a NUL in any text read from a message.
+pub const NUL_REPLACEMENT: char = '\u{fffd}';
+
+/// The text with each NUL replaced: PostgreSQL refuses NUL in a text column, and a body that
+/// decodes to one (`=00` in quoted-printable, or base64) is no reason to lose the message. The
+/// raw message keeps its bytes.
+fn without_nul(s: &mut String) {
+    if s.contains('\0') {
+        *s = s.replace('\0', &NUL_REPLACEMENT.to_string());
+    }
+}
+
 impl Inbound {
-    /// The Message-ID, or else a digest of the whole message: what a second delivery of the
-    /// same message is recognised by.
+    /// Every text read from the message, without NUL.
+    fn scrub(&mut self) {
+        let Inbound {
+            message_id,
+            from,
+            to,
+            recipients,
+            subject,
+            parents,
+            content_language,
+            auto_submitted,
+            precedence,
+            list_id: _,
+            return_path_null: _,
+            text,
+            attachments,
+            report,
+        } = self;
+        let texts = message_id
+            .iter_mut()
+            .chain(
+                from.iter_mut()
+                    .flat_map(|f| f.name.iter_mut().chain([&mut f.address])),
+            )
+            .chain(to.iter_mut())
+            .chain(recipients.iter_mut())
+            .chain([subject, text])
+            .chain(parents.iter_mut())
+            .chain(content_language.iter_mut())
+            .chain(auto_submitted.iter_mut())
+            .chain(precedence.iter_mut())
+            .chain(
+                attachments
+                    .iter_mut()
+                    .flat_map(|a| [&mut a.name, &mut a.mime]),
+            )
+            .chain(report.iter_mut().flat_map(|r| {
+                r.original_message_id
+                    .iter_mut()
+                    .chain(r.recipients.iter_mut().flat_map(|s| {
+                        s.recipient
+                            .iter_mut()
+                            .chain([&mut s.action, &mut s.status])
+                            .chain(s.diagnostic.iter_mut())
+                    }))
+            }));
+        texts.for_each(without_nul);
+    }
+
+    /// What a second delivery of the same message is recognised by: a digest of its
+    /// Message-ID with its sender, recipients, subject and body (line ends aside), so that a
+    /// message planted under another's Message-ID does not make the genuine one a "duplicate";
+    /// without a Message-ID, a digest of the whole message. Trace headers an MTA adds on the way
+    /// (`Received`, `Delivered-To`, the mbox line) are not in it: a second delivery by another
+    /// way in is still recognised.
     pub fn dedupe_key(&self, raw: &[u8]) -> String {
-        match &self.message_id {
-            Some(id) => id.clone(),
-            None => format!("sha256:{:x}", Sha256::digest(without_mbox_line(raw))),
+        let Some(id) = &self.message_id else {
+            return digest_key(raw);
+        };
+        let sender = self
+            .from
+            .as_ref()
+            .map(|f| f.address.to_ascii_lowercase())
+            .unwrap_or_default();
+        let mut digest = Sha256::new();
+        for field in [id.as_str(), &sender, &self.to.join(","), &self.subject] {
+            digest.update(field.len().to_le_bytes());
+            digest.update(field.as_bytes());
         }
+        for piece in body_of(without_mbox_line(raw)).split(|b| *b == b'\r') {
+            digest.update(piece);
+        }
+        format!("mid:{:x}", digest.finalize())
     }
 
     /// Why this message is automatic, if it is: then it is never acknowledged nor notified.
@@ -305,6 +420,48 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_delivery_has_the_same_key_and_a_planted_message_another() {
+        let key = |raw: &str| parse(raw.as_bytes()).unwrap().dedupe_key(raw.as_bytes());
+        let genuine = "From: Zoe <zoe@example.fr>\r\nTo: <r@journal.example>\r\n\
+            Subject: Re: fuite\r\nMessage-ID: <a@x>\r\n\r\nLa suite.\r\n";
+        let relayed = format!(
+            "From zoe@example.fr Tue Dec  1 10:05:00 2026\nReceived: from mx by mx2\n\
+             Delivered-To: r+tag@journal.example\n{}",
+            genuine.replace("\r\n", "\n")
+        );
+        assert_eq!(key(genuine), key(&relayed));
+        assert!(key(genuine).starts_with("mid:"));
+        for planted in [
+            genuine.replace("zoe@example.fr", "mallory@example.net"),
+            genuine.replace("La suite.", "Autre chose."),
+            genuine.replace("Re: fuite", "Re: autre"),
+            genuine.replace("<r@journal.example>", "<s@journal.example>"),
+        ] {
+            assert_ne!(key(genuine), key(&planted), "{planted}");
+        }
+    }
+
+    #[test]
+    fn no_text_read_from_a_message_holds_a_nul() {
+        let raw = b"From: =?UTF-8?Q?Z=00e?= <zoe@example.fr>\r\nTo: <a@example.org>\r\n\
+            Subject: =?UTF-8?B?YQBi?=\r\nMessage-ID: <a@x>\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+            Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+            hello=00world\r\n--b\r\nContent-Type: application/pdf\r\n\
+            Content-Disposition: attachment; filename*=UTF-8''a%00b.pdf\r\n\r\nx\r\n--b--\r\n";
+        let m = parse(raw).unwrap();
+        assert_eq!(m.text.trim(), "hello\u{fffd}world");
+        assert_eq!(m.attachments.len(), 1);
+        let all = format!("{m:?}");
+        assert!(!all.contains('\0') && !all.contains("\\0"), "{all}");
+        let mut html = b"From: a@example.org\r\nContent-Type: text/html\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\n"
+            .to_vec();
+        html.extend_from_slice(b"PHA+aGVsbG8AIHdvcmxkPC9wPg==\r\n");
+        assert_eq!(parse(&html).unwrap().text, "hello\u{fffd} world");
+    }
 
     #[test]
     fn text_that_does_not_open_with_a_header_field_is_no_message() {

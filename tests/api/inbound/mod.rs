@@ -1,7 +1,10 @@
 //! Two-way mail: signed reply addresses on what the reader receives, and readers' mail coming
 //! back in by the pipe (`mail ingest`), raw MIME over HTTP and IMAP.
 
+mod dedupe;
 mod edges;
+mod erased;
+mod hostile;
 mod imap;
 mod imap_poller;
 mod imap_tls;
