@@ -194,6 +194,8 @@ async fn tools(settings: &Settings) -> anyhow::Result<(Pool, Hasher)> {
 
 async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
     let (pool, hasher) = tools(settings).await?;
+    // The command line acts as the operator: whoever holds the machine holds every desk.
+    let operator = courrier::desk::Caller::operator();
     let by_email = |email: String| {
         let pool = pool.clone();
         async move {
@@ -212,10 +214,9 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 role,
                 password,
             };
-            let user =
-                accounts::create(&pool, &hasher, account, &courrier::desk::Caller::operator())
-                    .await
-                    .map_err(explain)?;
+            let user = accounts::create(&pool, &hasher, account, &operator)
+                .await
+                .map_err(explain)?;
             println!("created {} ({}, {})", user.email, user.role, user.id);
         }
         UserCommand::Passwd { email } => {
@@ -225,15 +226,9 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 password: Some(password),
                 ..AccountChange::default()
             };
-            accounts::change(
-                &pool,
-                &hasher,
-                &user.id,
-                change,
-                &courrier::desk::Caller::operator(),
-            )
-            .await
-            .map_err(explain)?;
+            accounts::change(&pool, &hasher, &user.id, change, &operator)
+                .await
+                .map_err(explain)?;
             println!(
                 "password changed for {}; its sessions are ended",
                 user.email
@@ -245,15 +240,9 @@ async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 active: Some(false),
                 ..AccountChange::default()
             };
-            accounts::change(
-                &pool,
-                &hasher,
-                &user.id,
-                change,
-                &courrier::desk::Caller::operator(),
-            )
-            .await
-            .map_err(explain)?;
+            accounts::change(&pool, &hasher, &user.id, change, &operator)
+                .await
+                .map_err(explain)?;
             println!("disabled {}; its sessions are ended", user.email);
         }
         UserCommand::Unlock { email } => {

@@ -11,16 +11,21 @@ use crate::inbound::{address_of, answer, message, post_mime, spawn_inbound_app_w
 
 const DIRECTOR: &str = "direction@localhost";
 
+/// The e-mail to the reader among those taken at the listener (the acknowledgement).
+fn to_reader(mails: &[ReceivedMail]) -> ReceivedMail {
+    mails
+        .iter()
+        .find(|m| m.to == ["zoe.martin@example.fr"])
+        .expect("the reader's acknowledgement")
+        .clone()
+}
+
 /// An editorial submission posted, its two e-mails taken at the listener, and assigned to a
 /// new editor. Returns (reference, id, acknowledgement, editor).
 async fn assigned(app: &TestApp, sink: &MailSink) -> (String, String, ReceivedMail, Staff) {
     let (reference, id) = app.submit("newsroom").await;
     let mails = sink.wait_for(2).await;
-    let ack = mails
-        .iter()
-        .find(|m| m.to == ["zoe.martin@example.fr"])
-        .unwrap()
-        .clone();
+    let ack = to_reader(&mails);
     let editor = app.staff("editor").await;
     app.patch_as(&editor, &format!("/v1/submissions/{id}"))
         .json(&json!({"status": "open", "assignee": "me"}))
@@ -91,11 +96,7 @@ async fn a_notice_written_before_a_disable_goes_to_the_team_when_sent(b: Backend
     let (reference, id) = app.submit("newsroom").await;
     app.dispatch_all_pending().await;
     let mails = sink.wait_for(2).await;
-    let ack = mails
-        .iter()
-        .find(|m| m.to == ["zoe.martin@example.fr"])
-        .unwrap()
-        .clone();
+    let ack = to_reader(&mails);
     let editor = app.staff("editor").await;
     app.patch_as(&editor, &format!("/v1/submissions/{reference}"))
         .json(&json!({"status": "open", "assignee": "me"}))
@@ -222,11 +223,7 @@ async fn the_outcome_of_a_right_of_reply_can_be_answered(b: Backend) {
     let editor = app.staff("editor").await;
     let (reference, _) = post(&app, &right_of_reply(Some(5))).await;
     let mails = sink.wait_for(2).await;
-    let ack = mails
-        .iter()
-        .find(|m| m.to == ["zoe.martin@example.fr"])
-        .unwrap()
-        .clone();
+    let ack = to_reader(&mails);
     let path = format!("/v1/submissions/{reference}");
     open(&app, &editor, &path).await;
     app.patch_as(&editor, &path)

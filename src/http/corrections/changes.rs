@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::rfc3339;
-use crate::desk::Caller;
 use crate::desk::corrections::{self, Correction, CorrectionChange, CorrectionError};
+use crate::desk::Caller;
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
 use crate::http::startup::AppState;
 use crate::http::ApiError;
