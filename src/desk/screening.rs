@@ -268,9 +268,11 @@ fn links(s: &NewSubmission) -> usize {
 /// What staff should be told about the text: `bidi` when it holds bidirectional embedding,
 /// override or isolate controls, which can make text display in another order than it reads.
 pub fn flags(s: &NewSubmission) -> Vec<&'static str> {
-    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     let mut flags = Vec::new();
-    if texts(s).iter().any(|t| t.chars().any(bidi)) {
+    if texts(s)
+        .iter()
+        .any(|t| crate::domain::holds_bidi_controls(t))
+    {
         flags.push("bidi");
     }
     // A right of reply asked for over three months after publication: kept and handled, flagged

@@ -248,6 +248,14 @@ pub const FORM_FIELDS: &[&str] = &[
 /// The field that carries the form token (`GET /v1/forms/{form}/token`).
 pub const TOKEN_FIELD: &str = "form_token";
 
+/// Whether a text holds bidirectional embedding, override or isolate controls, which can make
+/// it display in another order than it reads (a "Facture \u{202E}fdp.exe"-style subject): staff
+/// are warned wherever such reader text is shown.
+pub fn holds_bidi_controls(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

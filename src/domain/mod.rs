@@ -18,7 +18,8 @@ pub use choices::{
 };
 pub use duties::{Outcome, OutcomeKind, RefusalGrounds};
 pub use fields::{
-    ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail, FORM_FIELDS, TOKEN_FIELD,
+    holds_bidi_controls, ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail,
+    FORM_FIELDS, TOKEN_FIELD,
 };
 pub use i18n::Msg;
 pub use reference::Reference;

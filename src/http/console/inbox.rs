@@ -12,6 +12,7 @@ use super::error::answer;
 use super::{language, page, see_other, time, words, ConsoleError, ConsoleUser, Frame};
 use crate::desk::triage::{self, AssigneeFilter, ListFilter};
 use crate::desk::{accounts, inbox};
+use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
 use crate::domain::{Locale, QueueName, Status, Topic};
 use crate::http::startup::AppState;
@@ -47,6 +48,8 @@ pub struct Row {
     deadline: Option<String>,
     overdue: bool,
     id: String,
+    /// The name or summary shown holds bidirectional controls: staff are warned in the row.
+    bidi: bool,
 }
 
 pub struct QueuePanel {
@@ -182,13 +185,15 @@ async fn render(
         .into_iter()
         .map(|s| {
             let overdue = s.deadline_at.is_some_and(|d| d < now) && !closed(s.status);
+            let summary = s
+                .subject
+                .clone()
+                .filter(|t| !t.is_empty())
+                .or_else(|| previews.get(&s.id).cloned())
+                .unwrap_or_default();
             Row {
-                summary: s
-                    .subject
-                    .clone()
-                    .filter(|t| !t.is_empty())
-                    .or_else(|| previews.get(&s.id).cloned())
-                    .unwrap_or_default(),
+                bidi: holds_bidi_controls(&summary) || holds_bidi_controls(&s.name),
+                summary,
                 deadline: s.deadline_at.filter(|_| !closed(s.status)).map(|d| {
                     if d < now {
                         w.overdue.to_owned()

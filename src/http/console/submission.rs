@@ -13,6 +13,7 @@ use super::error::answer;
 use super::{language, page, time, words, ConsoleError, ConsoleUser, Frame};
 use crate::desk::accounts;
 use crate::desk::triage::{self, Record};
+use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
 use crate::domain::{Locale, Priority};
 use crate::http::startup::AppState;
@@ -41,6 +42,8 @@ pub struct Item {
     at: String,
     subject: Option<String>,
     body: String,
+    /// Its subject or text holds bidirectional controls: staff are warned on it.
+    bidi: bool,
 }
 
 #[derive(Template)]
@@ -187,6 +190,7 @@ pub async fn render(
                     author: names.get(&n.author_id).cloned().unwrap_or_default(),
                     at: time::stamp(n.created_at),
                     subject: None,
+                    bidi: holds_bidi_controls(&n.body),
                     body: n.body,
                 },
             )
@@ -202,6 +206,7 @@ pub async fn render(
                         .and_then(|a| names.get(a).cloned())
                         .unwrap_or_else(|| s.name.clone()),
                     at: time::stamp(m.created_at),
+                    bidi: holds_bidi_controls(&m.subject) || holds_bidi_controls(&m.body),
                     subject: Some(m.subject),
                     body: m.body,
                 },

@@ -2,6 +2,7 @@
 //! (so their attributes can be read), forms posted with the page's own token.
 
 mod actions;
+mod bidi;
 mod inbox;
 mod signin;
 mod users;
