@@ -295,13 +295,15 @@ async fn screen(
             continue;
         };
         let listed: Vec<Mailbox> = listed.into_iter().collect();
+        // An address that is no account (a team's list, the publication director) stays.
+        let may = |m: &Mailbox| {
+            accounts
+                .get(&m.email.to_string().to_lowercase())
+                .is_none_or(|(role, active)| may_hear_of(*role, *active, *desk))
+        };
         let kept: Vec<String> = listed
             .iter()
-            .filter(|m| {
-                accounts
-                    .get(&m.email.to_string().to_lowercase())
-                    .is_none_or(|(role, active)| may_hear_of(*role, *active, *desk))
-            })
+            .filter(|m| may(m))
             .map(Mailbox::to_string)
             .collect();
         if kept.len() == listed.len() {
@@ -309,11 +311,18 @@ async fn screen(
         }
         tracing::info!(job = %job.id, purpose = %job.purpose, "recipient no longer told of the submission");
         job.recipients = if kept.is_empty() {
-            shared
+            // The team's addresses, under the same rule: a team list that names an account
+            // barred from the desk does not bring it back.
+            let team = shared
                 .teams
                 .get(queue.as_str())
-                .map(|team| team.join(", "))
-                .unwrap_or_default()
+                .map_or(&[][..], Vec::as_slice);
+            team.iter()
+                .filter_map(|a| a.parse::<Mailbox>().ok())
+                .filter(|m| may(m))
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         } else {
             kept.join(", ")
         };

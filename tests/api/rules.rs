@@ -334,7 +334,64 @@ async fn the_api_and_the_console_answer_alike_for_each_role(b: Backend) {
     }
 }
 
+/// A team list that names a colleague's own address: once that colleague moves to sales, the
+/// desk's notices leave without them, checked as each e-mail is sent.
+async fn a_team_list_naming_a_moved_colleague_no_longer_reaches_them(b: Backend) {
+    const COLLEAGUE: &str = "chef.edition@journal.example";
+    let sink = MailSink::start(SinkMode::Accept);
+    let app = spawn_inbound_app_with(b, sink.port, |s| {
+        s.mail.run_worker = false;
+        s.queues
+            .get_mut("editorial")
+            .unwrap()
+            .notify
+            .push(COLLEAGUE.into());
+    })
+    .await;
+    let hasher = courrier::desk::auth::Hasher::new(1).unwrap();
+    let colleague = courrier::desk::accounts::create(
+        &app.pool,
+        &hasher,
+        courrier::desk::accounts::NewAccount {
+            email: COLLEAGUE.into(),
+            name: "Chef d'édition".into(),
+            role: "editor".parse().unwrap(),
+            password: crate::helpers::PASSWORD.into(),
+        },
+        &courrier::desk::Caller::operator(),
+    )
+    .await
+    .unwrap();
+    let admin = app.staff("admin").await;
+    app.submit("newsroom").await;
+    app.dispatch_all_pending().await;
+    let first = sink.wait_for(2).await;
+    let team = first.iter().find(|m| m.to.len() == 2).expect("the team");
+    assert!(team.to.iter().any(|t| t == COLLEAGUE), "{:?}", team.to);
+
+    app.client
+        .patch(app.url(&format!("/v1/users/{}", colleague.id)))
+        .bearer_auth(&admin.token)
+        .json(&json!({"role": "sales"}))
+        .json_ok()
+        .await;
+    app.submit("newsroom").await;
+    app.dispatch_all_pending().await;
+    let all = sink.wait_for(4).await;
+    let notices: Vec<&ReceivedMail> = all[2..]
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == "redaction@localhost"))
+        .collect();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(
+        notices[0].to,
+        ["redaction@localhost"],
+        "the colleague is left out"
+    );
+}
+
 crate::on_both_backends!(
+    a_team_list_naming_a_moved_colleague_no_longer_reaches_them,
     a_role_change_unassigns_and_the_readers_answer_goes_to_the_team,
     a_notice_written_before_a_disable_goes_to_the_team_when_sent,
     escalations_leave_out_a_disabled_or_moved_assignee,
