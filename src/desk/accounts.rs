@@ -8,7 +8,8 @@ pub use crate::db::staff::UserRow;
 use crate::db::staff::{self as store, UserChanges};
 use crate::db::{self, DbError, Pool};
 use crate::desk::auth::{Hasher, Lockout};
-use crate::desk::caller::{may_be_told, Caller};
+use crate::desk::caller::Caller;
+use crate::domain::may_hear_of;
 use crate::domain::{
     FieldError, FieldErrors, Msg, OneLine, Password, PasswordError, ReaderEmail, Role,
 };
@@ -71,7 +72,7 @@ pub async fn colleagues(pool: &Pool) -> Result<Vec<UserRow>, DbError> {
 /// Whether this account may be assigned a submission of `desk`: the rule that decides who may
 /// be told of it.
 pub fn assignable(user: &UserRow, desk: crate::domain::Desk) -> bool {
-    may_be_told(user.role, user.active, desk)
+    may_hear_of(user.role, user.active, desk)
 }
 
 /// Creates an account; e-mail addresses are unique whatever their case.
@@ -222,7 +223,7 @@ pub(super) async fn apply(
     let lost: Vec<crate::domain::Desk> = crate::domain::Desk::ALL
         .iter()
         .copied()
-        .filter(|d| may_be_told(before.role, true, *d) && !may_be_told(role, active, *d))
+        .filter(|d| may_hear_of(before.role, true, *d) && !may_hear_of(role, active, *d))
         .collect();
     let event = audit(actor, "user_changed", detail);
     let email = before.email.clone();

@@ -1,7 +1,7 @@
 //! Who is asking, and what they may do: the one home of the permission rules. Each way in (the
 //! API, the console, the command line) only builds a `Caller`; the use cases ask it. The rule
-//! for who may be told of a submission by e-mail is the domain's (`domain::staff::may_hear_of`),
-//! so that the outbox worker applies the very same rule when it sends.
+//! for who may be told of a submission by e-mail is the domain's (`domain::may_hear_of`),
+//! which the composer and the outbox worker ask of each recipient too.
 
 use crate::domain::may_hear_of;
 use crate::domain::{Desk, Locale, Role};
@@ -88,12 +88,6 @@ impl Caller {
     }
 }
 
-/// Whether an account may be assigned a submission of `desk`, or be e-mailed about it: active,
-/// and its role sees the desk. The same rule as the caller's own, for someone else.
-pub fn may_be_told(role: Role, active: bool, desk: Desk) -> bool {
-    may_hear_of(role, active, desk)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,8 +123,8 @@ mod tests {
             caller(Role::Editor, true).require_admin(),
             Err(Denied::Forbidden)
         );
-        assert!(!may_be_told(Role::Sales, true, Desk::Editorial));
-        assert!(!may_be_told(Role::Editor, false, Desk::Editorial));
-        assert!(may_be_told(Role::Editor, true, Desk::Editorial));
+        assert!(!may_hear_of(Role::Sales, true, Desk::Editorial));
+        assert!(!may_hear_of(Role::Editor, false, Desk::Editorial));
+        assert!(may_hear_of(Role::Editor, true, Desk::Editorial));
     }
 }

@@ -2,7 +2,7 @@
 //! the assignee, acknowledge the reader, reply, escalate, tell the outcome); this module renders
 //! it and turns it into outbox rows, applying the rules that protect people:
 //! - nobody is told of a submission who cannot see it now or is disabled
-//!   (`caller::may_be_told`; the outbox worker asks the same rule again when it sends);
+//!   (`domain::may_hear_of`; the outbox worker asks the same rule again when it sends);
 //! - held spam sends nothing, to anyone, until staff release it;
 //! - every e-mail to a reader comes from its queue's address, carries the signed reply address
 //!   (with `mail.reply_key`) and threads under the acknowledgement when one was sent; a
@@ -17,7 +17,7 @@ use lettre::message::Mailbox;
 use crate::config::{QueueSettings, Settings};
 use crate::db::outbox::NewOutboxRow;
 use crate::db::submissions::SubmissionRow;
-use crate::desk::caller::may_be_told;
+use crate::domain::may_hear_of;
 use crate::domain::{Desk, Locale, MailPurpose, MailStatus, Outcome, Role, Status};
 use crate::mail::reply_token::ReplyKey;
 use crate::mail::{self, Escalation, EscalationFacts, Facts, Rendered};
@@ -201,7 +201,7 @@ impl Composer {
         if about.held {
             return Ok(None);
         }
-        let recipients = match assignee.filter(|a| may_be_told(a.role, a.active, about.desk)) {
+        let recipients = match assignee.filter(|a| may_hear_of(a.role, a.active, about.desk)) {
             Some(a) => a.email.clone(),
             None => self.team(about.queue)?,
         };
@@ -228,7 +228,7 @@ impl Composer {
         let rendered =
             mail::escalation(which, facts, settings.mail.team_locale, &settings.site.name)?;
         let mut to = settings.duties.right_of_reply.escalate_to.clone();
-        if let Some(a) = assignee.filter(|a| may_be_told(a.role, a.active, about.desk)) {
+        if let Some(a) = assignee.filter(|a| may_hear_of(a.role, a.active, about.desk)) {
             if !to.iter().any(|t| t.eq_ignore_ascii_case(&a.email)) {
                 to.push(a.email.clone());
             }

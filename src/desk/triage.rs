@@ -198,7 +198,7 @@ impl Plan<'_> {
     ) -> Result<(), TriageError> {
         if let Some(user) = &to {
             let may = store::active_role(conn, user)?
-                .is_some_and(|r| crate::desk::caller::may_be_told(r, true, self.current.desk));
+                .is_some_and(|r| crate::domain::may_hear_of(r, true, self.current.desk));
             if !may {
                 return Err(single(
                     "assignee",
