@@ -38,7 +38,7 @@ pub struct Attachment {
 }
 
 /// The state an e-mail is shown in: held and bounced before the outbox's own status.
-pub fn delivery_state(d: &crate::desk::triage::Delivery) -> DeliveryState {
+pub fn delivery_state(d: &crate::desk::views::Delivery) -> DeliveryState {
     if d.held_reason.is_some() {
         DeliveryState::Held
     } else if d.bounce_status.is_some() {

@@ -8,11 +8,10 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::desk::accounts::UserRow;
-use crate::desk::conversation::{MessageRow, NoteRow};
 use crate::desk::health::MailStatus;
 use crate::desk::triage::QueueView;
-use crate::desk::triage::{Record, SubmissionRow, SubmissionSummary};
+use crate::desk::triage::{Record, SubmissionSummary};
+use crate::desk::views;
 use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
 
 /// Timestamps leave as RFC 3339 in UTC, to the microsecond.
@@ -42,8 +41,8 @@ pub struct User {
     pub updated_at: Instant,
 }
 
-impl From<&UserRow> for User {
-    fn from(u: &UserRow) -> Self {
+impl From<&views::Account> for User {
+    fn from(u: &views::Account) -> Self {
         User {
             id: u.id.clone(),
             email: u.email.clone(),
@@ -190,7 +189,7 @@ pub struct Submission {
 }
 
 impl Submission {
-    pub fn new(s: &SubmissionRow, now: NaiveDateTime) -> Submission {
+    pub fn new(s: &views::Submission, now: NaiveDateTime) -> Submission {
         Submission {
             summary: Summary::new(&SubmissionSummary::from(s), now),
             phone: s.phone.clone(),
@@ -235,8 +234,8 @@ pub struct Note {
     pub created_at: Instant,
 }
 
-impl From<&NoteRow> for Note {
-    fn from(n: &NoteRow) -> Self {
+impl From<&views::Note> for Note {
+    fn from(n: &views::Note) -> Self {
         Note {
             id: n.id.clone(),
             author_id: n.author_id.clone(),
@@ -284,7 +283,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn new(m: &MessageRow, delivery: Option<DeliveryState>) -> Reply {
+    pub fn new(m: &views::Message, delivery: Option<DeliveryState>) -> Reply {
         Reply {
             id: m.id.clone(),
             direction: m.direction.clone(),
@@ -354,7 +353,7 @@ impl Detail {
             replies: r
                 .replies
                 .iter()
-                .filter(|m| m.direction == "outbound")
+                .filter(|m| m.is_staff_reply())
                 .map(|m| {
                     let delivery = r
                         .deliveries
@@ -370,8 +369,8 @@ impl Detail {
                 .map(|e| Event {
                     id: e.id.clone(),
                     actor: e.actor.clone(),
-                    kind: e.kind.clone(),
-                    detail: serde_json::from_str(&e.detail).unwrap_or(Value::Null),
+                    kind: e.kind.as_str().to_owned(),
+                    detail: e.detail.clone(),
                     at: e.created_at.into(),
                 })
                 .collect(),

@@ -3,6 +3,7 @@
 
 mod actions;
 mod bidi;
+mod history;
 mod inbox;
 mod signin;
 mod users;
