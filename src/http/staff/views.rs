@@ -8,25 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::desk::health::MailStatus;
+pub use super::values::{DeliveryState, Instant};
 use crate::desk::triage::QueueView;
 use crate::desk::triage::{Record, SubmissionSummary};
 use crate::desk::views;
 use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
-
-/// Timestamps leave as RFC 3339 in UTC, to the microsecond.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(value_type = String, format = DateTime, example = "2026-11-30T09:15:00.000000Z")]
-pub struct Instant(String);
-
-impl From<NaiveDateTime> for Instant {
-    fn from(t: NaiveDateTime) -> Self {
-        Instant(
-            t.and_utc()
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        )
-    }
-}
 
 /// A staff account as the API shows it (never its password hash).
 #[derive(Debug, Serialize, ToSchema)]
@@ -245,29 +231,6 @@ impl From<&views::Note> for Note {
     }
 }
 
-/// Where an e-mail stands in the outbox.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryState {
-    Pending,
-    Sent,
-    Dead,
-    /// A delivery status notification said it failed (see `bounce_status`).
-    Bounced,
-    /// Kept, not sent: the reader's address bounced permanently (`held_reason`).
-    Held,
-}
-
-impl From<MailStatus> for DeliveryState {
-    fn from(s: MailStatus) -> DeliveryState {
-        match s {
-            MailStatus::Sent => DeliveryState::Sent,
-            MailStatus::Dead => DeliveryState::Dead,
-            MailStatus::Pending => DeliveryState::Pending,
-        }
-    }
-}
-
 /// A message to the reader, and whether it has left.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Reply {
@@ -359,7 +322,7 @@ impl Detail {
                         .deliveries
                         .iter()
                         .find(|d| Some(&d.id) == m.outbox_id.as_ref())
-                        .map(super::thread::delivery_state);
+                        .map(super::values::delivery_state);
                     Reply::new(m, delivery)
                 })
                 .collect(),
@@ -380,7 +343,7 @@ impl Detail {
                 .map(|d| Delivery {
                     id: d.id.clone(),
                     purpose: d.purpose.as_str().to_owned(),
-                    status: super::thread::delivery_state(d),
+                    status: super::values::delivery_state(d),
                     attempts: d.attempts,
                     last_error: d.last_error.clone(),
                     message_id: d.message_id.clone(),
