@@ -69,7 +69,7 @@ struct Page {
     assignees: Vec<(String, String)>,
     thread: Vec<Item>,
     history: Vec<(String, String, String)>,
-    deliveries: Vec<(String, &'static str, i32, String)>,
+    deliveries: Vec<(&'static str, &'static str, String, String)>,
     seen: i64,
 }
 
@@ -290,9 +290,14 @@ pub async fn render(
             .iter()
             .map(|d| {
                 (
-                    d.purpose.as_str().to_owned(),
-                    d.status.as_str(),
-                    d.attempts,
+                    words::purpose(d.purpose, locale),
+                    words::delivery_state(
+                        d.held_reason.is_some(),
+                        d.bounce_status.is_some(),
+                        d.status,
+                        locale,
+                    ),
+                    words::attempts(d.attempts, locale),
                     d.sent_at.map(time::stamp).unwrap_or_default(),
                 )
             })

@@ -1,10 +1,12 @@
 //! The console's own words, in French and English: one table per language, so a page names
 //! `w.inbox` and never holds a sentence itself.
 
-use crate::domain::{Locale, Priority, Role, Status};
+use crate::domain::{Locale, MailPurpose, Priority, Role, Status};
 
 pub struct Words {
     pub lang: &'static str,
+    /// The colon after a label: French puts a narrow no-break space before it.
+    pub colon: &'static str,
     pub skip: &'static str,
     pub console: &'static str,
     pub inbox: &'static str,
@@ -72,7 +74,6 @@ pub struct Words {
     pub subject_optional: &'static str,
     pub history: &'static str,
     pub deliveries: &'static str,
-    pub attempts: &'static str,
     pub no_moves: &'static str,
     pub conflict: &'static str,
     pub conflict_help: &'static str,
@@ -113,6 +114,7 @@ pub struct Words {
 
 pub const FR: Words = Words {
     lang: "fr",
+    colon: "\u{202f}:",
     skip: "Aller au contenu",
     console: "Courrier — console",
     inbox: "Boîte de réception",
@@ -180,7 +182,6 @@ pub const FR: Words = Words {
     subject_optional: "Objet (facultatif)",
     history: "Historique",
     deliveries: "E-mails",
-    attempts: "essais",
     no_moves: "Aucun changement de statut possible.",
     conflict:
         "Quelqu’un a modifié ce message depuis que vous l’avez ouvert ; rien n’a été enregistré.",
@@ -222,6 +223,7 @@ pub const FR: Words = Words {
 
 pub const EN: Words = Words {
     lang: "en",
+    colon: ":",
     skip: "Skip to content",
     console: "Courrier — console",
     inbox: "Inbox",
@@ -289,7 +291,6 @@ pub const EN: Words = Words {
     subject_optional: "Subject (optional)",
     history: "History",
     deliveries: "E-mails",
-    attempts: "attempts",
     no_moves: "No status change is possible.",
     conflict: "Someone changed this submission since you opened it; nothing was saved.",
     conflict_help: "Changes since you loaded the page:",
@@ -371,5 +372,72 @@ pub fn role(r: Role, locale: Locale) -> &'static str {
         (Role::Editor, Locale::En) => "editor",
         (Role::Sales, Locale::Fr) => "commercial",
         (Role::Sales, Locale::En) => "sales",
+    }
+}
+
+/// What an e-mail was for, as staff say it.
+pub fn purpose(p: MailPurpose, locale: Locale) -> &'static str {
+    use MailPurpose::*;
+    match (p, locale) {
+        (TeamNotification, Locale::Fr) => "Avis à l'équipe",
+        (TeamNotification, Locale::En) => "Notice to the team",
+        (ReaderAck, Locale::Fr) => "Accusé de réception",
+        (ReaderAck, Locale::En) => "Acknowledgement",
+        (StaffReply, Locale::Fr) => "Réponse au lecteur",
+        (StaffReply, Locale::En) => "Reply to the reader",
+        (ReplyNotice, Locale::Fr) => "Avis de réponse du lecteur",
+        (ReplyNotice, Locale::En) => "Notice of the reader's answer",
+        (DutyReminder, Locale::Fr) => "Rappel d'échéance",
+        (DutyReminder, Locale::En) => "Deadline reminder",
+        (ReaderOutcome, Locale::Fr) => "Issue au lecteur",
+        (ReaderOutcome, Locale::En) => "Outcome to the reader",
+    }
+}
+
+/// Where an e-mail stands, held and bounced before the outbox's own status.
+pub fn delivery_state(
+    held: bool,
+    bounced: bool,
+    status: crate::domain::MailStatus,
+    locale: Locale,
+) -> &'static str {
+    use crate::domain::MailStatus::*;
+    let fr = locale == Locale::Fr;
+    match (held, bounced, status) {
+        (true, _, _) if fr => "retenu",
+        (true, _, _) => "held",
+        (_, true, _) if fr => "non distribué",
+        (_, true, _) => "bounced",
+        (_, _, Sent) if fr => "envoyé",
+        (_, _, Sent) => "sent",
+        (_, _, Pending) if fr => "en attente",
+        (_, _, Pending) => "pending",
+        (_, _, Dead) if fr => "abandonné",
+        (_, _, Dead) => "given up",
+    }
+}
+
+/// "1 essai", "3 essais"; "1 attempt", "3 attempts".
+pub fn attempts(n: i32, locale: Locale) -> String {
+    let word = match (locale, n.abs() > 1) {
+        (Locale::Fr, false) => "essai",
+        (Locale::Fr, true) => "essais",
+        (Locale::En, false) => "attempt",
+        (Locale::En, true) => "attempts",
+    };
+    format!("{n} {word}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_agree_in_number() {
+        assert_eq!(attempts(1, Locale::Fr), "1 essai");
+        assert_eq!(attempts(0, Locale::Fr), "0 essai");
+        assert_eq!(attempts(2, Locale::Fr), "2 essais");
+        assert_eq!(attempts(1, Locale::En), "1 attempt");
+        assert_eq!(attempts(3, Locale::En), "3 attempts");
     }
 }

@@ -1,6 +1,7 @@
 //! The submission page's history reads in the staff member's language: each event kind in
 //! words, a change as its field and values, a colleague by name; never an event's stored name
-//! or an account's id. A reader's e-mailed answer is labelled as the reader's, not as a reply.
+//! or an account's id; each e-mail's purpose and state in words ("envoyé (1 essai)"). A
+//! reader's e-mailed answer is labelled as the reader's, not as a reply.
 
 use super::Browser;
 use crate::helpers::{Backend, MailSink, SinkMode};
