@@ -10,6 +10,7 @@ mod reference;
 mod routing;
 mod staff;
 mod submission;
+pub mod saved_reply;
 pub mod xml;
 
 pub use choices::{
