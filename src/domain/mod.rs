@@ -8,9 +8,9 @@ mod fields;
 pub mod i18n;
 mod reference;
 mod routing;
+pub mod saved_reply;
 mod staff;
 mod submission;
-pub mod saved_reply;
 pub mod xml;
 
 pub use choices::{

@@ -130,7 +130,8 @@ mod tests {
 
     #[test]
     fn every_variable_is_filled_and_values_are_not_read_again() {
-        let text = "{reader_name}|{reference}|{article_title}|{article_url}|{deadline}|{staff_name}";
+        let text =
+            "{reader_name}|{reference}|{article_title}|{article_url}|{deadline}|{staff_name}";
         assert_eq!(
             fill(text, &filling()),
             "Zoé {deadline} Martin|R-7KQ2|Le port|https://journal.example/port||Alice"
