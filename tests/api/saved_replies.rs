@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::console::{api_detail, Browser};
 use crate::duties::{post, right_of_reply};
 use crate::helpers::{spawn_app_without_worker, Answer, Backend, Staff, TestApp};
 use crate::on_both_backends;
@@ -391,7 +392,136 @@ async fn every_change_to_a_saved_reply_is_audited(b: Backend) {
     );
 }
 
+async fn the_console_inserts_a_saved_reply_into_the_reply_box_without_javascript(b: Backend) {
+    let app = spawn_app_without_worker(b, 25).await;
+    let admin = app.staff("admin").await;
+    let editor = app.staff("editor").await;
+    let sales = app.staff("sales").await;
+    let (reference, _) = app.submit("newsroom").await;
+    let saved = create(
+        &app,
+        &admin,
+        "editorial",
+        "Bonjour {reader_name}, votre référence est {reference}.",
+    )
+    .await;
+    let saved_id = saved["id"].as_str().unwrap();
+    let browser = Browser::new(&app);
+    browser.sign_in(&editor).await;
+    let page_path = format!("/staff/submissions/{reference}");
+    let page = browser.get(&page_path).await;
+    assert!(page
+        .body
+        .contains("<label for=\"saved-reply\">Réponse type</label>"));
+    assert!(page.body.contains(&format!(
+        "<option value=\"{saved_id}\">Réponse editorial (fr)</option>"
+    )));
+    assert!(
+        page.body.contains("Droit de réponse : insertion (fr)"),
+        "the shipped ones too"
+    );
+    assert!(page
+        .body
+        .contains(&format!("formaction=\"{page_path}/insert\"")));
+
+    // "Insérer" posts the reply form: the page comes back with the text after what was typed,
+    // the subject kept, and nothing sent.
+    let inserted = browser
+        .post(
+            &format!("{page_path}/insert"),
+            &[
+                ("csrf", &page.csrf()),
+                ("subject", "Votre message"),
+                ("body", "Merci pour votre message.\n"),
+                ("saved_reply", saved_id),
+            ],
+        )
+        .await;
+    assert_eq!(inserted.status, 200, "{}", inserted.body);
+    let filled = format!(
+        "Merci pour votre message.\n\nBonjour Zoé Martin, votre référence est {reference}."
+    );
+    assert!(
+        inserted
+            .body
+            .contains(&format!(" autofocus>{filled}</textarea>")),
+        "{}",
+        inserted.body
+    );
+    assert!(inserted.body.contains("value=\"Votre message\""));
+    assert!(inserted
+        .body
+        .contains(&format!("<option value=\"{saved_id}\" selected>")));
+    assert_eq!(
+        api_detail(&app, &editor, &reference).await["replies"],
+        json!([])
+    );
+    assert_eq!(
+        app.count("outbox"),
+        2,
+        "the acknowledgement and the team's notice only"
+    );
+
+    // With JavaScript, the same text comes as plain text, to go in at the cursor.
+    let text = browser
+        .get(&format!("{page_path}/saved-replies/{saved_id}"))
+        .await;
+    assert_eq!(text.status, 200);
+    assert!(text.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(
+        text.body,
+        format!("Bonjour Zoé Martin, votre référence est {reference}.")
+    );
+
+    // A saved reply that is gone is refused by the select, the typed text kept.
+    let gone = browser
+        .post(
+            &format!("{page_path}/insert"),
+            &[
+                ("csrf", &page.csrf()),
+                ("body", "Mon brouillon"),
+                ("saved_reply", "none"),
+            ],
+        )
+        .await;
+    assert_eq!(gone.status, 422);
+    assert!(gone.body.contains("id=\"saved-reply-error\""));
+    assert!(gone.body.contains(">Mon brouillon</textarea>"));
+
+    // Another desk's staff: the submission is not theirs to see.
+    let other = Browser::new(&app);
+    other.sign_in(&sales).await;
+    let (lead, _) = app.submit("sales").await;
+    let lead_page = other.get(&format!("/staff/submissions/{lead}")).await;
+    assert!(
+        !lead_page.body.contains("Droit de réponse"),
+        "no editorial saved reply"
+    );
+    let refused = other
+        .post(
+            &format!("{page_path}/insert"),
+            &[
+                ("csrf", &lead_page.csrf()),
+                ("body", ""),
+                ("saved_reply", saved_id),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+    assert_eq!(
+        other
+            .get(&format!("{page_path}/saved-replies/{saved_id}"))
+            .await
+            .status,
+        404
+    );
+}
+
 on_both_backends!(
+    the_console_inserts_a_saved_reply_into_the_reply_box_without_javascript,
     admins_write_saved_replies_and_each_desk_reads_its_own,
     an_unknown_variable_is_refused_and_nothing_is_written,
     a_saved_reply_is_filled_in_for_a_submission_the_caller_sees,

@@ -6,6 +6,7 @@ mod account;
 mod error;
 mod inbox;
 mod login;
+mod saved_reply;
 mod session;
 mod submission;
 mod submission_actions;
@@ -37,6 +38,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/staff/submissions/{reference}", "GET")
                 .route(web::get().to(submission::page_view)),
+        )
+        .service(
+            resource("/staff/submissions/{reference}/saved-replies/{id}", "GET")
+                .route(web::get().to(saved_reply::filled_text)),
         )
         .service(
             resource("/staff/submissions/{reference}/{action}", "POST")
