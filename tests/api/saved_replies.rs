@@ -520,6 +520,81 @@ async fn the_console_inserts_a_saved_reply_into_the_reply_box_without_javascript
     );
 }
 
+/// The reply box's text as the browser holds it.
+async fn reply_box(b: &crate::browser::Browser) -> String {
+    b.client
+        .find(fantoccini::Locator::Css("#reply-body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn inserting_a_saved_reply_in_the_browser_then_sending_it(js: crate::browser::Js) {
+    use crate::browser::{Browser as Chromium, Js};
+    let app = spawn_app_without_worker(Backend::Sqlite, 25).await;
+    let admin = app.staff("admin").await;
+    let editor = app.staff("editor").await;
+    let (reference, _) = app.submit("newsroom").await;
+    let saved = create(
+        &app,
+        &admin,
+        "editorial",
+        "Bonjour {reader_name} ({reference}).",
+    )
+    .await;
+    let b = Chromium::open(&app, js).await;
+    b.sign_in(&editor).await;
+    let page_path = format!("/staff/submissions/{reference}");
+    b.goto(&page_path).await;
+    b.fill("#reply-body", "Merci.").await;
+    b.choose("#saved-reply", saved["id"].as_str().unwrap())
+        .await;
+    let filled = format!("Bonjour Zoé Martin ({reference}).");
+    match js {
+        Js::On => {
+            // In place, at the cursor (after what was typed): the page is not left.
+            let page = b
+                .client
+                .find(fantoccini::Locator::Css("html"))
+                .await
+                .unwrap();
+            b.click("#saved-reply-insert").await;
+            let wanted = format!("Merci.{filled}");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while reply_box(&b).await != wanted {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{}",
+                    reply_box(&b).await
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert!(page.tag_name().await.is_ok(), "the page was not reloaded");
+            assert_eq!(b.path().await, page_path);
+        }
+        Js::Off => {
+            b.submit("#saved-reply-insert").await;
+            assert_eq!(reply_box(&b).await, format!("Merci.\n\n{filled}"));
+            // The page as the insert action answered it (as a refused form's is).
+            assert_eq!(b.path().await, format!("{page_path}/insert"));
+        }
+    }
+    let sent = reply_box(&b).await;
+    b.submit("#reply-body ~ button[type=submit]").await;
+    let detail = api_detail(&app, &editor, &reference).await;
+    // Sent as the browser posts a text box: its line breaks as CRLF.
+    let stored = detail["replies"][0]["body"]
+        .as_str()
+        .unwrap()
+        .replace("\r\n", "\n");
+    assert_eq!(stored, sent);
+}
+
+crate::in_both_browsers!(inserting_a_saved_reply_in_the_browser_then_sending_it);
+
 on_both_backends!(
     the_console_inserts_a_saved_reply_into_the_reply_box_without_javascript,
     admins_write_saved_replies_and_each_desk_reads_its_own,
