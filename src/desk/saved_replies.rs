@@ -148,6 +148,7 @@ pub async fn create(
     new: NewSavedReply,
 ) -> Result<SavedReply, SavedReplyError> {
     who.require_admin()?;
+    // Both given, so both come back when valid.
     let (Some(title), Some(body)) = checked(Some(&new.title), Some(&new.body))? else {
         return Err(SavedReplyError::Invalid(FieldErrors::new()));
     };
