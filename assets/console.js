@@ -14,3 +14,32 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   head.appendChild(all);
 });
+
+// "Insérer" puts the chosen saved reply, filled in for this submission, at the reply box's
+// cursor, without reloading the page. Should the text not come, the form posts as without
+// JavaScript.
+document.addEventListener("DOMContentLoaded", function () {
+  var button = document.getElementById("saved-reply-insert");
+  var select = document.getElementById("saved-reply");
+  var box = document.getElementById("reply-body");
+  if (!button || !select || !box || !window.fetch) return;
+  button.addEventListener("click", function (event) {
+    event.preventDefault();
+    var url = select.getAttribute("data-fill") + encodeURIComponent(select.value);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/plain" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (text) {
+        var start = box.selectionStart, end = box.selectionEnd;
+        box.value = box.value.slice(0, start) + text + box.value.slice(end);
+        box.focus();
+        box.setSelectionRange(start + text.length, start + text.length);
+      })
+      .catch(function () {
+        button.form.action = button.getAttribute("formaction");
+        button.form.submit();
+      });
+  });
+});

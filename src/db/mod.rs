@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod report;
 pub mod retention;
+pub mod saved_replies;
 pub mod schema;
 pub mod signin;
 pub mod staff;

@@ -273,6 +273,18 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+diesel::table! {
+    saved_replies (id) {
+        id -> Text,
+        title -> Text,
+        desk -> Text,
+        locale -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -296,4 +308,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_mail,
     tombstones,
     inbound_seen,
+    saved_replies,
 );

@@ -26,6 +26,7 @@ pub mod outgoing;
 pub mod privacy;
 pub mod report;
 pub mod retention;
+pub mod saved_replies;
 pub mod screening;
 pub mod seed;
 pub mod triage;

@@ -52,6 +52,8 @@ pub enum Msg {
     PeriodBackwards,
     /// A character XML 1.0 cannot carry (U+FFFE, U+FFFF), in a text published in XML.
     InvalidCharacter,
+    /// A saved reply names a variable that does not exist.
+    UnknownVariable,
 }
 
 impl Msg {
@@ -100,6 +102,7 @@ impl Msg {
             Msg::UnknownConsentVersion => "unknown_consent_version",
             Msg::PeriodBackwards => "period_backwards",
             Msg::InvalidCharacter => "invalid_character",
+            Msg::UnknownVariable => "unknown_variable",
         }
     }
 
@@ -194,6 +197,8 @@ impl Msg {
             (Msg::InvalidCharacter, Fr) => "Ce texte contient un caractère qui ne peut pas être publié.".into(),
             (Msg::InvalidCharacter, En) => "This text contains a character that cannot be published.".into(),
             (Msg::OutcomeWithoutResolving, En) => "An outcome is given with the move to status `resolved`.".into(),
+            (Msg::UnknownVariable, Fr) => "Variable inconnue. Celles permises : {reference}, {reader_name}, {article_title}, {article_url}, {deadline}, {staff_name}.".into(),
+            (Msg::UnknownVariable, En) => "Unknown variable. Those allowed: {reference}, {reader_name}, {article_title}, {article_url}, {deadline}, {staff_name}.".into(),
         }
     }
 }

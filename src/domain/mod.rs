@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod listing;
 mod reference;
 mod routing;
+pub mod saved_reply;
 mod staff;
 mod store;
 mod submission;

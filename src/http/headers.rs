@@ -25,9 +25,11 @@ pub struct WebPolicy {
 const CSP_SELF: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
-/// The staff console's policy: its own scripts and nothing looser, and never framed.
+/// The staff console's policy: its own scripts and nothing looser, and never framed. Its script
+/// may fetch from the console itself (a saved reply's text, inserted in place).
 const CSP_CONSOLE: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-    img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+    frame-ancestors 'none'";
 
 fn is_console(path: &str) -> bool {
     path == "/staff" || path.starts_with("/staff/")

@@ -10,7 +10,9 @@ pub mod reply_token;
 mod transport;
 mod worker;
 
-pub use notice::{escalation, grounds_text, reply_outcome, Escalation, EscalationFacts};
+pub use notice::{
+    escalation, grounds_text, reply_outcome, when as time_for_reader, Escalation, EscalationFacts,
+};
 pub use render::{reader_ack, staff_reply, team_notification, with_optout, Facts, Rendered};
 pub use transport::{Channel, SendFailure, SmtpTarget, Transport};
 pub use worker::{teams, Teams, Worker, WorkerHandle};

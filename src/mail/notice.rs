@@ -67,7 +67,9 @@ pub struct EscalationFacts<'a> {
     pub out_of_time: bool,
 }
 
-fn when(t: NaiveDateTime, locale: Locale) -> String {
+/// A time as the newsroom's e-mails write it, in `locale`; saved replies fill `{deadline}` with
+/// it too.
+pub fn when(t: NaiveDateTime, locale: Locale) -> String {
     match locale {
         Locale::Fr => t.format("%d/%m/%Y à %H:%M UTC").to_string(),
         Locale::En => t.format("%Y-%m-%d %H:%M UTC").to_string(),

@@ -25,6 +25,7 @@ mod resilience;
 mod retention;
 mod routing;
 mod rules;
+mod saved_replies;
 mod scale;
 mod schema;
 mod shutdown;

@@ -7,6 +7,7 @@ mod error;
 mod history;
 mod inbox;
 mod login;
+mod saved_reply;
 mod session;
 mod submission;
 mod submission_actions;
@@ -38,6 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/staff/submissions/{reference}", "GET")
                 .route(web::get().to(submission::page_view)),
+        )
+        .service(
+            resource("/staff/submissions/{reference}/saved-replies/{id}", "GET")
+                .route(web::get().to(saved_reply::filled_text)),
         )
         .service(
             resource("/staff/submissions/{reference}/{action}", "POST")

@@ -28,6 +28,8 @@ pub struct Problem {
     pub note: String,
     pub reply: String,
     pub reply_subject: String,
+    /// The saved reply just inserted into the reply box.
+    pub saved_reply: Option<String>,
 }
 
 impl Problem {
@@ -71,6 +73,8 @@ struct Page {
     history: Vec<(String, String, String)>,
     deliveries: Vec<(&'static str, &'static str, String, String)>,
     seen: i64,
+    /// The saved replies of the submission's desk: (id, title).
+    saved_replies: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +179,7 @@ pub async fn render(
         ..
     } = triage::record(state, &who.user, reference).await?;
     let users = accounts::colleagues(&state.pool).await?;
+    let saved_replies = super::saved_reply::choices(state, who, s.desk, s.locale).await?;
     let names: HashMap<String, String> = users
         .iter()
         .map(|u| (u.id.clone(), u.display_name.clone()))
@@ -303,6 +308,7 @@ pub async fn render(
             })
             .collect(),
         seen: s.updated_at.and_utc().timestamp_micros(),
+        saved_replies,
         p: problem,
         s,
     }

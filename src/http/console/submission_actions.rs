@@ -1,4 +1,5 @@
-//! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes` and `replies`. Each
+//! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes` and `replies`
+//! (and the reply form's `insert`, of a saved reply: `saved_reply`). Each
 //! answers `303` back to the page with a flash, or the page again with the problem by its
 //! field: 422 for the input, 409 when someone else changed the submission first. The four forms
 //! that change the submission itself must carry the `version` their page showed: without it a
@@ -33,6 +34,9 @@ pub async fn act(
     let (reference, action) = path.into_inner();
     let result = async {
         let posted = who.checked(&state, &body)?;
+        if action == "insert" {
+            return super::saved_reply::insert(&req, &state, &who, &reference, &posted).await;
+        }
         match apply(&state, &who, &reference, &action, &posted, locale).await? {
             Ok(()) => Ok(see_other(&format!(
                 "/staff/submissions/{}?done={action}",

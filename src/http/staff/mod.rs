@@ -1,9 +1,10 @@
-//! The staff API: sign-in, the queues, submissions and accounts. Every route but sign-in needs
+//! The staff API: sign-in, the queues, submissions, saved replies and accounts. Every route but sign-in needs
 //! `Authorization: Bearer <token>`.
 
 pub(crate) mod accounts;
 pub(crate) mod handover;
 pub(crate) mod report;
+pub(crate) mod saved_replies;
 pub(crate) mod session;
 pub(crate) mod submissions;
 mod thread;
@@ -46,6 +47,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/v1/users", "GET, POST")
                 .route(web::get().to(accounts::list))
                 .route(web::post().to(accounts::create)),
+        )
+        .service(
+            resource("/v1/saved-replies", "GET, POST")
+                .route(web::get().to(saved_replies::list))
+                .route(web::post().to(saved_replies::create)),
+        )
+        .service(
+            resource("/v1/saved-replies/{id}", "GET, PATCH, DELETE")
+                .route(web::get().to(saved_replies::get))
+                .route(web::patch().to(saved_replies::change))
+                .route(web::delete().to(saved_replies::delete)),
         )
         .service(resource("/v1/reports/desk", "GET").route(web::get().to(report::desk)))
         .service(resource("/v1/users/{id}", "PATCH").route(web::patch().to(accounts::change)));
