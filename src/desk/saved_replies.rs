@@ -3,6 +3,7 @@
 //! audited in the log that accounts use (an event without a submission), so a deleted reply's
 //! text stays on record.
 
+use crate::domain::EventKind;
 use serde_json::{json, Map, Value};
 
 use crate::db::events::NewEvent;
@@ -112,7 +113,7 @@ fn checked(
     }
 }
 
-fn audit(who: &Caller, kind: &str, detail: &Value) -> NewEvent {
+fn audit(who: &Caller, kind: EventKind, detail: &Value) -> NewEvent {
     NewEvent::new(None, &who.id, kind, detail, db::now())
 }
 
@@ -164,7 +165,7 @@ pub async fn create(
     };
     let event = audit(
         who,
-        "saved_reply_created",
+        EventKind::SavedReplyCreated,
         &json!({"saved_reply": row.id, "title": row.title, "desk": row.desk,
             "locale": row.locale, "body": row.body}),
     );
@@ -209,7 +210,7 @@ pub async fn change(
         return Ok(before.into());
     }
     detail.insert("saved_reply".into(), json!(id));
-    let event = audit(who, "saved_reply_changed", &Value::Object(detail));
+    let event = audit(who, EventKind::SavedReplyChanged, &Value::Object(detail));
     let changes = SavedReplyChanges {
         title,
         desk: change.desk,
@@ -231,7 +232,7 @@ pub async fn delete(pool: &Pool, who: &Caller, id: &str) -> Result<(), SavedRepl
         .ok_or(SavedReplyError::NotFound)?;
     let event = audit(
         who,
-        "saved_reply_deleted",
+        EventKind::SavedReplyDeleted,
         &json!({"saved_reply": before.id, "title": before.title, "desk": before.desk,
             "locale": before.locale, "body": before.body}),
     );
@@ -241,7 +242,7 @@ pub async fn delete(pool: &Pool, who: &Caller, id: &str) -> Result<(), SavedRepl
 }
 
 /// What a submission fills a saved reply's variables with, for the caller inserting it.
-fn filling(s: &triage::SubmissionRow, who: &Caller) -> Filling {
+fn filling(s: &triage::Submission, who: &Caller) -> Filling {
     Filling {
         reference: s.reference.clone(),
         reader_name: s.name.clone(),

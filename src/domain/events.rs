@@ -30,6 +30,9 @@ text_enum!(
         UserCreated => "user_created",
         UserChanged => "user_changed",
         UserUnlocked => "user_unlocked",
+        SavedReplyCreated => "saved_reply_created",
+        SavedReplyChanged => "saved_reply_changed",
+        SavedReplyDeleted => "saved_reply_deleted",
     }
 );
 
@@ -88,6 +91,9 @@ impl EventKind {
             EventKind::UserCreated => ("Compte créé", "Account created"),
             EventKind::UserChanged => ("Compte modifié", "Account changed"),
             EventKind::UserUnlocked => ("Compte débloqué", "Account unlocked"),
+            EventKind::SavedReplyCreated => ("Réponse type créée", "Saved reply created"),
+            EventKind::SavedReplyChanged => ("Réponse type modifiée", "Saved reply changed"),
+            EventKind::SavedReplyDeleted => ("Réponse type supprimée", "Saved reply deleted"),
         };
         match locale {
             Locale::Fr => fr,
