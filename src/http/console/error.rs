@@ -1,5 +1,7 @@
 //! What a console request answers when it fails: the sign-in page for a missing session, else a
-//! small page in the reader's language with the right status.
+//! small page in the staff member's language with the right status. A use case's known refusal
+//! is never an "internal error": each says what happened and what to do, with the way back to
+//! the submission when there is one.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -7,9 +9,10 @@ use askama::Template;
 
 use crate::desk::accounts::AccountError;
 use crate::desk::auth::{AuthError, HashError};
+use crate::desk::handover::HandoverError;
 use crate::desk::triage::TriageError;
 use crate::desk::DbError;
-use crate::domain::Locale;
+use crate::domain::{FieldErrors, Locale, Msg};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
@@ -26,6 +29,14 @@ pub enum ConsoleError {
     NotFound,
     #[error("bad request")]
     BadRequest,
+    /// A use case refused the act for a reason the staff member can do something about: the
+    /// messages say what, `back` is the page to return to.
+    #[error("refused: {}", .msgs.first().map_or("", |m| m.code()))]
+    Refused {
+        status: StatusCode,
+        msgs: Vec<Msg>,
+        back: Option<String>,
+    },
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("internal: {0}")]
@@ -56,19 +67,60 @@ impl From<AuthError> for ConsoleError {
         match e {
             AuthError::Hash(e) => e.into(),
             AuthError::Db(e) => e.into(),
-            other => ConsoleError::Internal(other.to_string()),
+            AuthError::TooManyAttempts { .. } => {
+                ConsoleError::refused(StatusCode::TOO_MANY_REQUESTS, Msg::TooManyRequests)
+            }
+            AuthError::Unauthenticated | AuthError::InvalidCredentials => {
+                ConsoleError::SignIn { next: None }
+            }
         }
     }
 }
 
-/// Only the failures a page does not show by its fields arrive here.
+/// The messages of a validation failure: the summary, then each field's first problem.
+fn invalid(fields: &FieldErrors) -> ConsoleError {
+    let mut msgs = vec![Msg::ValidationFailed];
+    msgs.extend(fields.values().filter_map(|l| l.first()).map(|e| e.msg));
+    ConsoleError::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        msgs,
+        back: None,
+    }
+}
+
+/// Pages show most refusals by their field; whatever a page does not comes here, and each is
+/// named: a new refusal must be given its page, not fall through to "internal error".
 impl From<TriageError> for ConsoleError {
     fn from(e: TriageError) -> Self {
         match e {
             TriageError::NotFound => ConsoleError::NotFound,
-            TriageError::Forbidden => ConsoleError::Forbidden,
+            TriageError::Forbidden => ConsoleError::refused(StatusCode::FORBIDDEN, Msg::Forbidden),
+            TriageError::Invalid(fields) => invalid(&fields),
+            TriageError::Stale | TriageError::VersionConflict { .. } => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::VersionConflict)
+            }
+            TriageError::IllegalTransition { .. } => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::IllegalTransition)
+            }
+            TriageError::OutcomeRequired => {
+                ConsoleError::refused(StatusCode::UNPROCESSABLE_ENTITY, Msg::OutcomeRequired)
+            }
             TriageError::Db(e) => e.into(),
-            other => ConsoleError::Internal(other.to_string()),
+            TriageError::Internal(why) => ConsoleError::Internal(why),
+        }
+    }
+}
+
+impl From<HandoverError> for ConsoleError {
+    fn from(e: HandoverError) -> Self {
+        match e {
+            HandoverError::Triage(e) => e.into(),
+            HandoverError::NotEditorial => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::NotEditorial)
+            }
+            HandoverError::AlreadyHandedOver => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::AlreadyHandedOver)
+            }
         }
     }
 }
@@ -76,11 +128,14 @@ impl From<TriageError> for ConsoleError {
 impl From<AccountError> for ConsoleError {
     fn from(e: AccountError) -> Self {
         match e {
+            AccountError::Invalid(fields) => invalid(&fields),
+            AccountError::EmailTaken => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::EmailTaken)
+            }
             AccountError::NotFound => ConsoleError::NotFound,
             AccountError::Forbidden => ConsoleError::Forbidden,
             AccountError::Hash(e) => e.into(),
             AccountError::Db(e) => e.into(),
-            other => ConsoleError::Internal(other.to_string()),
         }
     }
 }
@@ -89,9 +144,35 @@ impl From<AccountError> for ConsoleError {
 #[template(path = "console/problem.html")]
 struct Problem {
     f: super::Frame,
+    /// What happened and what to do, one paragraph each.
+    lines: Vec<String>,
+    /// The page to go back to, besides the inbox.
+    back: Option<String>,
 }
 
 impl ConsoleError {
+    /// A refusal with one message.
+    pub fn refused(status: StatusCode, msg: Msg) -> ConsoleError {
+        ConsoleError::Refused {
+            status,
+            msgs: vec![msg],
+            back: None,
+        }
+    }
+
+    /// The same failure, with a way back to `path` when it is a refusal (a page that is not
+    /// there, or not the caller's, offers none).
+    pub fn back_to(self, path: String) -> ConsoleError {
+        match self {
+            ConsoleError::Refused { status, msgs, .. } => ConsoleError::Refused {
+                status,
+                msgs,
+                back: Some(path),
+            },
+            other => other,
+        }
+    }
+
     /// The answer, in `locale`.
     pub fn render(&self, locale: Locale) -> HttpResponse {
         let w = super::words::words(locale);
@@ -110,6 +191,13 @@ impl ConsoleError {
             ConsoleError::Forbidden => (StatusCode::FORBIDDEN, w.forbidden),
             ConsoleError::NotFound => (StatusCode::NOT_FOUND, w.not_found),
             ConsoleError::BadRequest => (StatusCode::BAD_REQUEST, w.bad_request),
+            ConsoleError::Refused { status, msgs, back } => {
+                // The first message is the title; the others, then what to do, below it.
+                let mut lines: Vec<String> = msgs.iter().skip(1).map(|m| m.text(locale)).collect();
+                lines.push(w.refused_help.to_owned());
+                let title = msgs.first().map_or_else(String::new, |m| m.text(locale));
+                return Self::page(*status, locale, &title, lines, back.clone());
+            }
             ConsoleError::Unavailable(why) => {
                 tracing::warn!(error = %why, "console: database unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, w.unavailable)
@@ -119,8 +207,20 @@ impl ConsoleError {
                 (StatusCode::INTERNAL_SERVER_ERROR, w.internal)
             }
         };
+        Self::page(status, locale, text, Vec::new(), None)
+    }
+
+    fn page(
+        status: StatusCode,
+        locale: Locale,
+        title: &str,
+        lines: Vec<String>,
+        back: Option<String>,
+    ) -> HttpResponse {
         let page = Problem {
-            f: super::Frame::anonymous(locale, text),
+            f: super::Frame::anonymous(locale, title),
+            lines,
+            back,
         };
         let mut res = HttpResponse::build(status);
         if status == StatusCode::SERVICE_UNAVAILABLE {

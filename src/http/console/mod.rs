@@ -6,6 +6,7 @@ mod account;
 mod error;
 mod inbox;
 mod login;
+mod outcome;
 mod session;
 mod submission;
 mod submission_actions;

@@ -28,6 +28,8 @@ pub struct Problem {
     pub note: String,
     pub reply: String,
     pub reply_subject: String,
+    /// The outcome form as posted, when it was refused.
+    pub outcome: Option<super::outcome::Typed>,
 }
 
 impl Problem {
@@ -71,6 +73,8 @@ struct Page {
     history: Vec<(String, String, String, String)>,
     deliveries: Vec<(String, &'static str, i32, String)>,
     seen: i64,
+    /// The outcome form and the hand-over.
+    closing: super::outcome::Panel,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +95,8 @@ pub async fn page_view(
         Some("status" | "assign" | "priority" | "hold") => Some(w.saved.to_owned()),
         Some("notes") => Some(w.note_added.to_owned()),
         Some("replies") => Some(w.reply_queued.to_owned()),
+        Some("outcome") => Some(w.outcome_saved.to_owned()),
+        Some("handover") => Some(w.handed_over.to_owned()),
         _ => None,
     };
     answer(
@@ -218,6 +224,8 @@ pub async fn render(
         s.status,
         crate::domain::Status::Resolved | crate::domain::Status::Spam
     );
+    let typed = problem.outcome.clone();
+    let closing = super::outcome::panel(state, who, &s, typed, locale).await?;
     let title = format!("{} — {}", s.reference, s.name);
     let body = Page {
         f: who.frame(req, &title, flash),
@@ -295,6 +303,7 @@ pub async fn render(
             })
             .collect(),
         seen: s.updated_at.and_utc().timestamp_micros(),
+        closing,
         p: problem,
         s,
     }
