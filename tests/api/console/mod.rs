@@ -3,6 +3,7 @@
 
 mod actions;
 mod bidi;
+mod closing;
 mod inbox;
 mod signin;
 mod users;
