@@ -249,3 +249,145 @@ impl ResponseError for ConsoleError {
 pub fn answer(locale: Locale, result: Result<HttpResponse, ConsoleError>) -> HttpResponse {
     result.unwrap_or_else(|e| e.render(locale))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{FieldError, Status};
+
+    /// The page's status and body for a failure, in French.
+    fn shown(e: ConsoleError) -> (StatusCode, String) {
+        let res = e.render(Locale::Fr);
+        let status = res.status();
+        let body = actix_web::body::to_bytes(res.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .and_then(Result::ok)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    #[test]
+    fn every_known_refusal_is_a_page_that_says_what_to_do() {
+        let mut fields = FieldErrors::new();
+        fields.insert("assignee", vec![FieldError::new(Msg::AssigneeNotAllowed)]);
+        let cases: Vec<(ConsoleError, StatusCode, String)> = vec![
+            (
+                TriageError::NotFound.into(),
+                StatusCode::NOT_FOUND,
+                "Introuvable.".into(),
+            ),
+            (
+                TriageError::Forbidden.into(),
+                StatusCode::FORBIDDEN,
+                Msg::Forbidden.text(Locale::Fr),
+            ),
+            (
+                TriageError::Invalid(fields.clone()).into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::AssigneeNotAllowed.text(Locale::Fr),
+            ),
+            (
+                TriageError::Stale.into(),
+                StatusCode::CONFLICT,
+                Msg::VersionConflict.text(Locale::Fr),
+            ),
+            (
+                TriageError::VersionConflict { current: 3 }.into(),
+                StatusCode::CONFLICT,
+                Msg::VersionConflict.text(Locale::Fr),
+            ),
+            (
+                TriageError::IllegalTransition {
+                    from: Status::New,
+                    to: Status::Resolved,
+                }
+                .into(),
+                StatusCode::CONFLICT,
+                Msg::IllegalTransition.text(Locale::Fr),
+            ),
+            (
+                TriageError::OutcomeRequired.into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::OutcomeRequired.text(Locale::Fr),
+            ),
+            (
+                HandoverError::NotEditorial.into(),
+                StatusCode::CONFLICT,
+                Msg::NotEditorial.text(Locale::Fr),
+            ),
+            (
+                HandoverError::AlreadyHandedOver.into(),
+                StatusCode::CONFLICT,
+                Msg::AlreadyHandedOver.text(Locale::Fr),
+            ),
+            (
+                HandoverError::Triage(TriageError::OutcomeRequired).into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::OutcomeRequired.text(Locale::Fr),
+            ),
+            (
+                AccountError::Invalid(fields).into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::AssigneeNotAllowed.text(Locale::Fr),
+            ),
+            (
+                AccountError::EmailTaken.into(),
+                StatusCode::CONFLICT,
+                Msg::EmailTaken.text(Locale::Fr),
+            ),
+            (
+                AccountError::NotFound.into(),
+                StatusCode::NOT_FOUND,
+                "Introuvable.".into(),
+            ),
+            (
+                AccountError::Forbidden.into(),
+                StatusCode::FORBIDDEN,
+                "administrateurs".into(),
+            ),
+            (
+                AuthError::TooManyAttempts {
+                    retry_after_secs: 5,
+                }
+                .into(),
+                StatusCode::TOO_MANY_REQUESTS,
+                Msg::TooManyRequests.text(Locale::Fr),
+            ),
+            (
+                TriageError::Db(DbError::Unavailable("down".into())).into(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "réessayez".into(),
+            ),
+            (
+                ConsoleError::BadRequest,
+                StatusCode::BAD_REQUEST,
+                "Rechargez la page".into(),
+            ),
+        ];
+        for (error, status, text) in cases {
+            let name = format!("{error:?}");
+            let (got, body) = shown(error);
+            assert_eq!(got, status, "{name}");
+            assert!(body.contains(&text), "{name}: {body}");
+            assert!(!body.contains("Erreur interne"), "{name}");
+        }
+        let (_, refused) = shown(HandoverError::AlreadyHandedOver.into());
+        assert!(refused.contains(super::super::words::FR.refused_help));
+    }
+
+    #[test]
+    fn a_refusal_leads_back_to_its_submission_and_an_unknown_failure_says_nothing_of_its_cause() {
+        let back = ConsoleError::from(HandoverError::AlreadyHandedOver)
+            .back_to("/staff/submissions/NR-1".into());
+        assert!(shown(back)
+            .1
+            .contains("<a href=\"/staff/submissions/NR-1\" id=\"back\">"));
+        // A page that is not there offers no way back to it.
+        let missing = ConsoleError::NotFound.back_to("/staff/submissions/NR-1".into());
+        assert!(!shown(missing).1.contains("id=\"back\""));
+        let (status, body) = shown(TriageError::Internal("smtp template broke".into()).into());
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("Erreur interne") && !body.contains("smtp template"));
+    }
+}
