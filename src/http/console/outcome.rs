@@ -138,7 +138,10 @@ fn check<T>(
 }
 
 /// The outcome the form describes (`None` for "no correction"), or its problems by field.
-fn outcome(typed: &Typed, locale: Locale) -> Result<Option<Outcome>, Problem> {
+fn outcome(
+    typed: &Typed,
+    locale: Locale,
+) -> Result<Option<Outcome>, HashMap<&'static str, String>> {
     let mut errors = HashMap::new();
     let e = &mut errors;
     let outcome = match typed.kind.as_str() {
@@ -186,10 +189,7 @@ fn outcome(typed: &Typed, locale: Locale) -> Result<Option<Outcome>, Problem> {
     };
     match outcome {
         Some(o) if errors.is_empty() => Ok(Some(o)),
-        _ => Err(Problem {
-            errors,
-            ..Problem::default()
-        }),
+        _ => Err(errors),
     }
 }
 
@@ -197,7 +197,7 @@ fn outcome(typed: &Typed, locale: Locale) -> Result<Option<Outcome>, Problem> {
 fn again(typed: Typed, message: String) -> Refused {
     let mut p = Problem::default();
     p.errors.insert("outcome", message);
-    p.outcome = Some(typed);
+    p.outcome = Some(Box::new(typed));
     Refused::Field(p)
 }
 
@@ -236,9 +236,12 @@ pub async fn resolve(
     let typed = Typed::from_form(posted);
     let outcome = match outcome(&typed, locale) {
         Ok(outcome) => outcome,
-        Err(mut problem) => {
-            problem.outcome = Some(typed);
-            return Ok(Err(Refused::Field(problem)));
+        Err(errors) => {
+            return Ok(Err(Refused::Field(Problem {
+                errors,
+                outcome: Some(Box::new(typed)),
+                ..Problem::default()
+            })));
         }
     };
     let Some(expected) = expected else {

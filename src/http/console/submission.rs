@@ -29,7 +29,7 @@ pub struct Problem {
     pub reply: String,
     pub reply_subject: String,
     /// The outcome form as posted, when it was refused.
-    pub outcome: Option<super::outcome::Typed>,
+    pub outcome: Option<Box<super::outcome::Typed>>,
 }
 
 impl Problem {
@@ -224,7 +224,7 @@ pub async fn render(
         s.status,
         crate::domain::Status::Resolved | crate::domain::Status::Spam
     );
-    let typed = problem.outcome.clone();
+    let typed = problem.outcome.as_deref().cloned();
     let closing = super::outcome::panel(state, who, &s, typed, locale).await?;
     let title = format!("{} — {}", s.reference, s.name);
     let body = Page {

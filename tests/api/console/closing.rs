@@ -33,6 +33,9 @@ async fn closed_as(
     (detail["outcome"].clone(), purposes)
 }
 
+/// A form's fields, as posted.
+type Form<'a> = &'a [(&'a str, &'a str)];
+
 fn no_internal_error(page: &Page) {
     assert!(
         !page.body.contains("Erreur interne") && page.status != 500,
@@ -49,7 +52,7 @@ async fn an_editor_closes_a_right_of_reply_with_each_outcome_as_the_api_does(b: 
     let browser = Browser::new(&app);
     browser.sign_in(&editor).await;
     let url = "https://journal.example/droit-de-reponse/42";
-    let cases: [(&[(&str, &str)], Value); 2] = [
+    let cases: [(Form, Value); 2] = [
         (
             &[
                 ("kind", "inserted"),
@@ -219,7 +222,7 @@ async fn the_outcome_form_refuses_each_problem_on_its_page_and_changes_nothing(b
     let (reference, id) = opened(&app, &editor, "right_of_reply").await;
     let page_path = format!("/staff/submissions/{reference}");
     let action = format!("{page_path}/outcome");
-    let cases: [(&[(&str, &str)], &[&str]); 6] = [
+    let cases: [(Form, &[&str]); 6] = [
         (
             &[
                 ("kind", "inserted"),
