@@ -374,6 +374,18 @@ mod tests {
         }
         let (_, refused) = shown(HandoverError::AlreadyHandedOver.into());
         assert!(refused.contains(super::super::words::FR.refused_help));
+        // In English too, the page's own words and the catalogue's.
+        let english = ConsoleError::from(HandoverError::AlreadyHandedOver).render(Locale::En);
+        let body =
+            futures_util::FutureExt::now_or_never(actix_web::body::to_bytes(english.into_body()))
+                .and_then(Result::ok)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+        assert!(
+            body.contains(&Msg::AlreadyHandedOver.text(Locale::En)),
+            "{body}"
+        );
+        assert!(body.contains(super::super::words::EN.refused_help));
     }
 
     #[test]
