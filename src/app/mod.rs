@@ -13,7 +13,8 @@ use actix_web::web;
 use anyhow::Context as _;
 
 use crate::config::Settings;
-use crate::desk::{Context, Pool};
+use crate::db::Pool;
+use crate::desk::Context;
 use crate::instruments::Instruments;
 use tasks::Running;
 

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::events;
+use crate::domain::EventKind;
 
 /// An event to record.
 #[derive(Debug, Clone, Insertable)]
@@ -12,7 +13,7 @@ pub struct NewEvent {
     pub id: String,
     pub submission_id: Option<String>,
     pub actor: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub detail: String,
     pub created_at: NaiveDateTime,
 }
@@ -22,7 +23,7 @@ impl NewEvent {
     pub fn new(
         submission_id: Option<&str>,
         actor: &str,
-        kind: &str,
+        kind: EventKind,
         detail: &serde_json::Value,
         at: NaiveDateTime,
     ) -> NewEvent {
@@ -30,7 +31,7 @@ impl NewEvent {
             id: uuid::Uuid::now_v7().to_string(),
             submission_id: submission_id.map(str::to_owned),
             actor: actor.to_owned(),
-            kind: kind.to_owned(),
+            kind,
             detail: detail.to_string(),
             created_at: at,
         }
@@ -43,7 +44,7 @@ impl NewEvent {
 pub struct EventRow {
     pub id: String,
     pub actor: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub detail: String,
     pub created_at: NaiveDateTime,
 }

@@ -51,36 +51,7 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-/// What went wrong with the database, sorted by what the caller should do about it.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    /// Unreachable, pool exhausted, locked: try again later.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    #[error("unique constraint violated: {0}")]
-    UniqueViolation(String),
-    #[error("row not found")]
-    NotFound,
-    #[error("database error")]
-    Query(#[source] DieselError),
-    #[error("blocking database task failed: {0}")]
-    Task(String),
-}
-
-impl DbError {
-    /// For a write that hangs rows on a submission read a moment before: a foreign-key
-    /// violation means the submission was deleted in between (an erasure or a purge), so the
-    /// answer is the one a read a moment later would give, `NotFound`, not a failure.
-    pub fn parent_gone(self) -> DbError {
-        match self {
-            DbError::Query(DieselError::DatabaseError(
-                DatabaseErrorKind::ForeignKeyViolation,
-                _,
-            )) => DbError::NotFound,
-            other => other,
-        }
-    }
-}
+pub use crate::domain::{now, DbError};
 
 impl From<DieselError> for DbError {
     fn from(e: DieselError) -> Self {
@@ -91,13 +62,16 @@ impl From<DieselError> for DbError {
                     info.constraint_name().unwrap_or(info.message()).to_owned(),
                 )
             }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                DbError::ForeignKeyViolation(info.message().to_owned())
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 DbError::Unavailable(info.message().to_owned())
             }
             DieselError::DatabaseError(_, info) if is_unavailable(info.message()) => {
                 DbError::Unavailable(info.message().to_owned())
             }
-            _ => DbError::Query(e),
+            _ => DbError::Query(Box::new(e)),
         }
     }
 }
@@ -562,13 +536,6 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, MigrationError> {
             }
         }
     }
-}
-
-/// The current time as the database stores it: naive UTC, to the microsecond (PostgreSQL's
-/// precision), so a value read back compares equal to the one written.
-pub fn now() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 /// Whether a text can be looked up at all: PostgreSQL refuses NUL in text, so a lookup by such a

@@ -2,6 +2,7 @@
 //! (`tombstones`), the bodies of dead e-mails and unmatched inbound mail. Ages go by the
 //! database's clock (the caller passes cutoffs computed from it).
 
+use crate::domain::EventKind;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -154,7 +155,7 @@ impl TombstoneRow {
 /// text), and the event that records the purge. Every other event keeps its kind, actor and
 /// time, and loses its details.
 pub struct AuditKept<'a> {
-    pub kinds: &'a [&'a str],
+    pub kinds: &'a [EventKind],
     pub outcome_detail: Option<String>,
     pub purged: NewEvent,
 }
@@ -204,8 +205,8 @@ pub fn purge(
     diesel::insert_into(tombstones::table)
         .values(tombstone)
         .execute(conn)?;
-    let mut kept: Vec<&str> = audit.kinds.to_vec();
-    kept.push("outcome");
+    let mut kept = audit.kinds.to_vec();
+    kept.push(EventKind::Outcome);
     diesel::update(
         events::table
             .filter(events::submission_id.eq(id))
@@ -216,7 +217,7 @@ pub fn purge(
     diesel::update(
         events::table
             .filter(events::submission_id.eq(id))
-            .filter(events::kind.eq("outcome")),
+            .filter(events::kind.eq(EventKind::Outcome)),
     )
     .set(events::detail.eq(audit.outcome_detail.as_deref().unwrap_or("{}")))
     .execute(conn)?;

@@ -1,5 +1,6 @@
 //! Staff accounts and their sessions.
 
+use crate::domain::EventKind;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -182,7 +183,13 @@ pub fn unassign(
             "field": "assignee", "from": user_id, "to": null, "why": "account_lost_desk",
         });
         diesel::insert_into(events::table)
-            .values(&NewEvent::new(Some(id), actor, "changed", &detail, now))
+            .values(&NewEvent::new(
+                Some(id),
+                actor,
+                EventKind::Changed,
+                &detail,
+                now,
+            ))
             .execute(conn)?;
     }
     Ok(held.len())

@@ -576,7 +576,7 @@ mod tests {
             id: "e".into(),
             submission_id: None,
             actor: "a".into(),
-            kind: "k".into(),
+            kind: crate::domain::EventKind::Changed,
             detail: "{}".into(),
             created_at: at(),
         };

@@ -11,6 +11,7 @@ use super::outbox::NewOutboxRow;
 use super::schema::{events, messages, notes, outbox, staff_users, submissions};
 use super::submissions::SubmissionRow;
 use super::{DbConnection, DbError};
+pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort};
 use crate::domain::{
     Channel, Desk, FormKind, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,
 };
@@ -60,45 +61,6 @@ impl From<&SubmissionRow> for SubmissionSummary {
             channel: s.channel,
         }
     }
-}
-
-/// Who a list is filtered on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssigneeFilter {
-    User(String),
-    Nobody,
-}
-
-/// The list's order. Each has its own keyset, so pages never repeat or skip a row.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Sort {
-    /// Newest first, by (created_at, id).
-    #[default]
-    Newest,
-    /// Submissions with a deadline only, the most urgent first, by (deadline_at, id).
-    Deadline,
-}
-
-/// The list's filters, with the desks the caller may see.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    pub desks: Vec<Desk>,
-    pub queue: Option<QueueName>,
-    pub status: Option<Status>,
-    pub topic: Option<Topic>,
-    pub form: Option<FormKind>,
-    /// `web` (form posts) or `email`.
-    pub channel: Option<Channel>,
-    pub assignee: Option<AssigneeFilter>,
-    pub overdue: Option<bool>,
-    pub from: Option<NaiveDateTime>,
-    pub to: Option<NaiveDateTime>,
-    pub q: Option<String>,
-    pub sort: Sort,
-    /// Keyset: rows strictly after this (time, id) in the sort order.
-    pub after: Option<(NaiveDateTime, String)>,
-    pub limit: i64,
-    pub now: NaiveDateTime,
 }
 
 /// One page of the list, in the requested order.

@@ -10,8 +10,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    Channel, Desk, FormKind, Locale, MailPurpose, MailStatus, OutcomeKind, Priority, QueueName,
-    Role, Status, Topic,
+    Channel, Desk, EventKind, FormKind, Locale, MailPurpose, MailStatus, OutcomeKind, Priority,
+    QueueName, Role, Status, Topic,
 };
 
 macro_rules! text_column {
@@ -59,4 +59,5 @@ text_column!(
     MailPurpose via MailPurposeText,
     MailStatus via MailStatusText,
     OutcomeKind via OutcomeKindText,
+    EventKind via EventKindText,
 );

@@ -1,6 +1,7 @@
 //! What a staff member changes on their own account: the console's language and the password
 //! (which needs the current one).
 
+use crate::domain::EventKind;
 use serde_json::json;
 
 use super::accounts::{apply, AccountChange, AccountError};
@@ -20,7 +21,7 @@ pub async fn set_language(
     let event = NewEvent::new(
         None,
         &who.id,
-        "user_changed",
+        EventKind::UserChanged,
         &json!({"user": who.id, "locale": locale.map(|l| l.as_str())}),
         db::now(),
     );

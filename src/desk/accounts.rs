@@ -1,10 +1,12 @@
 //! Staff accounts: creation and changes, from the admin API and the command line alike.
 
+use crate::domain::EventKind;
 use serde_json::json;
 
+use super::views::Account;
 use crate::config::AuthSettings;
 use crate::db::events::NewEvent;
-pub use crate::db::staff::UserRow;
+use crate::db::staff::UserRow;
 use crate::db::staff::{self as store, UserChanges};
 use crate::db::{self, DbError, Pool};
 use crate::desk::auth::{Hasher, Lockout};
@@ -54,24 +56,25 @@ fn password_error(e: PasswordError) -> FieldError {
     })
 }
 
-fn audit(actor: &str, kind: &str, detail: serde_json::Value) -> NewEvent {
+fn audit(actor: &str, kind: EventKind, detail: serde_json::Value) -> NewEvent {
     NewEvent::new(None, actor, kind, &detail, db::now())
 }
 
 /// Every account, active or not, for their administration: admins only.
-pub async fn list(pool: &Pool, who: &Caller) -> Result<Vec<UserRow>, AccountError> {
+pub async fn list(pool: &Pool, who: &Caller) -> Result<Vec<Account>, AccountError> {
     who.require_admin().map_err(|_| AccountError::Forbidden)?;
-    Ok(db::run(pool, store::list_users).await?)
+    Ok(colleagues(pool).await?)
 }
 
 /// Every colleague, to show names (authors, assignees) on what a caller may already see.
-pub async fn colleagues(pool: &Pool) -> Result<Vec<UserRow>, DbError> {
-    db::run(pool, store::list_users).await
+pub async fn colleagues(pool: &Pool) -> Result<Vec<Account>, DbError> {
+    let rows = db::run(pool, store::list_users).await?;
+    Ok(rows.into_iter().map(Account::from).collect())
 }
 
 /// Whether this account may be assigned a submission of `desk`: the rule that decides who may
 /// be told of it.
-pub fn assignable(user: &UserRow, desk: crate::domain::Desk) -> bool {
+pub fn assignable(user: &Account, desk: crate::domain::Desk) -> bool {
     may_hear_of(user.role, user.active, desk)
 }
 
@@ -81,7 +84,7 @@ pub async fn create(
     hasher: &Hasher,
     new: NewAccount,
     who: &Caller,
-) -> Result<UserRow, AccountError> {
+) -> Result<Account, AccountError> {
     who.require_admin().map_err(|_| AccountError::Forbidden)?;
     let actor = who.id.as_str();
     let mut errors = FieldErrors::new();
@@ -119,12 +122,12 @@ pub async fn create(
     };
     let event = audit(
         actor,
-        "user_created",
+        EventKind::UserCreated,
         json!({"user": user.id, "role": user.role}),
     );
     let stored = user.clone();
     match db::run(pool, move |conn| store::insert_user(conn, &stored, &event)).await {
-        Ok(()) => Ok(user),
+        Ok(()) => Ok(user.into()),
         Err(DbError::UniqueViolation(_)) => Err(AccountError::EmailTaken),
         Err(e) => Err(e.into()),
     }
@@ -138,7 +141,7 @@ pub async fn change(
     id: &str,
     change: AccountChange,
     who: &Caller,
-) -> Result<UserRow, AccountError> {
+) -> Result<Account, AccountError> {
     who.require_admin().map_err(|_| AccountError::Forbidden)?;
     apply(pool, hasher, id, change, &who.id).await
 }
@@ -151,7 +154,7 @@ pub(super) async fn apply(
     id: &str,
     change: AccountChange,
     actor: &str,
-) -> Result<UserRow, AccountError> {
+) -> Result<Account, AccountError> {
     let mut errors = FieldErrors::new();
     let name = change
         .name
@@ -225,7 +228,7 @@ pub(super) async fn apply(
         .copied()
         .filter(|d| may_hear_of(before.role, true, *d) && !may_hear_of(role, active, *d))
         .collect();
-    let event = audit(actor, "user_changed", detail);
+    let event = audit(actor, EventKind::UserChanged, detail);
     let email = before.email.clone();
     let id = id.to_owned();
     Ok(db::run(pool, move |conn| {
@@ -236,7 +239,8 @@ pub(super) async fn apply(
         }
         Ok(user)
     })
-    .await?)
+    .await?
+    .into())
 }
 
 /// The key an account is found by for an address as typed: the stored form (trimmed, case
@@ -250,7 +254,7 @@ pub fn account_key(typed: &str) -> String {
 pub async fn list_with_lockouts(
     pool: &Pool,
     settings: &AuthSettings,
-) -> Result<Vec<(UserRow, Option<Lockout>)>, DbError> {
+) -> Result<Vec<(Account, Option<Lockout>)>, DbError> {
     let settings = settings.clone();
     db::run(pool, move |conn| {
         let now = db::now();
@@ -258,7 +262,7 @@ pub async fn list_with_lockouts(
             .into_iter()
             .map(|u| {
                 let lock = crate::desk::auth::lockout(conn, &settings, &u.email, now)?;
-                Ok((u, lock))
+                Ok((u.into(), lock))
             })
             .collect()
     })
@@ -267,7 +271,7 @@ pub async fn list_with_lockouts(
 
 /// Clears every sign-in lock on an account, from every client and the account-wide ceiling,
 /// with its audit event; returns the account.
-pub async fn unlock(pool: &Pool, typed_email: &str, actor: &str) -> Result<UserRow, AccountError> {
+pub async fn unlock(pool: &Pool, typed_email: &str, actor: &str) -> Result<Account, AccountError> {
     let email = account_key(typed_email);
     let actor = actor.to_owned();
     db::run(pool, move |conn| {
@@ -278,11 +282,11 @@ pub async fn unlock(pool: &Pool, typed_email: &str, actor: &str) -> Result<UserR
             let cleared = crate::db::signin::clear_failures(conn, &user.email)?;
             let event = audit(
                 &actor,
-                "user_unlocked",
+                EventKind::UserUnlocked,
                 json!({"user": user.id, "cleared": cleared}),
             );
             crate::db::signin::insert_event(conn, &event)?;
-            Ok(Some(user))
+            Ok(Some(Account::from(user)))
         })
     })
     .await?

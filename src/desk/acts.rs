@@ -2,6 +2,7 @@
 //! the conversation, the hand-over): why it did not happen, its audit event, and a one-field
 //! validation failure.
 
+use crate::domain::EventKind;
 use chrono::NaiveDateTime;
 
 use crate::db::events::NewEvent;
@@ -47,7 +48,7 @@ impl From<crate::desk::Denied> for TriageError {
 pub(crate) fn event(
     submission_id: &str,
     actor: &Caller,
-    kind: &str,
+    kind: EventKind,
     detail: serde_json::Value,
     now: NaiveDateTime,
 ) -> NewEvent {

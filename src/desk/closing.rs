@@ -2,6 +2,7 @@
 //! `resolved`, and the article's publication date that starts the reader's three months.
 //! Part of a staff change (`triage::patch`), inside its transaction.
 
+use crate::domain::EventKind;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
 
@@ -64,7 +65,7 @@ pub fn plan(
         closing.audit.push(event(
             &current.id,
             who,
-            "changed",
+            EventKind::Changed,
             json!({"field": "article_published_at", "from": current.article_published_at, "to": date}),
             now,
         ));
@@ -91,7 +92,7 @@ pub fn plan(
     changes.outcome = Some(Some(detail.to_string()));
     closing
         .audit
-        .push(event(&current.id, who, "outcome", detail, now));
+        .push(event(&current.id, who, EventKind::Outcome, detail, now));
     if let Some(mail) = outgoing
         .outcome(About::from(current), &outcome, parent, now)
         .map_err(|e| TriageError::Internal(e.to_string()))?

@@ -1,18 +1,20 @@
 //! The conversation around a submission: staff's internal notes, and replies to the reader
 //! through the outbox.
 
+use crate::domain::EventKind;
 use serde_json::json;
 
 use super::acts::{event, single, TriageError};
 use super::outgoing::About;
-use super::triage::get;
+use super::triage::row;
 use super::Caller;
 use super::Context;
 use crate::db::{self, messages, notes};
 use crate::domain::OneLine;
 
-pub use crate::db::messages::MessageRow;
-pub use crate::db::notes::NoteRow;
+use super::views::{Message, Note};
+use crate::db::messages::MessageRow;
+use crate::db::notes::NoteRow;
 
 /// An internal note: kept with the submission, never e-mailed.
 pub async fn add_note(
@@ -20,8 +22,8 @@ pub async fn add_note(
     who: &Caller,
     key: &str,
     body: &str,
-) -> Result<NoteRow, TriageError> {
-    let submission = get(state, who, key).await?;
+) -> Result<Note, TriageError> {
+    let submission = row(state, who, key).await?;
     let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
     let now = db::now();
     let note = NoteRow {
@@ -34,7 +36,7 @@ pub async fn add_note(
     let audit = event(
         &submission.id,
         who,
-        "note_added",
+        EventKind::NoteAdded,
         json!({"note": note.id}),
         now,
     );
@@ -43,7 +45,7 @@ pub async fn add_note(
         notes::add_note(conn, &stored, &audit)
     })
     .await?;
-    Ok(note)
+    Ok(note.into())
 }
 
 /// A reply to the reader, through the outbox: from the queue's address, threaded under the
@@ -54,8 +56,8 @@ pub async fn reply(
     key: &str,
     body: &str,
     subject: Option<&str>,
-) -> Result<MessageRow, TriageError> {
-    let submission = get(state, who, key).await?;
+) -> Result<Message, TriageError> {
+    let submission = row(state, who, key).await?;
     let body = crate::domain::MessageBody::parse(body).map_err(|e| single("body", e))?;
     // Blank means the default subject; the bound holds either way.
     let subject = subject
@@ -107,7 +109,7 @@ pub async fn reply(
     let audit = event(
         &submission.id,
         who,
-        "reply_sent",
+        EventKind::ReplySent,
         json!({"reply": reply.id}),
         now,
     );
@@ -123,5 +125,5 @@ pub async fn reply(
     })
     .await?;
     state.outbox_wakeup.notify_one();
-    Ok(reply)
+    Ok(reply.into())
 }

@@ -2,11 +2,13 @@
 //! correction's desk (and admins) may fix a published one or unpublish it; each change is
 //! audited.
 
+use crate::domain::EventKind;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
+pub use super::views::Correction;
 use crate::db::corrections::CorrectionChanges;
-pub use crate::db::corrections::CorrectionRow as Correction;
+use crate::db::corrections::CorrectionRow;
 use crate::db::events::NewEvent;
 use crate::db::{self, DbError};
 use crate::desk::Caller;
@@ -26,10 +28,11 @@ pub struct CorrectionFilter {
 
 /// A page of public corrections, newest first.
 pub async fn public(ctx: &Context, f: CorrectionFilter) -> Result<Vec<Correction>, DbError> {
-    db::run(&ctx.pool, move |conn| {
+    let rows = db::run(&ctx.pool, move |conn| {
         db::corrections::public_page(conn, f.article_url.as_deref(), f.after, f.limit)
     })
-    .await
+    .await?;
+    Ok(rows.into_iter().map(Correction::from).collect())
 }
 
 /// Why a change to a correction did not happen.
@@ -95,7 +98,7 @@ pub async fn change(
     change: CorrectionChange,
 ) -> Result<Correction, CorrectionError> {
     let wanted = change.checked()?;
-    edit(ctx, who, id, "correction_changed", wanted).await
+    edit(ctx, who, id, EventKind::CorrectionChanged, wanted).await
 }
 
 /// Takes a correction off the public page and feeds; it stays on record. Unpublishing one that
@@ -105,7 +108,7 @@ pub async fn unpublish(ctx: &Context, who: &Caller, id: &str) -> Result<(), Corr
         public: Some(false),
         ..CorrectionChanges::default()
     };
-    edit(ctx, who, id, "correction_unpublished", wanted)
+    edit(ctx, who, id, EventKind::CorrectionUnpublished, wanted)
         .await
         .map(|_| ())
 }
@@ -116,7 +119,7 @@ async fn edit(
     ctx: &Context,
     who: &Caller,
     id: &str,
-    kind: &'static str,
+    kind: EventKind,
     mut wanted: CorrectionChanges,
 ) -> Result<Correction, CorrectionError> {
     if !db::searchable(id) {
@@ -135,7 +138,7 @@ async fn edit(
             wanted.article_url = wanted.article_url.filter(|u| *u != current.article_url);
             wanted.public = wanted.public.filter(|p| *p != current.public);
             if wanted.text.is_none() && wanted.article_url.is_none() && wanted.public.is_none() {
-                return Ok(current);
+                return Ok(current.into());
             }
             let now = db::now();
             wanted.updated_at = Some(now);
@@ -162,13 +165,14 @@ async fn edit(
                 now,
             );
             db::corrections::change(conn, &id, &wanted, &audit)?;
-            Ok(Correction {
+            Ok(CorrectionRow {
                 text: wanted.text.unwrap_or(current.text),
                 article_url: wanted.article_url.unwrap_or(current.article_url),
                 public: wanted.public.unwrap_or(current.public),
                 updated_at: Some(now),
                 ..current
-            })
+            }
+            .into())
         }))
     })
     .await?

@@ -238,6 +238,7 @@ fn share(e: &DbError) -> DbError {
         DbError::Unavailable(m) => DbError::Unavailable(m.clone()),
         DbError::Task(m) => DbError::Task(m.clone()),
         DbError::UniqueViolation(m) => DbError::UniqueViolation(m.clone()),
+        DbError::ForeignKeyViolation(m) => DbError::ForeignKeyViolation(m.clone()),
         DbError::NotFound => DbError::NotFound,
         DbError::Query(q) => DbError::Task(format!("batch write failed: {q}")),
     }

@@ -4,15 +4,17 @@
 //! queue of their own desk, and start-up refuses a configuration that would show a desk's rows
 //! to the other one.
 
+use crate::domain::EventKind;
 use serde_json::json;
 
 use super::outgoing::About;
-use super::triage::{SubmissionRow, TriageError};
+use super::triage::TriageError;
 use super::Caller;
 use super::{Context, DbError};
 use crate::config::Settings;
 use crate::db::events::NewEvent;
 use crate::db::handovers::{self as store, HandoverRow};
+use crate::db::submissions::SubmissionRow;
 use crate::db::{self, Pool};
 use crate::domain::{Desk, FormKind, QueueName, Reference, Status, Topic};
 use crate::mail::Facts;
@@ -35,7 +37,7 @@ impl From<DbError> for HandoverError {
     }
 }
 
-fn audit(submission_id: &str, actor: &str, kind: &str, detail: serde_json::Value) -> NewEvent {
+fn audit(submission_id: &str, actor: &str, kind: EventKind, detail: serde_json::Value) -> NewEvent {
     NewEvent::new(Some(submission_id), actor, kind, &detail, db::now())
 }
 
@@ -48,7 +50,7 @@ pub async fn hand_over(
     who: &Caller,
     key: &str,
 ) -> Result<SubmissionRow, HandoverError> {
-    let original = super::triage::get(ctx, who, key).await?;
+    let original = super::triage::row(ctx, who, key).await?;
     if original.desk != Desk::Editorial {
         return Err(HandoverError::NotEditorial);
     }
@@ -106,14 +108,14 @@ pub async fn hand_over(
         audit(
             &original.id,
             &who.id,
-            "handed_over",
+            EventKind::HandedOver,
             json!({"to": copy.reference, "queue": copy.queue.as_str()}),
         ),
         // The commercial side learns where it came from, never which editorial submission.
         audit(
             &copy.id,
             &who.id,
-            "received_by_handover",
+            EventKind::ReceivedByHandover,
             json!({"from_desk": Desk::Editorial.as_str()}),
         ),
     ];
@@ -234,7 +236,7 @@ pub async fn move_queue(
                 &from_q,
                 &to_q,
                 desk,
-                |id| audit(id, &actor, "changed", detail.clone()),
+                |id| audit(id, &actor, EventKind::Changed, detail.clone()),
                 now,
             )?;
             let stayed = store::others_in_queue(conn, &from_q, desk)?;
@@ -261,7 +263,7 @@ pub struct HandedOverTo {
 pub async fn handed_over_to(
     ctx: &Context,
     who: &Caller,
-    original: &SubmissionRow,
+    original: &super::views::Submission,
 ) -> Result<Option<HandedOverTo>, TriageError> {
     if original.desk != Desk::Editorial {
         return Ok(None);

@@ -1,6 +1,7 @@
 //! Taking in a reader's submission: route it, render its e-mails and store all of it in one
 //! transaction, then wake the outbox worker.
 
+use crate::domain::EventKind;
 use std::net::IpAddr;
 
 use secrecy::ExposeSecret;
@@ -200,9 +201,9 @@ pub fn prepare(
         Some(&id),
         "reader",
         if quarantined {
-            "submission_quarantined"
+            EventKind::SubmissionQuarantined
         } else {
-            "submission_received"
+            EventKind::SubmissionReceived
         },
         &serde_json::json!({
             "queue": route.queue.as_str(),
@@ -344,7 +345,7 @@ fn capped(
         skipped: NewEvent::new(
             Some(&submission_id),
             "reader",
-            "ack_skipped",
+            EventKind::AckSkipped,
             &serde_json::Value::Null,
             now,
         ),

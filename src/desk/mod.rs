@@ -29,6 +29,7 @@ pub mod retention;
 pub mod screening;
 pub mod seed;
 pub mod triage;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -41,7 +42,8 @@ use crate::db::{self, Manager};
 use crate::domain::Router;
 use crate::instruments::Instruments;
 
-pub use crate::db::{now, DbError, Pool};
+use crate::db::Pool;
+pub use crate::domain::{now, DbError};
 pub use caller::{Caller, Denied};
 
 /// What the use cases share, whichever way a request comes in: storage, the settings, routing,

@@ -3,15 +3,16 @@
 //! opt-in through the signed link of commercial e-mails. The requests are audited; the audit
 //! never names the address.
 
+use crate::domain::EventKind;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 use serde_json::json;
 
+use super::views::{Inbound, Record};
 use super::Caller;
 use super::Context;
 use crate::db::events::NewEvent;
-use crate::db::triage::Record;
 use crate::db::{self, DbError};
 use crate::domain::{FieldError, FieldErrors, ReaderEmail};
 use crate::mail::reply_token::ReplyKey;
@@ -51,7 +52,7 @@ pub struct Export {
     pub note_text: bool,
     /// Mail it sent that is on none of its submissions: it matched nothing, or it joined
     /// another reader's thread (that thread is not theirs to take).
-    pub mail: Vec<crate::db::inbound_mail::InboundSummary>,
+    pub mail: Vec<Inbound>,
 }
 
 /// The export of an address (Art. 15 and 20): its submissions, messages both ways, staff
@@ -70,7 +71,7 @@ pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export
         let mail = db::privacy::sent_elsewhere(conn, &folded, &own)?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
-            records.push(db::triage::record(conn, row)?);
+            records.push(Record::from(db::triage::record(conn, row)?));
         }
         let now = db::now();
         let references: Vec<&str> = records
@@ -80,7 +81,7 @@ pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export
         let event = NewEvent::new(
             None,
             &actor,
-            "privacy_export",
+            EventKind::PrivacyExport,
             &json!({ "submissions": references }),
             now,
         );
@@ -102,7 +103,7 @@ pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export
         generated_at,
         submissions,
         note_text,
-        mail,
+        mail: mail.into_iter().map(Inbound::from).collect(),
     })
 }
 
@@ -138,7 +139,7 @@ pub async fn erase(state: &Context, who: &Caller, email: &str) -> Result<Erasure
             NewEvent::new(
                 None,
                 &actor,
-                "privacy_erasure",
+                EventKind::PrivacyErasure,
                 &json!({
                     "erased": e.references,
                     "held": e.held,
@@ -200,7 +201,7 @@ pub async fn withdraw_marketing(state: &Context, token: &str) -> Result<(), Priv
             NewEvent::new(
                 Some(id),
                 "reader",
-                "marketing_withdrawn",
+                EventKind::MarketingWithdrawn,
                 &json!({ "via": "optout_link" }),
                 now,
             )

@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 
-pub use crate::db::report::Figures;
 use crate::db::report::{self as store, Period};
 use crate::db::{self, DbError};
 use crate::desk::Caller;
@@ -28,6 +27,88 @@ pub struct Report {
     pub to: NaiveDate,
     pub desks: Vec<Desk>,
     pub figures: Figures,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// Submissions received, spam left out, by queue, topic and channel together.
+    pub received: Vec<Received>,
+    pub first_response: FirstResponse,
+    pub right_of_reply: RightOfReply,
+    pub activity: Activity,
+}
+
+/// Submissions received of one queue, topic and channel.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub queue: String,
+    pub topic: String,
+    pub channel: String,
+    pub n: i64,
+}
+
+/// First-response times, in seconds, of the submissions received that had one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FirstResponse {
+    pub responded: i64,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+/// The rights of reply received, and what became of them: `open` is not resolved yet,
+/// `breaches` resolved after their deadline or still open past it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RightOfReply {
+    pub received: i64,
+    pub inserted: i64,
+    pub refused: i64,
+    pub open: i64,
+    pub breaches: i64,
+}
+
+/// What the period saw besides submissions: corrections published, submissions put in
+/// quarantine (at intake or by staff), and released from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub corrections: i64,
+    pub quarantined: i64,
+    pub released: i64,
+}
+
+impl From<store::Figures> for Figures {
+    fn from(f: store::Figures) -> Self {
+        let (fr, rr, a) = (f.first_response, f.right_of_reply, f.activity);
+        Figures {
+            received: f
+                .received
+                .into_iter()
+                .map(|r| Received {
+                    queue: r.queue,
+                    topic: r.topic,
+                    channel: r.channel,
+                    n: r.n,
+                })
+                .collect(),
+            first_response: FirstResponse {
+                responded: fr.responded,
+                median: fr.median,
+                p90: fr.p90,
+            },
+            right_of_reply: RightOfReply {
+                received: rr.received,
+                inserted: rr.inserted,
+                refused: rr.refused,
+                open: rr.open,
+                breaches: rr.breaches,
+            },
+            activity: Activity {
+                corrections: a.corrections,
+                quarantined: a.quarantined,
+                released: a.released,
+            },
+        }
+    }
 }
 
 /// The report of the days `from` to `to` (both included, UTC) on the desks the caller sees.
@@ -68,6 +149,6 @@ pub async fn desk(
         from,
         to,
         desks,
-        figures,
+        figures: figures.into(),
     })
 }

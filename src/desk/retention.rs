@@ -6,6 +6,7 @@
 //! details reduced to what names no one: ids, statuses, queues, the outcome's kind and grounds.
 //! A `purged` event records which rule purged it.
 
+use crate::domain::EventKind;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
@@ -26,22 +27,6 @@ const PURGE_LEASE_MILLIS: i64 = 10 * 60 * 1000;
 const BATCH: i64 = 200;
 /// How often an instance looks whether the scheduled purge is due.
 const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// The event kinds whose details a purge keeps: none holds the reader's words or address.
-const KEPT_DETAILS: &[&str] = &[
-    "submission_received",
-    "submission_quarantined",
-    "changed",
-    "legal_hold",
-    "note_added",
-    "reply_sent",
-    "reader_replied",
-    "reopened_by_reply",
-    "handed_over",
-    "received_by_handover",
-    "delivery_bounced",
-    "ack_skipped",
-];
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetentionError {
@@ -270,12 +255,12 @@ fn remains(
         .map(|o| outcome_without_free_text(&o).to_string());
     let tombstone = TombstoneRow::of(d, outcome.clone(), rule, now);
     let audit = AuditKept {
-        kinds: KEPT_DETAILS,
+        kinds: EventKind::KEPT_BY_PURGE,
         outcome_detail: outcome,
         purged: NewEvent::new(
             Some(&d.id),
             "retention",
-            "purged",
+            EventKind::Purged,
             &json!({"rule": rule, "status": d.status.as_str(), "reference": d.reference}),
             now,
         ),

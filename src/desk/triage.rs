@@ -1,15 +1,14 @@
 //! Staff work on the queues: what each role may see, and every change, checked and audited.
 
+use crate::domain::EventKind;
 use serde_json::json;
 
 use crate::db;
-pub use crate::db::events::EventRow;
-pub use crate::db::submissions::SubmissionRow;
+use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
-pub use crate::db::triage::{
-    AssigneeFilter, Delivery, ListFilter, Record, Sort, SubmissionSummary,
-};
+pub use crate::desk::views::{Record, Submission, SubmissionSummary};
 use crate::desk::Caller;
+pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort};
 
 use crate::config::Settings;
 pub use crate::desk::acts::TriageError;
@@ -40,18 +39,29 @@ pub async fn list(
 ) -> Result<Vec<SubmissionSummary>, TriageError> {
     filter.desks = who.desks();
     // A text search may scan the whole table: it takes the heavy reads' lane.
-    if filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
-        return Ok(state
+    let rows = if filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+        state
             .heavy_reads
             .run(move |conn| store::list(conn, &filter))
-            .await?);
-    }
-    Ok(db::run(&state.pool, move |conn| store::list(conn, &filter)).await?)
+            .await?
+    } else {
+        db::run(&state.pool, move |conn| store::list(conn, &filter)).await?
+    };
+    Ok(rows.into_iter().map(SubmissionSummary::from).collect())
 }
 
 /// A submission the caller may see, by id or reference; any other answers "not found", exactly
 /// as a missing one does (the desk is a predicate of the lookup itself).
-pub async fn get(state: &Context, who: &Caller, key: &str) -> Result<SubmissionRow, TriageError> {
+pub async fn get(state: &Context, who: &Caller, key: &str) -> Result<Submission, TriageError> {
+    Ok(row(state, who, key).await?.into())
+}
+
+/// The same, as stored: for the use cases that go on to change it.
+pub(crate) async fn row(
+    state: &Context,
+    who: &Caller,
+    key: &str,
+) -> Result<SubmissionRow, TriageError> {
     let key = key.to_owned();
     let desks = who.desks();
     db::run(&state.pool, move |conn| store::find(conn, &key, &desks))
@@ -60,8 +70,10 @@ pub async fn get(state: &Context, who: &Caller, key: &str) -> Result<SubmissionR
 }
 
 pub async fn record(state: &Context, who: &Caller, key: &str) -> Result<Record, TriageError> {
-    let row = get(state, who, key).await?;
-    Ok(db::run(&state.pool, move |conn| store::record(conn, row)).await?)
+    let row = row(state, who, key).await?;
+    Ok(db::run(&state.pool, move |conn| store::record(conn, row))
+        .await?
+        .into())
 }
 
 /// A change asked for through `PATCH`.
@@ -96,7 +108,7 @@ pub async fn patch(
     key: &str,
     patch: Patch,
     expected: Expected,
-) -> Result<SubmissionRow, TriageError> {
+) -> Result<Submission, TriageError> {
     let key = key.to_owned();
     let who = who.clone();
     let settings = state.settings.clone();
@@ -110,7 +122,7 @@ pub async fn patch(
     if wrote_mail {
         state.outbox_wakeup.notify_one();
     }
-    Ok(row)
+    Ok(row.into())
 }
 
 /// A change being planned inside its transaction: the row as read, the columns to write, and
@@ -130,7 +142,7 @@ impl Plan<'_> {
         self.audit.push(event(
             &self.current.id,
             self.who,
-            "changed",
+            EventKind::Changed,
             json!({"field": field, "from": from, "to": to}),
             self.now,
         ));
@@ -217,7 +229,7 @@ impl Plan<'_> {
         self.audit.push(event(
             &self.current.id,
             self.who,
-            "legal_hold",
+            EventKind::LegalHold,
             detail,
             self.now,
         ));

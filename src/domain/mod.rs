@@ -4,11 +4,14 @@
 #[macro_use]
 mod choices;
 pub mod duties;
+mod events;
 mod fields;
 pub mod i18n;
+pub mod listing;
 mod reference;
 mod routing;
 mod staff;
+mod store;
 mod submission;
 pub mod xml;
 
@@ -17,6 +20,7 @@ pub use choices::{
     UnknownValue,
 };
 pub use duties::{Outcome, OutcomeKind, RefusalGrounds};
+pub use events::EventKind;
 pub use fields::{
     holds_bidi_controls, ArticleTitle, ArticleUrl, MessageBody, OneLine, Phone, ReaderEmail,
     FORM_FIELDS, TOKEN_FIELD,
@@ -25,6 +29,7 @@ pub use i18n::Msg;
 pub use reference::Reference;
 pub use routing::{Route, Router, RuleSpec};
 pub use staff::{may_hear_of, Desk, Password, PasswordError, Role};
+pub use store::{now, DbError};
 pub use submission::{
     checkbox_value, FieldErrors, NewSubmission, RawNewsroom, RawSales, ARTICLE_TITLE_MAX, CHECKED,
     NAME_MAX, ORGANISATION_MAX, SUBJECT_MAX, UNCHECKED,

@@ -43,7 +43,7 @@ pub enum AuthError {
 pub struct Issued {
     pub token: String,
     pub expires_at: NaiveDateTime,
-    pub user: UserRow,
+    pub user: crate::desk::views::Account,
 }
 
 /// What sign-in needs: settings, the hasher, the per-IP limiter and the clients' keys.
@@ -160,7 +160,7 @@ impl Auth {
         Ok(Issued {
             token,
             expires_at,
-            user,
+            user: user.into(),
         })
     }
 

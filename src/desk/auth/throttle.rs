@@ -2,6 +2,7 @@
 //! account-wide ceiling on failures from clients the account has not signed in from lately, so
 //! that guessing stays slow without handing anyone a switch that keeps a journalist out.
 
+use crate::domain::EventKind;
 use std::net::IpAddr;
 
 use chrono::{Duration, NaiveDateTime};
@@ -153,12 +154,12 @@ pub(super) async fn record_failure(
             if let Some(until) = locked {
                 let detail = json!({"user": user, "scope": "client", "client": client,
                     "failures": failures, "until": stamp(until)});
-                store::insert_event(conn, &event("signin_locked", detail, now))?;
+                store::insert_event(conn, &event(EventKind::SigninLocked, detail, now))?;
             }
             if account == Some(i64::from(settings.account_failures_per_hour)) {
                 let detail = json!({"user": user, "scope": "account",
                     "failures": account, "until": stamp(now + window())});
-                store::insert_event(conn, &event("signin_locked", detail, now))?;
+                store::insert_event(conn, &event(EventKind::SigninLocked, detail, now))?;
             }
             Ok(())
         })
@@ -166,7 +167,7 @@ pub(super) async fn record_failure(
     .await
 }
 
-fn event(kind: &str, detail: serde_json::Value, now: NaiveDateTime) -> NewEvent {
+fn event(kind: EventKind, detail: serde_json::Value, now: NaiveDateTime) -> NewEvent {
     NewEvent::new(None, ACTOR, kind, &detail, now)
 }
 

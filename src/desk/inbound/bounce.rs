@@ -2,6 +2,7 @@
 //! report's status and diagnostic; a permanent failure holds further mail to that reader
 //! address on that submission, and the thread says so.
 
+use crate::domain::EventKind;
 use serde_json::json;
 
 use super::{store, Arrival, InboundError, Receipt};
@@ -82,7 +83,7 @@ pub(super) async fn receive(state: &Context, arrival: Arrival) -> Result<Receipt
     effects.events.push(NewEvent::new(
         Some(&reported.submission_id),
         "mailer",
-        "delivery_bounced",
+        EventKind::DeliveryBounced,
         &json!({"delivery": reported.id, "status": failed.status, "permanent": permanent}),
         now,
     ));

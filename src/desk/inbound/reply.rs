@@ -2,6 +2,7 @@
 //! sender is past the limit, it reopens a waiting or resolved submission and notifies the
 //! assignee (or the queue's team), threaded, through the outbox.
 
+use crate::domain::EventKind;
 use serde_json::json;
 
 use super::{over_sender_limit, store, Arrival, InboundError, Receipt};
@@ -62,14 +63,14 @@ pub(super) async fn receive(
     effects.reopen = Some(NewEvent::new(
         Some(&submission.id),
         "reader",
-        "reopened_by_reply",
+        EventKind::ReopenedByReply,
         &json!({"from": submission.status.as_str(), "to": "open", "message": arrival.row.id}),
         now,
     ));
     effects.events.push(NewEvent::new(
         Some(&submission.id),
         "reader",
-        "reader_replied",
+        EventKind::ReaderReplied,
         &json!({"message": arrival.row.id}),
         now,
     ));

@@ -4,6 +4,7 @@
 
 mod account;
 mod error;
+mod history;
 mod inbox;
 mod login;
 mod outcome;

@@ -11,7 +11,8 @@ use super::submission_actions::Refused;
 use super::{words, ConsoleError, ConsoleUser, Posted};
 use crate::desk::closing::DutyPatch;
 use crate::desk::handover;
-use crate::desk::triage::{self, Expected, Patch, SubmissionRow, TriageError};
+use crate::desk::triage::{self, Expected, Patch, TriageError};
+use crate::desk::views::Submission;
 use crate::domain::duties::{outcome_text, publication_date};
 use crate::domain::{ArticleUrl, FieldError, Locale, Msg, Outcome, RefusalGrounds, Status, Topic};
 use crate::http::startup::AppState;
@@ -65,7 +66,7 @@ pub struct Panel {
 pub async fn panel(
     state: &AppState,
     who: &ConsoleUser,
-    s: &SubmissionRow,
+    s: &Submission,
     typed: Option<Typed>,
     locale: Locale,
 ) -> Result<Panel, ConsoleError> {

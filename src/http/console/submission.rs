@@ -10,12 +10,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::answer;
-use super::{language, page, time, words, ConsoleError, ConsoleUser, Frame};
+use super::{history, language, page, time, words, ConsoleError, ConsoleUser, Frame};
 use crate::desk::accounts;
 use crate::desk::triage::{self, Record};
 use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
-use crate::domain::{Locale, Priority};
+use crate::domain::{EventKind, Locale, Priority};
 use crate::http::startup::AppState;
 
 /// What went wrong with the last action, and what the staff member typed.
@@ -53,7 +53,7 @@ pub struct Item {
 struct Page {
     f: Frame,
     p: Problem,
-    s: crate::desk::triage::SubmissionRow,
+    s: crate::desk::views::Submission,
     csrf: String,
     topic: &'static str,
     status: &'static str,
@@ -70,7 +70,7 @@ struct Page {
     priorities: Vec<(&'static str, &'static str)>,
     assignees: Vec<(String, String)>,
     thread: Vec<Item>,
-    history: Vec<(String, String, String, String)>,
+    history: Vec<(String, String, String)>,
     deliveries: Vec<(String, &'static str, i32, String)>,
     seen: i64,
     /// The outcome form and the hand-over.
@@ -114,25 +114,22 @@ pub async fn page_view(
     )
 }
 
-/// A change event, as one line: "status: new → open (Alice, 2026-12-02 10:00 UTC)".
-fn change_line(e: &triage::EventRow, names: &HashMap<String, String>) -> String {
-    let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => names.get(s).cloned().unwrap_or_else(|| s.clone()),
-        serde_json::Value::Null => "—".to_owned(),
-        other => other.to_string(),
-    };
-    format!(
-        "{}: {} → {} ({}, {})",
-        detail["field"].as_str().unwrap_or(&e.kind),
-        text(&detail["from"]),
-        text(&detail["to"]),
+/// A change event, as one line: "Statut : nouveau → ouvert (Alice, 2026-12-02 10:00 UTC)".
+fn change_line(
+    e: &crate::desk::views::Event,
+    names: &HashMap<String, String>,
+    locale: Locale,
+) -> Option<String> {
+    let change = e.change.as_ref()?;
+    Some(format!(
+        "{} ({}, {})",
+        history::change_text(change, names, locale),
         names
             .get(&e.actor)
             .cloned()
             .unwrap_or_else(|| e.actor.clone()),
         time::stamp(e.created_at)
-    )
+    ))
 }
 
 /// The changes recorded after `seen` (the submission's last change when the page was loaded).
@@ -141,14 +138,17 @@ pub async fn changes_since(
     who: &ConsoleUser,
     reference: &str,
     seen: i64,
+    locale: Locale,
 ) -> Result<Vec<String>, ConsoleError> {
     let record = triage::record(state, &who.user, reference).await?;
     let names = account_names(state).await?;
     Ok(record
         .events
         .iter()
-        .filter(|e| e.kind == "changed" && e.created_at.and_utc().timestamp_micros() > seen)
-        .map(|e| change_line(e, &names))
+        .filter(|e| {
+            e.kind == EventKind::Changed && e.created_at.and_utc().timestamp_micros() > seen
+        })
+        .filter_map(|e| change_line(e, &names, locale))
         .collect())
 }
 
@@ -205,7 +205,11 @@ pub async fn render(
             (
                 m.created_at,
                 Item {
-                    kind: w.reply,
+                    kind: if m.is_staff_reply() {
+                        w.reply
+                    } else {
+                        w.reader_answer
+                    },
                     author: m
                         .author_id
                         .as_ref()
@@ -286,8 +290,7 @@ pub async fn render(
                         .get(&e.actor)
                         .cloned()
                         .unwrap_or_else(|| e.actor.clone()),
-                    e.kind.clone(),
-                    e.detail.clone(),
+                    history::line(e, &names, locale),
                 )
             })
             .collect(),

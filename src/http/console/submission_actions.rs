@@ -54,7 +54,7 @@ pub async fn act(
             }
             Err(Refused::Conflict(seen)) => {
                 let problem = Problem {
-                    conflict: Some(changes_since(&state, &who, &reference, seen).await?),
+                    conflict: Some(changes_since(&state, &who, &reference, seen, locale).await?),
                     ..Problem::default()
                 };
                 render(

@@ -7,6 +7,7 @@ pub(crate) mod report;
 pub(crate) mod session;
 pub(crate) mod submissions;
 mod thread;
+mod values;
 pub(crate) mod views;
 
 use actix_web::dev::Payload;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::views::{DeliveryState, Instant};
+use super::values::{delivery_state, DeliveryState, Instant};
 use crate::desk::triage::Record;
 
 /// One message of the thread.
@@ -35,17 +35,6 @@ pub struct Attachment {
     #[serde(rename = "type")]
     pub mime: String,
     pub size: u64,
-}
-
-/// The state an e-mail is shown in: held and bounced before the outbox's own status.
-pub fn delivery_state(d: &crate::desk::triage::Delivery) -> DeliveryState {
-    if d.held_reason.is_some() {
-        DeliveryState::Held
-    } else if d.bounce_status.is_some() {
-        DeliveryState::Bounced
-    } else {
-        DeliveryState::from(d.status)
-    }
 }
 
 pub fn messages(r: &Record) -> Vec<Message> {

@@ -8,26 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::desk::accounts::UserRow;
-use crate::desk::conversation::{MessageRow, NoteRow};
-use crate::desk::health::MailStatus;
+pub use super::values::{DeliveryState, Instant};
 use crate::desk::triage::QueueView;
-use crate::desk::triage::{Record, SubmissionRow, SubmissionSummary};
+use crate::desk::triage::{Record, SubmissionSummary};
+use crate::desk::views;
 use crate::domain::{Desk, FormKind, Locale, Priority, Role, Status, Topic};
-
-/// Timestamps leave as RFC 3339 in UTC, to the microsecond.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(value_type = String, format = DateTime, example = "2026-11-30T09:15:00.000000Z")]
-pub struct Instant(String);
-
-impl From<NaiveDateTime> for Instant {
-    fn from(t: NaiveDateTime) -> Self {
-        Instant(
-            t.and_utc()
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        )
-    }
-}
 
 /// A staff account as the API shows it (never its password hash).
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,8 +27,8 @@ pub struct User {
     pub updated_at: Instant,
 }
 
-impl From<&UserRow> for User {
-    fn from(u: &UserRow) -> Self {
+impl From<&views::Account> for User {
+    fn from(u: &views::Account) -> Self {
         User {
             id: u.id.clone(),
             email: u.email.clone(),
@@ -190,7 +175,7 @@ pub struct Submission {
 }
 
 impl Submission {
-    pub fn new(s: &SubmissionRow, now: NaiveDateTime) -> Submission {
+    pub fn new(s: &views::Submission, now: NaiveDateTime) -> Submission {
         Submission {
             summary: Summary::new(&SubmissionSummary::from(s), now),
             phone: s.phone.clone(),
@@ -235,36 +220,13 @@ pub struct Note {
     pub created_at: Instant,
 }
 
-impl From<&NoteRow> for Note {
-    fn from(n: &NoteRow) -> Self {
+impl From<&views::Note> for Note {
+    fn from(n: &views::Note) -> Self {
         Note {
             id: n.id.clone(),
             author_id: n.author_id.clone(),
             body: n.body.clone(),
             created_at: n.created_at.into(),
-        }
-    }
-}
-
-/// Where an e-mail stands in the outbox.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryState {
-    Pending,
-    Sent,
-    Dead,
-    /// A delivery status notification said it failed (see `bounce_status`).
-    Bounced,
-    /// Kept, not sent: the reader's address bounced permanently (`held_reason`).
-    Held,
-}
-
-impl From<MailStatus> for DeliveryState {
-    fn from(s: MailStatus) -> DeliveryState {
-        match s {
-            MailStatus::Sent => DeliveryState::Sent,
-            MailStatus::Dead => DeliveryState::Dead,
-            MailStatus::Pending => DeliveryState::Pending,
         }
     }
 }
@@ -284,7 +246,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn new(m: &MessageRow, delivery: Option<DeliveryState>) -> Reply {
+    pub fn new(m: &views::Message, delivery: Option<DeliveryState>) -> Reply {
         Reply {
             id: m.id.clone(),
             direction: m.direction.clone(),
@@ -354,13 +316,13 @@ impl Detail {
             replies: r
                 .replies
                 .iter()
-                .filter(|m| m.direction == "outbound")
+                .filter(|m| m.is_staff_reply())
                 .map(|m| {
                     let delivery = r
                         .deliveries
                         .iter()
                         .find(|d| Some(&d.id) == m.outbox_id.as_ref())
-                        .map(super::thread::delivery_state);
+                        .map(super::values::delivery_state);
                     Reply::new(m, delivery)
                 })
                 .collect(),
@@ -370,8 +332,8 @@ impl Detail {
                 .map(|e| Event {
                     id: e.id.clone(),
                     actor: e.actor.clone(),
-                    kind: e.kind.clone(),
-                    detail: serde_json::from_str(&e.detail).unwrap_or(Value::Null),
+                    kind: e.kind.as_str().to_owned(),
+                    detail: e.detail.clone(),
                     at: e.created_at.into(),
                 })
                 .collect(),
@@ -381,7 +343,7 @@ impl Detail {
                 .map(|d| Delivery {
                     id: d.id.clone(),
                     purpose: d.purpose.as_str().to_owned(),
-                    status: super::thread::delivery_state(d),
+                    status: super::values::delivery_state(d),
                     attempts: d.attempts,
                     last_error: d.last_error.clone(),
                     message_id: d.message_id.clone(),

@@ -206,7 +206,11 @@ async fn two_browsers_editing_one_submission(js: Js) {
     second.submit("form[action$='/priority'] button").await;
     let conflict = second.client.find(Locator::Id("conflict")).await.unwrap();
     let text = conflict.text().await.unwrap();
-    assert!(text.contains("status: new → open"), "{text}");
+    // In the page's language, not the audit log's names.
+    assert!(
+        text.contains("Statut") && text.contains("nouveau → ouvert"),
+        "{text}"
+    );
     assert_eq!(
         api_detail(&app, &alice, &reference).await["priority"],
         "normal"

@@ -4,6 +4,7 @@
 mod actions;
 mod bidi;
 mod closing;
+mod history;
 mod inbox;
 mod signin;
 mod users;

@@ -363,7 +363,13 @@ async fn a_reply_stored_after_its_submission_was_erased_is_not_found(b: Backend)
         body: "Merci".into(),
         created_at: now,
     };
-    let event = NewEvent::new(Some(&id), &admin.id, "staff_replied", &json!({}), now);
+    let event = NewEvent::new(
+        Some(&id),
+        &admin.id,
+        courrier::domain::EventKind::ReplySent,
+        &json!({}),
+        now,
+    );
     let result = app.with_conn(|c| add_reply(c, &mail, &reply, &event));
     assert!(matches!(result, Err(DbError::NotFound)), "{result:?}");
     assert_eq!(
