@@ -250,3 +250,34 @@ pub async fn move_queue(
         stayed: moved.1,
     })
 }
+
+/// Where an editorial submission went when it was handed over: the commercial copy's
+/// reference, which its editors may read, and whether the caller may open the copy itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandedOverTo {
+    pub reference: String,
+    pub visible: bool,
+}
+
+/// The hand-over of `original` (a submission the caller was just shown), if there was one.
+pub async fn handed_over_to(
+    ctx: &Context,
+    who: &Caller,
+    original: &super::views::Submission,
+) -> Result<Option<HandedOverTo>, TriageError> {
+    if original.desk != Desk::Editorial {
+        return Ok(None);
+    }
+    let editorial_id = original.id.clone();
+    let copy = db::run(&ctx.pool, move |conn| {
+        match store::handed_over_as(conn, &editorial_id)? {
+            Some(id) => crate::db::triage::find(conn, &id, &[Desk::Commercial]),
+            None => Ok(None),
+        }
+    })
+    .await?;
+    Ok(copy.map(|copy| HandedOverTo {
+        reference: copy.reference,
+        visible: who.sees(copy.desk),
+    }))
+}

@@ -7,6 +7,7 @@ mod error;
 mod history;
 mod inbox;
 mod login;
+mod outcome;
 mod saved_reply;
 mod session;
 mod submission;

@@ -30,6 +30,8 @@ pub struct Problem {
     pub reply_subject: String,
     /// The saved reply just inserted into the reply box.
     pub saved_reply: Option<String>,
+    /// The outcome form as posted, when it was refused.
+    pub outcome: Option<Box<super::outcome::Typed>>,
 }
 
 impl Problem {
@@ -75,6 +77,8 @@ struct Page {
     seen: i64,
     /// The saved replies of the submission's desk: (id, title).
     saved_replies: Vec<(String, String)>,
+    /// The outcome form and the hand-over.
+    closing: super::outcome::Panel,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +99,8 @@ pub async fn page_view(
         Some("status" | "assign" | "priority" | "hold") => Some(w.saved.to_owned()),
         Some("notes") => Some(w.note_added.to_owned()),
         Some("replies") => Some(w.reply_queued.to_owned()),
+        Some("outcome") => Some(w.outcome_saved.to_owned()),
+        Some("handover") => Some(w.handed_over.to_owned()),
         _ => None,
     };
     answer(
@@ -227,6 +233,8 @@ pub async fn render(
         s.status,
         crate::domain::Status::Resolved | crate::domain::Status::Spam
     );
+    let typed = problem.outcome.as_deref().cloned();
+    let closing = super::outcome::panel(state, who, &s, typed, locale).await?;
     let title = format!("{} — {}", s.reference, s.name);
     let body = Page {
         f: who.frame(req, &title, flash),
@@ -309,6 +317,7 @@ pub async fn render(
             .collect(),
         seen: s.updated_at.and_utc().timestamp_micros(),
         saved_replies,
+        closing,
         p: problem,
         s,
     }

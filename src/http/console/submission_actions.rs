@@ -1,5 +1,6 @@
-//! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes` and `replies`
-//! (and the reply form's `insert`, of a saved reply: `saved_reply`). Each
+//! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes`, `replies`, and
+//! `outcome` and `handover` (in `outcome.rs`), and the reply form's `insert` of a saved reply
+//! (`saved_reply.rs`). Each
 //! answers `303` back to the page with a flash, or the page again with the problem by its
 //! field: 422 for the input, 409 when someone else changed the submission first. The four forms
 //! that change the submission itself must carry the `version` their page showed: without it a
@@ -18,7 +19,7 @@ use crate::domain::{FieldErrors, Locale, Msg, Priority, Status};
 use crate::http::startup::AppState;
 
 /// A refusal the page shows by its field.
-enum Refused {
+pub enum Refused {
     Field(Problem),
     Conflict(i64),
 }
@@ -32,16 +33,17 @@ pub async fn act(
 ) -> HttpResponse {
     let locale = locale_of(&req, &who);
     let (reference, action) = path.into_inner();
+    let page_path = format!(
+        "/staff/submissions/{}",
+        url::form_urlencoded::byte_serialize(reference.as_bytes()).collect::<String>()
+    );
     let result = async {
         let posted = who.checked(&state, &body)?;
         if action == "insert" {
             return super::saved_reply::insert(&req, &state, &who, &reference, &posted).await;
         }
         match apply(&state, &who, &reference, &action, &posted, locale).await? {
-            Ok(()) => Ok(see_other(&format!(
-                "/staff/submissions/{}?done={action}",
-                url::form_urlencoded::byte_serialize(reference.as_bytes()).collect::<String>()
-            ))),
+            Ok(()) => Ok(see_other(&format!("{page_path}?done={action}"))),
             Err(Refused::Field(problem)) => {
                 render(
                     &req,
@@ -72,7 +74,8 @@ pub async fn act(
             }
         }
     }
-    .await;
+    .await
+    .map_err(|e| e.back_to(page_path.clone()));
     answer(locale, result)
 }
 
@@ -179,6 +182,10 @@ async fn apply(
                 Err(e) => Err(e.into()),
             };
         }
+        "outcome" => {
+            return super::outcome::resolve(state, who, reference, posted, expected, locale).await
+        }
+        "handover" => return super::outcome::hand_over(state, who, reference).await,
         _ => return Err(ConsoleError::NotFound),
     };
     let Some(expected) = expected else {
@@ -191,6 +198,7 @@ async fn apply(
             w.not_allowed_move.to_owned(),
         )))),
         Err(TriageError::Invalid(e)) => Ok(Err(Refused::Field(fields(&e, &[], locale)))),
+        Err(TriageError::OutcomeRequired) => Ok(Err(super::outcome::outcome_asked(locale))),
         Err(TriageError::VersionConflict { .. } | TriageError::Stale) => {
             Ok(Err(Refused::Conflict(seen)))
         }

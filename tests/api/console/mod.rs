@@ -3,6 +3,7 @@
 
 mod actions;
 mod bidi;
+mod closing;
 mod history;
 mod inbox;
 mod signin;
