@@ -141,34 +141,6 @@ impl RetentionSettings {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Keep;
-
-    #[test]
-    fn periods_read_as_the_issue_writes_them() {
-        assert_eq!(Keep::parse("24 months"), Ok(Keep::Months(24)));
-        assert_eq!(Keep::parse("30 days"), Ok(Keep::Days(30)));
-        assert_eq!(Keep::parse("1 day"), Ok(Keep::Days(1)));
-        assert_eq!(Keep::parse("3 years"), Ok(Keep::Months(36)));
-        assert_eq!(Keep::parse("forever"), Ok(Keep::Forever));
-        assert!(Keep::parse("0 days").is_err());
-        assert!(Keep::parse("24").is_err());
-        assert!(Keep::parse("24 moths").is_err());
-        assert!(Keep::parse("-3 days").is_err());
-    }
-
-    #[test]
-    fn months_are_calendar_months() {
-        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 31)
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .unwrap();
-        let cut = Keep::Months(1).cutoff(now).unwrap();
-        assert_eq!(cut.to_string(), "2026-02-28 12:00:00");
-        assert_eq!(Keep::Forever.cutoff(now), None);
-    }
-}
-
 /// Retention: every period reads, the purge has an interval, and a queue that says otherwise
 /// than its desk is a configured queue.
 pub(super) fn check(settings: &Settings, problems: &mut Vec<String>) {
@@ -205,5 +177,33 @@ pub(super) fn check(settings: &Settings, problems: &mut Vec<String>) {
                 "retention.queues.{name}: no such queue (see [queues])"
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Keep;
+
+    #[test]
+    fn periods_read_as_the_issue_writes_them() {
+        assert_eq!(Keep::parse("24 months"), Ok(Keep::Months(24)));
+        assert_eq!(Keep::parse("30 days"), Ok(Keep::Days(30)));
+        assert_eq!(Keep::parse("1 day"), Ok(Keep::Days(1)));
+        assert_eq!(Keep::parse("3 years"), Ok(Keep::Months(36)));
+        assert_eq!(Keep::parse("forever"), Ok(Keep::Forever));
+        assert!(Keep::parse("0 days").is_err());
+        assert!(Keep::parse("24").is_err());
+        assert!(Keep::parse("24 moths").is_err());
+        assert!(Keep::parse("-3 days").is_err());
+    }
+
+    #[test]
+    fn months_are_calendar_months() {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 31)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap();
+        let cut = Keep::Months(1).cutoff(now).unwrap();
+        assert_eq!(cut.to_string(), "2026-02-28 12:00:00");
+        assert_eq!(Keep::Forever.cutoff(now), None);
     }
 }
