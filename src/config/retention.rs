@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Months, NaiveDateTime};
 use serde::Deserialize;
 
+use super::Settings;
 use crate::domain::{Desk, Status};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +138,45 @@ impl RetentionSettings {
 
     pub fn unmatched_inbound(&self) -> Keep {
         Keep::parse(&self.unmatched_inbound).unwrap_or(Keep::Forever)
+    }
+}
+
+/// Retention: every period reads, the purge has an interval, and a queue that says otherwise
+/// than its desk is a configured queue.
+pub(super) fn check(settings: &Settings, problems: &mut Vec<String>) {
+    let r = &settings.retention;
+    if r.purge_every_hours == 0 {
+        problems.push("retention.purge_every_hours: at least 1".into());
+    }
+    let mut period = |key: String, text: &str| {
+        if let Err(e) = Keep::parse(text) {
+            problems.push(format!("{key}: {e}"));
+        }
+    };
+    period("retention.dead_mail_bodies".into(), &r.dead_mail_bodies);
+    period("retention.unmatched_inbound".into(), &r.unmatched_inbound);
+    let mut sections: Vec<(String, &StatusPeriods)> = vec![
+        ("retention.editorial".into(), &r.editorial),
+        ("retention.commercial".into(), &r.commercial),
+    ];
+    sections.extend(
+        r.queues
+            .iter()
+            .map(|(name, p)| (format!("retention.queues.{name}"), p)),
+    );
+    for (section, periods) in &sections {
+        for status in Status::ALL.iter().copied() {
+            if let Some(text) = periods.get(status) {
+                period(format!("{section}.{}", status.as_str()), text);
+            }
+        }
+    }
+    for name in r.queues.keys() {
+        if !settings.queues.contains_key(name) {
+            problems.push(format!(
+                "retention.queues.{name}: no such queue (see [queues])"
+            ));
+        }
     }
 }
 

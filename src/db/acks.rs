@@ -1,6 +1,6 @@
 //! The acknowledgements' log: one row per acknowledgement written, keyed by hashes of the
 //! reader's mailbox and domain, so their caps hold across restarts and instances. The decision
-//! is taken inside the submission's own write (see `submissions::insert_with_outbox`).
+//! is taken inside the submission's own write (see `db::intake`), by one rule, `AckCaps::cap_met`.
 
 use std::collections::HashMap;
 
@@ -47,7 +47,23 @@ pub struct Ack {
 pub const MAILBOX_CAP: &str = r#"{"reason":"ack_per_mailbox_per_day"}"#;
 pub const DOMAIN_CAP: &str = r#"{"reason":"ack_per_domain_per_hour"}"#;
 
-/// Which cap, if any, this acknowledgement would pass (read inside the caller's transaction).
+impl AckCaps {
+    /// The caps' one rule: given how many acknowledgements the mailbox and the domain have had
+    /// within their windows, `None` when this one may go, else the event detail of the cap it
+    /// meets (the mailbox's, when both are met). `intake/ack.sql` states the same in SQL for
+    /// PostgreSQL's single statement; a test holds the two to the same answers.
+    pub fn cap_met(&self, by_mailbox: i64, by_domain: i64) -> Option<&'static str> {
+        if by_mailbox >= self.per_mailbox {
+            Some(MAILBOX_CAP)
+        } else if by_domain >= self.per_domain {
+            Some(DOMAIN_CAP)
+        } else {
+            None
+        }
+    }
+}
+
+/// Which cap, if any, this acknowledgement meets (read inside the caller's transaction).
 pub fn cap_reached(
     conn: &mut DbConnection,
     log: &AckRow,
@@ -61,9 +77,6 @@ pub fn cap_reached(
         .limit(caps.per_mailbox)
         .load::<NaiveDateTime>(conn)?
         .len();
-    if i64::try_from(by_mailbox).unwrap_or(i64::MAX) >= caps.per_mailbox {
-        return Ok(Some(MAILBOX_CAP));
-    }
     let by_domain = ack_log::table
         .filter(ack_log::domain.eq(&log.domain))
         .filter(ack_log::created_at.gt(caps.domain_since))
@@ -71,7 +84,8 @@ pub fn cap_reached(
         .limit(caps.per_domain)
         .load::<NaiveDateTime>(conn)?
         .len();
-    Ok((i64::try_from(by_domain).unwrap_or(i64::MAX) >= caps.per_domain).then_some(DOMAIN_CAP))
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(caps.cap_met(count(by_mailbox), count(by_domain)))
 }
 
 /// A key's count, as `counts` reads it.

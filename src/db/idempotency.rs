@@ -1,5 +1,5 @@
 //! Idempotency keys of the public forms: the row, the lookup, the save and the sweep. The key is
-//! written with its submission (see `submissions::insert_with_outbox`).
+//! written with its submission (see `db::intake`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -55,6 +55,12 @@ type Facts = (super::retention::DueSubmission, bool);
 /// What an event's detail becomes when it named the address.
 pub const ERASED_DETAIL: &str = r#"{"erased":true}"#;
 
+impl Erased {
+    fn count(&mut self, table: &'static str, n: usize) {
+        *self.tables.entry(table).or_insert(0) += n;
+    }
+}
+
 /// Removes everything that holds this address: its submissions (with their messages, raw mail
 /// included, notes, e-mails, idempotency keys, reminders and hand-overs; their events kept with
 /// no details), a tombstone left for each; then its traces elsewhere (mail it sent into other
@@ -72,7 +78,6 @@ pub fn erase(
     if !super::searchable(folded) || folded.is_empty() {
         return Ok(Erased::default());
     }
-    let pattern = format!("%{}%", escape_like(folded));
     let erased = write_tx(conn, |conn| -> Result<Erased, DbError> {
         let found: Vec<Facts> = submissions::table
             .filter(lower(submissions::email).eq(folded))
@@ -83,153 +88,20 @@ pub fn erase(
             ))
             .load(conn)?;
         let mut erased = Erased::default();
-        let mut ids = Vec::new();
-        for f in &found {
-            if f.1 {
-                erased.held.push(f.0.reference.clone());
+        let (mut ids, mut held_ids) = (Vec::new(), Vec::new());
+        for (submission, held) in &found {
+            if *held {
+                erased.held.push(submission.reference.clone());
+                held_ids.push(submission.id.clone());
             } else {
-                ids.push(f.0.id.clone());
-                erased.references.push(f.0.reference.clone());
+                ids.push(submission.id.clone());
+                erased.references.push(submission.reference.clone());
             }
         }
-        let held_ids: Vec<String> = found
-            .iter()
-            .filter(|f| f.1)
-            .map(|f| f.0.id.clone())
-            .collect();
-        let mut count = |table: &'static str, n: usize| {
-            *erased.tables.entry(table).or_insert(0) += n;
-        };
-        // What goes with the submissions, counted before the cascade takes it.
-        let of = |ids: &[String]| ids.to_vec();
-        count(
-            "messages",
-            messages::table
-                .filter(messages::submission_id.eq_any(of(&ids)))
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        count(
-            "notes",
-            notes::table
-                .filter(notes::submission_id.eq_any(of(&ids)))
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        count(
-            "events",
-            events::table
-                .filter(events::submission_id.eq_any(of(&ids)))
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        count(
-            "idempotency_keys",
-            idempotency_keys::table
-                .filter(idempotency_keys::submission_id.eq_any(of(&ids)))
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        count(
-            "inbound_mail",
-            inbound_mail::table
-                .filter(inbound_mail::submission_id.eq_any(of(&ids)))
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        count(
-            "duty_reminders",
-            duty_reminders::table
-                .filter(duty_reminders::submission_id.eq_any(of(&ids)))
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        count(
-            "handovers",
-            handovers::table
-                .filter(
-                    handovers::editorial_id
-                        .eq_any(of(&ids))
-                        .or(handovers::commercial_id.eq_any(of(&ids))),
-                )
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        let pending = outbox::table
-            .filter(outbox::submission_id.eq_any(of(&ids)))
-            .filter(outbox::status.eq("pending"))
-            .count()
-            .get_result::<i64>(conn)? as usize;
-        count(
-            "outbox",
-            outbox::table
-                .filter(outbox::submission_id.eq_any(of(&ids)))
-                .count()
-                .get_result::<i64>(conn)? as usize,
-        );
-        let mut cancelled = pending;
-        // A published correction stays public; it only loses its link to the request.
-        diesel::update(corrections::table.filter(corrections::submission_id.eq_any(of(&ids))))
-            .set(corrections::submission_id.eq(None::<String>))
-            .execute(conn)?;
-        // The same tombstone as a purge leaves, without the outcome's details.
-        for (d, _) in found.iter().filter(|f| !f.1) {
-            let tombstone = super::retention::TombstoneRow::of(d, None, "erasure", now);
-            diesel::insert_into(tombstones::table)
-                .values(&tombstone)
-                .execute(conn)?;
-        }
-        // Their audit trail stays (kinds, actors, times), without any details.
-        diesel::update(events::table.filter(events::submission_id.eq_any(of(&ids))))
-            .set(events::detail.eq("{}"))
-            .execute(conn)?;
-        // Messages point at their e-mails: they go first, then the submissions take the rest
-        // with them (ON DELETE CASCADE).
-        diesel::delete(messages::table.filter(messages::submission_id.eq_any(of(&ids))))
-            .execute(conn)?;
-        count(
-            "submissions",
-            diesel::delete(submissions::table.filter(submissions::id.eq_any(of(&ids))))
-                .execute(conn)?,
-        );
-        // Traces elsewhere: mail it sent onto other threads or that matched nothing, the
-        // notices quoting it, unmatched mail and e-mails naming it.
-        let mail = mail::erase(conn, folded, &pattern, &held_ids)?;
-        count("inbound_mail", mail.inbound_mail);
-        count("messages", mail.messages);
-        count("outbox", mail.outbox);
-        cancelled += mail.cancelled;
-        // Audit events that name the address, outside the held submissions: kept, emptied.
-        count(
-            "events",
-            diesel::update(
-                events::table
-                    .filter(lower(events::detail).like(&pattern).escape('\\'))
-                    .filter(
-                        events::submission_id
-                            .is_null()
-                            .or(events::submission_id.ne_all(of(&held_ids))),
-                    ),
-            )
-            .set(events::detail.eq(ERASED_DETAIL))
-            .execute(conn)?,
-        );
-        count(
-            "login_throttle",
-            diesel::delete(login_throttle::table.filter(lower(login_throttle::email).eq(folded)))
-                .execute(conn)?,
-        );
-        count(
-            "signin_failures",
-            diesel::delete(signin_failures::table.filter(lower(signin_failures::email).eq(folded)))
-                .execute(conn)?,
-        );
-        count(
-            "ack_log",
-            diesel::delete(ack_log::table.filter(ack_log::mailbox.eq(mailbox_hash)))
-                .execute(conn)?,
-        );
-        erased.cancelled_emails = cancelled;
+        erased.cancelled_emails = count_what_goes_with(conn, &ids, &mut erased)?;
+        let unheld = found.iter().filter(|f| !f.1).map(|f| &f.0);
+        erase_submissions(conn, unheld, &ids, now, &mut erased)?;
+        erase_traces_elsewhere(conn, folded, mailbox_hash, &held_ids, &mut erased)?;
         diesel::insert_into(events::table)
             .values(audit(&erased))
             .execute(conn)?;
@@ -242,6 +114,122 @@ pub fn erase(
         Err(e) => tracing::warn!(error = %e, "erasure: truncating the write-ahead log failed"),
     }
     Ok(erased)
+}
+
+/// The rows of a table that hang on these submissions.
+macro_rules! rows_of {
+    ($conn:expr, $table:ident, $ids:expr) => {
+        $table::table
+            .filter($table::submission_id.eq_any($ids))
+            .count()
+            .get_result::<i64>($conn)? as usize
+    };
+}
+
+/// Counts what goes with the submissions `ids`, before the cascade takes it; returns how many
+/// of their e-mails were still waiting to leave.
+fn count_what_goes_with(
+    conn: &mut DbConnection,
+    ids: &[String],
+    erased: &mut Erased,
+) -> Result<usize, DbError> {
+    erased.count("messages", rows_of!(conn, messages, ids));
+    erased.count("notes", rows_of!(conn, notes, ids));
+    erased.count("events", rows_of!(conn, events, ids));
+    erased.count("idempotency_keys", rows_of!(conn, idempotency_keys, ids));
+    erased.count("inbound_mail", rows_of!(conn, inbound_mail, ids));
+    erased.count("duty_reminders", rows_of!(conn, duty_reminders, ids));
+    let handed_over = handovers::table
+        .filter(
+            handovers::editorial_id
+                .eq_any(ids)
+                .or(handovers::commercial_id.eq_any(ids)),
+        )
+        .count()
+        .get_result::<i64>(conn)? as usize;
+    erased.count("handovers", handed_over);
+    erased.count("outbox", rows_of!(conn, outbox, ids));
+    Ok(outbox::table
+        .filter(outbox::submission_id.eq_any(ids))
+        .filter(outbox::status.eq("pending"))
+        .count()
+        .get_result::<i64>(conn)? as usize)
+}
+
+/// Erases the submissions `ids` (the `unheld` of the address), each leaving a tombstone; their
+/// events stay, emptied, and a published correction stays, unlinked.
+fn erase_submissions<'a>(
+    conn: &mut DbConnection,
+    unheld: impl Iterator<Item = &'a super::retention::DueSubmission>,
+    ids: &[String],
+    now: NaiveDateTime,
+    erased: &mut Erased,
+) -> Result<(), DbError> {
+    // A published correction stays public; it only loses its link to the request.
+    diesel::update(corrections::table.filter(corrections::submission_id.eq_any(ids)))
+        .set(corrections::submission_id.eq(None::<String>))
+        .execute(conn)?;
+    // The same tombstone as a purge leaves, without the outcome's details.
+    for d in unheld {
+        let tombstone = super::retention::TombstoneRow::of(d, None, "erasure", now);
+        diesel::insert_into(tombstones::table)
+            .values(&tombstone)
+            .execute(conn)?;
+    }
+    // Their audit trail stays (kinds, actors, times), without any details.
+    diesel::update(events::table.filter(events::submission_id.eq_any(ids)))
+        .set(events::detail.eq("{}"))
+        .execute(conn)?;
+    // Messages point at their e-mails: they go first, then the submissions take the rest
+    // with them (ON DELETE CASCADE).
+    diesel::delete(messages::table.filter(messages::submission_id.eq_any(ids))).execute(conn)?;
+    let gone =
+        diesel::delete(submissions::table.filter(submissions::id.eq_any(ids))).execute(conn)?;
+    erased.count("submissions", gone);
+    Ok(())
+}
+
+/// Erases the address's traces outside its own submissions (and outside those on hold): mail
+/// it sent onto other threads or that matched nothing, the notices quoting it, unmatched mail
+/// and e-mails naming it, events naming it (kept, emptied), the sign-in throttle's rows and the
+/// acknowledgements' log.
+fn erase_traces_elsewhere(
+    conn: &mut DbConnection,
+    folded: &str,
+    mailbox_hash: &str,
+    held_ids: &[String],
+    erased: &mut Erased,
+) -> Result<(), DbError> {
+    let pattern = format!("%{}%", escape_like(folded));
+    let mail = mail::erase(conn, folded, &pattern, held_ids)?;
+    erased.count("inbound_mail", mail.inbound_mail);
+    erased.count("messages", mail.messages);
+    erased.count("outbox", mail.outbox);
+    erased.cancelled_emails += mail.cancelled;
+    let events_named = diesel::update(
+        events::table
+            .filter(lower(events::detail).like(&pattern).escape('\\'))
+            .filter(
+                events::submission_id
+                    .is_null()
+                    .or(events::submission_id.ne_all(held_ids)),
+            ),
+    )
+    .set(events::detail.eq(ERASED_DETAIL))
+    .execute(conn)?;
+    erased.count("events", events_named);
+    let throttled =
+        diesel::delete(login_throttle::table.filter(lower(login_throttle::email).eq(folded)))
+            .execute(conn)?;
+    erased.count("login_throttle", throttled);
+    let failures =
+        diesel::delete(signin_failures::table.filter(lower(signin_failures::email).eq(folded)))
+            .execute(conn)?;
+    erased.count("signin_failures", failures);
+    let acks =
+        diesel::delete(ack_log::table.filter(ack_log::mailbox.eq(mailbox_hash))).execute(conn)?;
+    erased.count("ack_log", acks);
+    Ok(())
 }
 
 /// Records the withdrawal of the marketing opt-in on every submission of the address the

@@ -14,8 +14,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::config::{Backend, GroupCommitSettings};
-use crate::db::intake::{insert_batch, insert_one, NewIntake};
-use crate::db::submissions::Stored;
+use crate::db::intake::{insert_batch, insert_one, NewIntake, Stored};
 use crate::db::{self, DbError, Pool};
 use crate::instruments::Instruments;
 

@@ -8,9 +8,9 @@ use secrecy::ExposeSecret;
 
 use crate::db::acks::{Ack, AckCaps, AckRow};
 use crate::db::events::NewEvent;
-use crate::db::intake::NewIntake;
+use crate::db::intake::{NewIntake, Stored};
 use crate::db::outbox::NewOutboxRow;
-use crate::db::submissions::{Stored, SubmissionRow};
+use crate::db::submissions::SubmissionRow;
 use crate::db::{self, DbError};
 use crate::desk::idempotency::{self, Keyed, Next};
 use crate::desk::outgoing::{About, ComposeError};

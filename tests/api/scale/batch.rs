@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use courrier::db::intake::NewIntake;
-use courrier::db::submissions::Stored;
+use courrier::db::intake::{NewIntake, Stored};
 use courrier::db::DbError;
 use courrier::desk::idempotency::{Fingerprint, IdempotencyKey, Keyed};
 use courrier::desk::intake::{prepare, ClientMeta};
@@ -19,7 +18,7 @@ use crate::helpers::{free_port, test_settings, Backend, TestDb};
 
 /// The desk on a fresh database, whose writer takes up to `batch` submissions at once and
 /// waits long enough for those it is told are on their way.
-async fn desk(
+pub(super) async fn desk(
     b: Backend,
     batch: usize,
     tweak: impl FnOnce(&mut courrier::config::Settings),
@@ -51,7 +50,7 @@ fn submission(name: &str, email: &str) -> NewSubmission {
     .unwrap()
 }
 
-fn intake(desk: &Context, name: &str, reference: &str, key: Option<&str>) -> NewIntake {
+pub(super) fn intake(desk: &Context, name: &str, reference: &str, key: Option<&str>) -> NewIntake {
     let meta = ClientMeta {
         idempotency: key.map(|k| Keyed {
             key: IdempotencyKey::parse(k.as_bytes()).unwrap(),
@@ -87,7 +86,7 @@ async fn together(desk: &Context, intakes: Vec<NewIntake>) -> Vec<Result<Stored,
     .await
 }
 
-fn count(desk: &Context, sql: &str) -> i64 {
+pub(super) fn count(desk: &Context, sql: &str) -> i64 {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
