@@ -141,7 +141,7 @@ pub async fn get(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreateBody {
+pub struct NewSavedReplyBody {
     #[schema(schema_with = title)]
     title: String,
     desk: Desk,
@@ -152,7 +152,7 @@ pub struct CreateBody {
 
 /// Writes a saved reply for one desk, in one language. Audited.
 #[utoipa::path(post, path = "/v1/saved-replies", tag = "saved replies", operation_id = "create_saved_reply", security(("bearer" = [])),
-    request_body = CreateBody,
+    request_body = NewSavedReplyBody,
     responses(
         (status = 201, description = "The new saved reply", body = SavedReply),
         (status = 422, description = "A field breaks a rule (an unknown variable, say)", body = ErrorBody),
@@ -161,7 +161,7 @@ pub struct CreateBody {
 pub async fn create(
     state: web::Data<AppState>,
     who: Caller,
-    body: web::Json<CreateBody>,
+    body: web::Json<NewSavedReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let saved = saved_replies::create(
@@ -180,7 +180,7 @@ pub async fn create(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ChangeBody {
+pub struct SavedReplyChangeBody {
     #[schema(schema_with = new_title)]
     title: Option<String>,
     desk: Option<Desk>,
@@ -192,7 +192,7 @@ pub struct ChangeBody {
 /// Changes a saved reply; absent or null fields stay as they are. Audited, before and after.
 #[utoipa::path(patch, path = "/v1/saved-replies/{id}", tag = "saved replies", operation_id = "change_saved_reply", security(("bearer" = [])),
     params(("id" = String, Path, description = "The saved reply's id")),
-    request_body = ChangeBody,
+    request_body = SavedReplyChangeBody,
     responses(
         (status = 200, description = "The saved reply as changed", body = SavedReply),
         (status = 404, description = "No such saved reply", body = ErrorBody),
@@ -203,7 +203,7 @@ pub async fn change(
     state: web::Data<AppState>,
     who: Caller,
     id: web::Path<String>,
-    body: web::Json<ChangeBody>,
+    body: web::Json<SavedReplyChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let saved = saved_replies::change(
