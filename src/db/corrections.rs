@@ -24,13 +24,6 @@ pub struct CorrectionRow {
     pub desk: Desk,
 }
 
-impl CorrectionRow {
-    /// When it last changed: its publication until staff change it.
-    pub fn last_changed(&self) -> NaiveDateTime {
-        self.updated_at.unwrap_or(self.published_at)
-    }
-}
-
 /// What a change sets; `None` leaves a column as it is.
 #[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = corrections)]

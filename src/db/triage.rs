@@ -41,28 +41,6 @@ pub struct SubmissionSummary {
     pub channel: Channel,
 }
 
-impl From<&SubmissionRow> for SubmissionSummary {
-    fn from(s: &SubmissionRow) -> Self {
-        SubmissionSummary {
-            id: s.id.clone(),
-            reference: s.reference.clone(),
-            form: s.form,
-            topic: s.topic,
-            queue: s.queue.clone(),
-            status: s.status,
-            priority: s.priority,
-            name: s.name.clone(),
-            email: s.email.clone(),
-            subject: s.subject.clone(),
-            assignee_id: s.assignee_id.clone(),
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-            deadline_at: s.deadline_at,
-            channel: s.channel,
-        }
-    }
-}
-
 /// One page of the list, in the requested order.
 pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSummary>, DbError> {
     use submissions::dsl as s;
