@@ -408,6 +408,24 @@ where
     }
 }
 
+/// A read of several statements that must see one state of the database: a row listed by the
+/// first must still be there for the last, even if another request deletes it meanwhile (an
+/// erasure while an export reads). PostgreSQL gives the transaction one snapshot
+/// (`REPEATABLE READ`, read only); SQLite's deferred transaction does the same in WAL mode from
+/// its first read, without taking the write lock.
+pub fn snapshot<T, F>(conn: &mut DbConnection, f: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, DbError>,
+{
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(|conn| {
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            f(conn)
+        }),
+        DbConnection::Sqlite(_) => conn.transaction(f),
+    }
+}
+
 /// A write transaction whose loss in a crash of the database server would cost a repeat, never
 /// a loss: the outbox worker's claims and outcomes (a claim lost is claimed again when its lease
 /// runs out; a delivery mark lost sends the message again, with the same `Message-ID`). On

@@ -66,13 +66,18 @@ pub async fn export(state: &Context, who: &Caller, email: &str) -> Result<Export
     let note_text = state.settings.privacy.export_note_text;
     let actor = who.id.clone();
     let (submissions, mail, generated_at) = db::run(&state.pool, move |conn| {
-        let rows = db::privacy::submissions_of(conn, &folded)?;
-        let own: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mail = db::privacy::sent_elsewhere(conn, &folded, &own)?;
-        let mut records = Vec::with_capacity(rows.len());
-        for row in rows {
-            records.push(Record::from(db::triage::record(conn, row)?));
-        }
+        // One snapshot: an erasure of the same address meanwhile must not make a listed
+        // submission vanish between its listing and its reading.
+        let (records, mail) = db::snapshot(conn, |conn| {
+            let rows = db::privacy::submissions_of(conn, &folded)?;
+            let own: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mail = db::privacy::sent_elsewhere(conn, &folded, &own)?;
+            let mut records = Vec::with_capacity(rows.len());
+            for row in rows {
+                records.push(Record::from(db::triage::record(conn, row)?));
+            }
+            Ok((records, mail))
+        })?;
         let now = db::now();
         let references: Vec<&str> = records
             .iter()
