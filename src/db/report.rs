@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 
 use super::{DbConnection, DbError};
-use crate::domain::Desk;
+use crate::domain::{Desk, EventKind};
 
 /// The period, `[from, to)`, the desks it covers, and the database's clock (for what is still
 /// open past its deadline).
@@ -331,18 +331,18 @@ fn right_of_reply(conn: &mut DbConnection, p: &Period) -> Result<RightOfReply, D
 }
 
 fn activity(conn: &mut DbConnection, p: &Period) -> Result<Activity, DbError> {
-    let (field, was, became) = match conn {
-        DbConnection::Pg(_) => (
-            "(CASE WHEN e.kind = 'changed' THEN e.detail::jsonb ->> 'field' END)",
-            "(CASE WHEN e.kind = 'changed' THEN e.detail::jsonb ->> 'from' END)",
-            "(CASE WHEN e.kind = 'changed' THEN e.detail::jsonb ->> 'to' END)",
-        ),
-        DbConnection::Sqlite(_) => (
-            "(CASE WHEN e.kind = 'changed' THEN json_extract(e.detail, '$.field') END)",
-            "(CASE WHEN e.kind = 'changed' THEN json_extract(e.detail, '$.from') END)",
-            "(CASE WHEN e.kind = 'changed' THEN json_extract(e.detail, '$.to') END)",
-        ),
+    // The kinds are the audit log's own names (domain::EventKind), never retyped here.
+    let changed = EventKind::Changed.as_str();
+    let quarantined = EventKind::SubmissionQuarantined.as_str();
+    let key = |name: &str| match conn {
+        DbConnection::Pg(_) => {
+            format!("(CASE WHEN e.kind = '{changed}' THEN e.detail::jsonb ->> '{name}' END)")
+        }
+        DbConnection::Sqlite(_) => {
+            format!("(CASE WHEN e.kind = '{changed}' THEN json_extract(e.detail, '$.{name}') END)")
+        }
     };
+    let (field, was, became) = (key("field"), key("from"), key("to"));
     let desks_s = desks_in("desk", &p.desks);
     // Whether an event's submission (or its tombstone) is on a desk asked: looked up by key
     // for each event of the period, so the cost follows the period's spam moves, not the table.
@@ -363,11 +363,11 @@ fn activity(conn: &mut DbConnection, p: &Period) -> Result<Activity, DbError> {
          (SELECT COUNT(*) FROM {corrected} c WHERE outcome_kind = 'corrected') AS corrections, \
          (SELECT COUNT(*) FROM events e \
              WHERE e.created_at >= {{from}} AND e.created_at < {{to}} AND {owned} \
-             AND (e.kind = 'submission_quarantined' \
-                 OR (e.kind = 'changed' AND {field} = 'status' AND {became} = 'spam'))) AS quarantined, \
+             AND (e.kind = '{quarantined}' \
+                 OR (e.kind = '{changed}' AND {field} = 'status' AND {became} = 'spam'))) AS quarantined, \
          (SELECT COUNT(*) FROM events e \
              WHERE e.created_at >= {{from}} AND e.created_at < {{to}} AND {owned} \
-             AND e.kind = 'changed' AND {field} = 'status' AND {was} = 'spam') AS released"
+             AND e.kind = '{changed}' AND {field} = 'status' AND {was} = 'spam') AS released"
     );
     Ok(run_query!(conn, sql, p, Activity, get_result))
 }
