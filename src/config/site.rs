@@ -25,6 +25,9 @@ pub struct SiteSettings {
     /// puts in e-mails (the marketing opt-out) start with it.
     #[serde(default = "default_public_url")]
     pub public_url: String,
+    /// The newsroom's time zone: every time the console and the e-mails show is in it.
+    #[serde(default)]
+    pub timezone: crate::domain::Zone,
 }
 
 pub(super) fn default_public_url() -> String {

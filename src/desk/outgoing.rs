@@ -225,8 +225,13 @@ impl Composer {
             return Ok(None);
         }
         let settings = self.settings();
-        let rendered =
-            mail::escalation(which, facts, settings.mail.team_locale, &settings.site.name)?;
+        let rendered = mail::escalation(
+            which,
+            facts,
+            settings.mail.team_locale,
+            settings.site.timezone,
+            &settings.site.name,
+        )?;
         let mut to = settings.duties.right_of_reply.escalate_to.clone();
         if let Some(a) = assignee.filter(|a| may_hear_of(a.role, a.active, about.desk)) {
             if !to.iter().any(|t| t.eq_ignore_ascii_case(&a.email)) {

@@ -13,7 +13,7 @@ use crate::desk::triage;
 use crate::desk::triage::TriageError;
 use crate::desk::{Caller, Context, Denied};
 use crate::domain::saved_reply::{check_variables, fill, Filling};
-use crate::domain::{Desk, FieldErrors, Locale, MessageBody, OneLine};
+use crate::domain::{Desk, FieldErrors, Locale, MessageBody, OneLine, Zone};
 
 /// The longest title, in characters.
 pub const TITLE_MAX: usize = 200;
@@ -242,7 +242,7 @@ pub async fn delete(pool: &Pool, who: &Caller, id: &str) -> Result<(), SavedRepl
 }
 
 /// What a submission fills a saved reply's variables with, for the caller inserting it.
-fn filling(s: &triage::Submission, who: &Caller) -> Filling {
+fn filling(s: &triage::Submission, who: &Caller, zone: Zone) -> Filling {
     Filling {
         reference: s.reference.clone(),
         reader_name: s.name.clone(),
@@ -250,7 +250,7 @@ fn filling(s: &triage::Submission, who: &Caller) -> Filling {
         article_url: s.article_url.clone().unwrap_or_default(),
         deadline: s
             .deadline_at
-            .map(|d| crate::mail::time_for_reader(d, s.locale))
+            .map(|d| crate::mail::time_for_reader(d, s.locale, zone))
             .unwrap_or_default(),
         staff_name: who.display_name.clone(),
     }
@@ -272,7 +272,7 @@ pub async fn filled(
             _ => SavedReplyError::NotFound,
         })?;
     Ok(SavedReply {
-        body: fill(&saved.body, &filling(&s, who)),
+        body: fill(&saved.body, &filling(&s, who, state.settings.site.timezone)),
         ..saved
     })
 }

@@ -15,6 +15,7 @@ mod staff;
 mod store;
 mod submission;
 pub mod xml;
+mod zone;
 
 pub use choices::{
     Channel, FormKind, Locale, MailPurpose, MailStatus, Priority, QueueName, Status, Topic,
@@ -35,6 +36,7 @@ pub use submission::{
     checkbox_value, FieldErrors, NewSubmission, RawNewsroom, RawSales, ARTICLE_TITLE_MAX, CHECKED,
     NAME_MAX, ORGANISATION_MAX, SUBJECT_MAX, UNCHECKED,
 };
+pub use zone::{Zone, DEFAULT_ZONE};
 
 /// A rule broken by one field: a stable code for programs, a message for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use askama::Template;
 use chrono::NaiveDateTime;
 
-use crate::domain::{Locale, Outcome, RefusalGrounds};
+use crate::domain::{Locale, Outcome, RefusalGrounds, Zone};
 
 use super::Rendered;
 
@@ -67,12 +67,12 @@ pub struct EscalationFacts<'a> {
     pub out_of_time: bool,
 }
 
-/// A time as the newsroom's e-mails write it, in `locale`; saved replies fill `{deadline}` with
-/// it too.
-pub fn when(t: NaiveDateTime, locale: Locale) -> String {
+/// A UTC time as the newsroom's e-mails write it: in its zone (`site.timezone`), with the zone's
+/// abbreviation, in `locale`; saved replies fill `{deadline}` with it too.
+pub fn when(t: NaiveDateTime, locale: Locale, zone: Zone) -> String {
     match locale {
-        Locale::Fr => t.format("%d/%m/%Y à %H:%M UTC").to_string(),
-        Locale::En => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Locale::Fr => zone.show(t, "%d/%m/%Y à %H:%M %Z"),
+        Locale::En => zone.show(t, "%Y-%m-%d %H:%M %Z"),
     }
 }
 
@@ -81,9 +81,10 @@ pub fn escalation(
     which: Escalation,
     f: &EscalationFacts<'_>,
     locale: Locale,
+    zone: Zone,
     site: &str,
 ) -> Result<Rendered, askama::Error> {
-    let (r, deadline) = (f.reference, when(f.deadline_at, locale));
+    let (r, deadline) = (f.reference, when(f.deadline_at, locale, zone));
     let fr = locale == Locale::Fr;
     let subject = match (which, fr) {
         (Escalation::Receipt, true) => {
@@ -104,12 +105,12 @@ pub fn escalation(
     let mut paragraphs = vec![if fr {
         format!(
             "Demande de droit de réponse {r}, reçue le {}. La loi impose son insertion dans les trois jours de sa réception (LCEN, art. 6-IV ; décret 2007-1527), sous peine d’une amende de 3 750 €. Échéance : {deadline}.",
-            when(f.received_at, locale)
+            when(f.received_at, locale, zone)
         )
     } else {
         format!(
             "Right-of-reply request {r}, received {}. The law requires its insertion within three days of receipt (LCEN art. 6-IV; decree 2007-1527), on pain of a €3,750 fine. Deadline: {deadline}.",
-            when(f.received_at, locale)
+            when(f.received_at, locale, zone)
         )
     }];
     if which == Escalation::Breach {

@@ -353,3 +353,18 @@ fn the_imap_authority_file_must_hold_certificates() {
     let s = load(&mail_in, None).unwrap();
     assert!(s.inbound.imap_ca_file.is_none());
 }
+
+#[test]
+fn the_time_zone_is_paris_unless_set_and_must_be_a_real_one() {
+    assert_eq!(
+        load(&[], None).unwrap().site.timezone.name(),
+        "Europe/Paris"
+    );
+    let s = load(&[("COURRIER__SITE__TIMEZONE", "America/Montreal")], None).unwrap();
+    assert_eq!(s.site.timezone.name(), "America/Montreal");
+    let err = load(&[], Some("[site]\ntimezone = \"Europe/Lutece\"\n")).unwrap_err();
+    assert!(
+        err.contains("timezone") && err.contains("Europe/Lutece"),
+        "{err}"
+    );
+}

@@ -206,7 +206,11 @@ async fn a_saved_reply_is_filled_in_for_a_submission_the_caller_sees(b: Backend)
     });
     let expected = format!(
         "Zoé Martin|{reference}|La médiathèque rouvre ses portes|https://journal.example/vie-locale/mediatheque|{}|Test editor",
-        courrier::mail::time_for_reader(deadline, courrier::domain::Locale::Fr)
+        courrier::mail::time_for_reader(
+            deadline,
+            courrier::domain::Locale::Fr,
+            courrier::domain::Zone::default(),
+        )
     );
     for key in [&reference, &id] {
         let filled = app

@@ -52,6 +52,20 @@ async fn each_escalation_goes_once_at_receipt_warning_and_breach(b: Backend) {
     let sent = escalations(&app, &id);
     assert_eq!(sent.len(), 1);
     assert!(sent[0].0.contains("Droit de réponse reçu"), "{sent:?}");
+    // The deadline is told in the newsroom's zone (site.timezone, Paris by default), not in UTC.
+    let deadline = app.with_conn(|c| {
+        courrier::db::submissions::by_reference(c, &reference)
+            .unwrap()
+            .deadline_at
+            .unwrap()
+    });
+    let paris = chrono::TimeZone::from_utc_datetime(&chrono_tz::Europe::Paris, &deadline);
+    let told = paris.format("%d/%m/%Y à %H:%M %Z").to_string();
+    assert!(told.ends_with("CET") || told.ends_with("CEST"), "{told}");
+    assert!(
+        sent[0].0.ends_with(&told),
+        "{sent:?} should end with {told}"
+    );
     assert!(
         escalations(&app, &tip).is_empty(),
         "a tip has no legal clock"
