@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Staff console benchmark: seeds SEED_N submissions (default 1,000,000) with `courrier seed`,
 # signs in through the console's form, then measures the inbox page's server time — the first
-# page, a filtered page (queue=editorial&status=open) and the 50th page by its "next" links —
+# page (the "À traiter" view), each other view (mine, unassigned, all), the unread-only switch,
+# a filtered page (queue=editorial&status=open) and the 50th page by its "next" links —
 # and one submission's page with THREAD items (default 200: half notes, half replies), on
 # PostgreSQL (and SQLite with BACKENDS). Run it on a quiet machine; see BENCHMARKS.md.
 #
@@ -90,7 +91,12 @@ for backend in $BACKENDS; do
     echo "/staff/" >"$WORK/first"
     echo "/staff/?queue=editorial&status=open" >"$WORK/filtered"
     echo "$page" >"$WORK/page50"
-    for p in first filtered page50; do
+    echo "/staff/?view=mine" >"$WORK/mine"
+    echo "/staff/?view=unassigned" >"$WORK/unassigned"
+    echo "/staff/?view=all" >"$WORK/all"
+    echo "/staff/?view=todo&unread=1" >"$WORK/unread"
+    echo "/staff/?view=todo&queue=editorial&topic=tip" >"$WORK/todo-filtered"
+    for p in first mine unassigned all unread todo-filtered filtered page50; do
         run "$backend-inbox-$p" "$WORK/$p"
     done
 

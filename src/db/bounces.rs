@@ -131,6 +131,14 @@ pub fn add_held_reply(
         diesel::insert_into(events::table)
             .values(event)
             .execute(conn)?;
+        if let Some(author) = &reply.author_id {
+            super::activity::touch(
+                conn,
+                &reply.submission_id,
+                super::activity::Actor::Staff(author),
+                reply.created_at,
+            )?;
+        }
         Ok(())
     })
 }

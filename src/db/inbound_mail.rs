@@ -247,6 +247,14 @@ pub fn store(
                     .values(event)
                     .execute(conn)?;
             }
+            // The reader answered (an automatic reply never gets here).
+            super::activity::touch(
+                conn,
+                submission,
+                super::activity::Actor::Reader,
+                row.created_at,
+            )
+            .map_err(Abort::Db)?;
         }
         if let Some(b) = &effects.bounce {
             super::bounces::record(

@@ -2,6 +2,7 @@
 //! blocking-call helper, transactions, migrations and the queries.
 
 pub mod acks;
+pub mod activity;
 pub mod bounces;
 pub mod corrections;
 pub mod duties;

@@ -27,7 +27,12 @@ pub fn add_note(conn: &mut DbConnection, note: &NoteRow, event: &NewEvent) -> Re
         diesel::insert_into(events::table)
             .values(event)
             .execute(conn)?;
-        Ok(())
+        super::activity::touch(
+            conn,
+            &note.submission_id,
+            super::activity::Actor::Staff(&note.author_id),
+            note.created_at,
+        )
     })
     .map_err(DbError::parent_gone)
 }

@@ -41,6 +41,9 @@ diesel::table! {
         consent_text_sha256 -> Nullable<Text>,
         legal_hold -> Bool,
         marketing_withdrawn_at -> Nullable<Timestamp>,
+        last_activity_at -> Timestamp,
+        last_reader_at -> Timestamp,
+        last_staff_at -> Nullable<Timestamp>,
     }
 }
 
@@ -285,6 +288,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    submission_reads (user_id, submission_id) {
+        user_id -> Text,
+        submission_id -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
@@ -309,4 +320,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tombstones,
     inbound_seen,
     saved_replies,
+    submission_reads,
 );

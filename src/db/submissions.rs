@@ -64,6 +64,13 @@ pub struct SubmissionRow {
     /// Staff hold it (a dispute, say): the retention purge and the erasure leave it alone.
     #[diesel(skip_insertion)]
     pub legal_hold: bool,
+    /// The last activity on it (received, a reader's message, a reply, a note, a status or
+    /// assignee change): the triage list's order and the unread markers' clock.
+    pub last_activity_at: NaiveDateTime,
+    /// When the reader last wrote (the submission itself, or an e-mailed answer).
+    pub last_reader_at: NaiveDateTime,
+    /// When staff last acted on it (a reply, a note, a status or assignee change).
+    pub last_staff_at: Option<NaiveDateTime>,
 }
 
 /// A submission by its public reference.
@@ -97,4 +104,37 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[SubmissionRow]) -> Result<us
             }
         })
     })
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// One of a reader's other submissions, as the reader's history lists it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = submissions)]
+pub struct HistoryRow {
+    pub id: String,
+    pub reference: String,
+    pub topic: Topic,
+    pub subject: Option<String>,
+    pub status: Status,
+    pub created_at: NaiveDateTime,
+}
+
+/// The other submissions of the same address (any case) on `desks`, newest first, at most
+/// `limit`. Erased and purged ones are gone from the table, so never listed.
+pub fn of_reader(
+    conn: &mut DbConnection,
+    folded: &str,
+    desks: &[Desk],
+    except: &str,
+    limit: i64,
+) -> Result<Vec<HistoryRow>, DbError> {
+    Ok(submissions::table
+        .filter(lower(submissions::email).eq(folded))
+        .filter(submissions::desk.eq_any(desks.to_vec()))
+        .filter(submissions::id.ne(except))
+        .order((submissions::created_at.desc(), submissions::id.desc()))
+        .limit(limit)
+        .select(HistoryRow::as_select())
+        .load(conn)?)
 }

@@ -8,10 +8,10 @@ use super::events::{EventRow, NewEvent};
 use super::messages::MessageRow;
 use super::notes::NoteRow;
 use super::outbox::NewOutboxRow;
-use super::schema::{events, messages, notes, outbox, staff_users, submissions};
+use super::schema::{events, messages, notes, outbox, staff_users, submission_reads, submissions};
 use super::submissions::SubmissionRow;
 use super::{DbConnection, DbError};
-pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort};
+pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort, View};
 use crate::domain::{
     Channel, Desk, FormKind, MailPurpose, MailStatus, Priority, QueueName, Role, Status, Topic,
 };
@@ -39,15 +39,57 @@ pub struct SubmissionSummary {
     pub updated_at: NaiveDateTime,
     pub deadline_at: Option<NaiveDateTime>,
     pub channel: Channel,
+    pub last_activity_at: NaiveDateTime,
 }
 
-/// One page of the list, in the requested order.
-pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSummary>, DbError> {
+/// One page of the list, in the requested order, each line with when the viewer last opened
+/// it (`None`: never).
+pub fn list(
+    conn: &mut DbConnection,
+    f: &ListFilter,
+) -> Result<Vec<(SubmissionSummary, Option<NaiveDateTime>)>, DbError> {
+    use submission_reads::dsl as r;
     use submissions::dsl as s;
+    let reads = r::submission_reads.on(r::submission_id
+        .eq(s::id)
+        .and(r::user_id.eq(f.viewer.clone())));
     let mut query = s::submissions
-        .select(SubmissionSummary::as_select())
+        .left_join(reads)
+        .select((SubmissionSummary::as_select(), r::seen_at.nullable()))
         .filter(s::desk.eq_any(f.desks.clone()))
         .into_boxed();
+    let closed = Status::closed_texts();
+    match f.view {
+        View::Todo => {
+            let answered = s::last_staff_at
+                .is_null()
+                .or(s::last_reader_at.nullable().gt(s::last_staff_at));
+            query = query.filter(
+                s::status
+                    .eq_any([Status::New, Status::Open])
+                    .or(s::status.eq(Status::Waiting).and(answered)),
+            );
+        }
+        View::Mine => {
+            query = query
+                .filter(s::assignee_id.eq(f.viewer.clone()))
+                .filter(s::status.ne_all(closed.clone()));
+        }
+        View::Unassigned => {
+            query = query
+                .filter(s::assignee_id.is_null())
+                .filter(s::status.ne_all(closed.clone()));
+        }
+        View::All => {}
+    }
+    if f.unread {
+        query = query.filter(
+            r::seen_at
+                .nullable()
+                .is_null()
+                .or(r::seen_at.nullable().lt(s::last_activity_at.nullable())),
+        );
+    }
     if let Some(v) = &f.queue {
         query = query.filter(s::queue.eq(v.clone()));
     }
@@ -68,7 +110,6 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSum
         Some(AssigneeFilter::Nobody) => query = query.filter(s::assignee_id.is_null()),
         None => {}
     }
-    let closed = Status::closed_texts();
     match f.overdue {
         Some(true) => {
             query = query
@@ -123,6 +164,14 @@ pub fn list(conn: &mut DbConnection, f: &ListFilter) -> Result<Vec<SubmissionSum
                     .filter(s::deadline_at.gt(*due).or(s::id.gt(id.clone())));
             }
             query = query.order((s::deadline_at.asc(), s::id.asc()));
+        }
+        (Sort::Activity, after) => {
+            if let Some((at, id)) = after {
+                query = query
+                    .filter(s::last_activity_at.le(*at))
+                    .filter(s::last_activity_at.lt(*at).or(s::id.lt(id.clone())));
+            }
+            query = query.order((s::last_activity_at.desc(), s::id.desc()));
         }
     }
     Ok(query.limit(f.limit).load(conn)?)

@@ -83,6 +83,10 @@ pub async fn hand_over(
         version: 1,
         created_at: now,
         updated_at: now,
+        // The reader's request, new on the commercial desk.
+        last_activity_at: now,
+        last_reader_at: now,
+        last_staff_at: None,
         first_response_at: None,
         resolved_at: None,
         deadline_at: route.deadline,
@@ -132,6 +136,12 @@ pub async fn hand_over(
                 return Ok(false);
             }
             store::hand_over(conn, &stored, &notification, &events, &link)?;
+            db::activity::touch(
+                conn,
+                &link.editorial_id,
+                db::activity::Actor::Staff(&link.actor),
+                link.created_at,
+            )?;
             Ok::<_, DbError>(true)
         }))
     })

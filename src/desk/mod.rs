@@ -24,6 +24,7 @@ mod limiter;
 pub mod limits;
 pub mod outgoing;
 pub mod privacy;
+pub mod reading;
 pub mod report;
 pub mod retention;
 pub mod saved_replies;

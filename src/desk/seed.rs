@@ -79,6 +79,15 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
     let resolved = (status == Status::Resolved).then(|| {
         (first_response.unwrap_or(created) + Duration::seconds(rng.gen_range(0..864_000))).min(now)
     });
+    // Staff last acted at the resolution or the first reply; one waiting in four has the
+    // reader's answer since (the triage list's "waiting, answered").
+    let last_staff = resolved.or(first_response);
+    let last_reader = match last_staff {
+        Some(at) if status == Status::Waiting && rng.gen_bool(0.25) => {
+            (at + Duration::seconds(rng.gen_range(60..86_400))).min(now)
+        }
+        _ => created,
+    };
     let channel = if rng.gen_bool(0.1) {
         crate::domain::Channel::Email
     } else {
@@ -116,6 +125,9 @@ fn fake(rng: &mut impl Rng, router: &Router, now: NaiveDateTime) -> SubmissionRo
         version: 1,
         created_at: created,
         updated_at: created,
+        last_activity_at: last_staff.map_or(last_reader, |s| s.max(last_reader)),
+        last_reader_at: last_reader,
+        last_staff_at: last_staff,
         first_response_at: first_response,
         resolved_at: resolved,
         deadline_at: route.deadline,

@@ -8,7 +8,7 @@ use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
 pub use crate::desk::views::{Record, Submission, SubmissionSummary};
 use crate::desk::Caller;
-pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort};
+pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort, View};
 
 use crate::config::Settings;
 pub use crate::desk::acts::TriageError;
@@ -38,6 +38,7 @@ pub async fn list(
     mut filter: ListFilter,
 ) -> Result<Vec<SubmissionSummary>, TriageError> {
     filter.desks = who.desks();
+    filter.viewer = who.id.clone();
     // A text search may scan the whole table: it takes the heavy reads' lane.
     let rows = if filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
         state
@@ -47,7 +48,10 @@ pub async fn list(
     } else {
         db::run(&state.pool, move |conn| store::list(conn, &filter)).await?
     };
-    Ok(rows.into_iter().map(SubmissionSummary::from).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(row, seen)| SubmissionSummary::new(row, seen))
+        .collect())
 }
 
 /// A submission the caller may see, by id or reference; any other answers "not found", exactly
@@ -316,6 +320,10 @@ fn apply(
         return Ok((current, false));
     }
     let wrote_mail = !mails.is_empty();
+    // A move or a hand to someone is activity on the triage list (a priority is not).
+    if changes.status.is_some() || changes.assignee_id.is_some() {
+        db::activity::touch(conn, &current.id, db::activity::Actor::Staff(&who.id), now)?;
+    }
     match store::update(conn, &current.id, current.version, &changes, &audit, &mails)? {
         Some(row) => {
             if let Some(correction) = &closing.correction {

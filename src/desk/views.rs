@@ -54,6 +54,8 @@ pub struct Submission {
     /// How a right of reply or a correction was closed, as JSON.
     pub outcome: Option<String>,
     pub legal_hold: bool,
+    /// The last activity on it (the triage list's order).
+    pub last_activity_at: NaiveDateTime,
 }
 
 impl From<db::submissions::SubmissionRow> for Submission {
@@ -94,6 +96,7 @@ impl From<db::submissions::SubmissionRow> for Submission {
             flags: s.flags,
             outcome: s.outcome,
             legal_hold: s.legal_hold,
+            last_activity_at: s.last_activity_at,
         }
     }
 }
@@ -116,11 +119,18 @@ pub struct SubmissionSummary {
     pub updated_at: NaiveDateTime,
     pub deadline_at: Option<NaiveDateTime>,
     pub channel: Channel,
+    pub last_activity_at: NaiveDateTime,
+    /// Activity since the caller last opened it (never, for one they never opened); what the
+    /// caller did themselves counts as seen.
+    pub unread: bool,
 }
 
-impl From<db::triage::SubmissionSummary> for SubmissionSummary {
-    fn from(s: db::triage::SubmissionSummary) -> Self {
+impl SubmissionSummary {
+    /// A line of the list, with when the caller last opened it.
+    pub(crate) fn new(s: db::triage::SubmissionSummary, seen: Option<NaiveDateTime>) -> Self {
         SubmissionSummary {
+            unread: seen.is_none_or(|seen| seen < s.last_activity_at),
+            last_activity_at: s.last_activity_at,
             id: s.id,
             reference: s.reference,
             form: s.form,
@@ -140,6 +150,7 @@ impl From<db::triage::SubmissionSummary> for SubmissionSummary {
     }
 }
 
+/// The submission the caller has open: read, by definition.
 impl From<&Submission> for SubmissionSummary {
     fn from(s: &Submission) -> Self {
         SubmissionSummary {
@@ -158,6 +169,8 @@ impl From<&Submission> for SubmissionSummary {
             updated_at: s.updated_at,
             deadline_at: s.deadline_at,
             channel: s.channel,
+            last_activity_at: s.last_activity_at,
+            unread: false,
         }
     }
 }
@@ -343,6 +356,32 @@ pub struct Record {
     pub inbound: Vec<Inbound>,
     /// When the reader withdrew the marketing opt-in, if they did.
     pub marketing_withdrawn_at: Option<NaiveDateTime>,
+    /// The same reader's other submissions on the caller's desks (filled when opened).
+    pub reader_history: Vec<ReaderSubmission>,
+}
+
+/// One of the reader's other submissions.
+#[derive(Debug, Clone)]
+pub struct ReaderSubmission {
+    pub id: String,
+    pub reference: String,
+    pub topic: Topic,
+    pub subject: Option<String>,
+    pub status: Status,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<db::submissions::HistoryRow> for ReaderSubmission {
+    fn from(r: db::submissions::HistoryRow) -> Self {
+        ReaderSubmission {
+            id: r.id,
+            reference: r.reference,
+            topic: r.topic,
+            subject: r.subject,
+            status: r.status,
+            created_at: r.created_at,
+        }
+    }
 }
 
 impl From<db::triage::Record> for Record {
@@ -358,6 +397,7 @@ impl From<db::triage::Record> for Record {
             deliveries: all(r.deliveries),
             inbound: all(r.inbound),
             marketing_withdrawn_at: r.marketing_withdrawn_at,
+            reader_history: Vec::new(),
         }
     }
 }

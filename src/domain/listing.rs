@@ -20,6 +20,40 @@ pub enum Sort {
     Newest,
     /// Submissions with a deadline only, the most urgent first, by (deadline_at, id).
     Deadline,
+    /// The latest activity first, by (last_activity_at, id).
+    Activity,
+}
+
+/// A saved view of the inbox: which submissions it holds, before any other filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum View {
+    /// What needs handling: `new`, `open`, and `waiting` with a reader's answer since staff
+    /// last acted.
+    Todo,
+    /// Assigned to the caller, not yet resolved or spam.
+    Mine,
+    /// Assigned to no one, not yet resolved or spam.
+    Unassigned,
+    /// Everything on the caller's desks.
+    #[default]
+    All,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [View::Todo, View::Mine, View::Unassigned, View::All];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Todo => "todo",
+            View::Mine => "mine",
+            View::Unassigned => "unassigned",
+            View::All => "all",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.as_str() == text)
+    }
 }
 
 /// The list's filters, with the desks the caller may see.
@@ -37,6 +71,11 @@ pub struct ListFilter {
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub q: Option<String>,
+    pub view: View,
+    /// Only those unread by the caller (activity since the caller last opened them).
+    pub unread: bool,
+    /// The caller's account, for `Mine` and the unread markers: set by the use case.
+    pub viewer: String,
     pub sort: Sort,
     /// Keyset: rows strictly after this (time, id) in the sort order.
     pub after: Option<(NaiveDateTime, String)>,

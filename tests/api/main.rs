@@ -31,4 +31,5 @@ mod schema;
 mod shutdown;
 mod signin;
 mod staff;
+mod triage_list;
 mod web;

@@ -24,7 +24,8 @@ const SUBMISSION_COLUMNS: &str =
     phone, organisation, subject, message, article_url, article_title, locale, consent, \
     consent_version, consent_at, marketing_opt_in, client_ip_hash, user_agent, assignee_id, \
     version, created_at, updated_at, first_response_at, resolved_at, deadline_at, \
-    spam_reason, flags, channel, article_published_at, consent_text_sha256";
+    spam_reason, flags, channel, article_published_at, consent_text_sha256, last_activity_at, \
+    last_reader_at, last_staff_at";
 const OUTBOX_COLUMNS: &str =
     "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
     body_text, body_html, message_id, in_reply_to, list_unsubscribe, status, attempts, \
@@ -132,6 +133,9 @@ fn submission<'a>(q: Statement<'a>, s: &'a SubmissionRow) -> Statement<'a> {
         .bind::<Text, _>(&s.channel)
         .bind::<Nullable<Date>, _>(s.article_published_at)
         .bind::<Nullable<Text>, _>(&s.consent_text_sha256)
+        .bind::<Timestamp, _>(s.last_activity_at)
+        .bind::<Timestamp, _>(s.last_reader_at)
+        .bind::<Nullable<Timestamp>, _>(s.last_staff_at)
 }
 
 /// Binds an outbox row's values, in `OUTBOX_COLUMNS` order.
@@ -259,6 +263,9 @@ mod tests {
             version: 1,
             created_at: at(),
             updated_at: at(),
+            last_activity_at: at(),
+            last_reader_at: at(),
+            last_staff_at: None,
             first_response_at: None,
             resolved_at: None,
             deadline_at: None,
@@ -356,10 +363,10 @@ mod tests {
             }),
         };
         let sql = diesel::debug_query::<Pg, _>(&statement(&intake)).to_string();
-        // 34 + 2 × 16 + 6 + 6 values, and the acknowledgement's 30, whose SQL names its keys
-        // twice, its mailbox cap five times and its domain cap four (each naming is bound): 117.
+        // 37 + 2 × 16 + 6 + 6 values, and the acknowledgement's 30, whose SQL names its keys
+        // twice, its mailbox cap five times and its domain cap four (each naming is bound): 120.
         assert!(
-            sql.contains("VALUES ($112, $113, $114, $115, $116, $117) -- binds"),
+            sql.contains("VALUES ($115, $116, $117, $118, $119, $120) -- binds"),
             "{sql}"
         );
     }

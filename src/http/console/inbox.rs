@@ -1,5 +1,6 @@
-//! `GET /staff/`: the submissions the account may see, newest first, with filters, keyset
-//! paging and the queues' counts; `POST /staff/bulk` marks several as spam or releases them.
+//! `GET /staff/`: the submissions the account may see, by view ("À traiter" unless told), the
+//! latest activity first, with unread markers, filters, keyset paging and the queues' counts;
+//! `POST /staff/bulk` marks several as spam or releases them.
 
 use std::collections::HashMap;
 
@@ -9,8 +10,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::answer;
+use super::triage_views::{self, Tab, TriageWords};
 use super::{language, page, see_other, time, words, ConsoleError, ConsoleUser, Frame};
-use crate::desk::triage::{self, AssigneeFilter, ListFilter};
+use crate::desk::triage::{self, AssigneeFilter, ListFilter, Sort};
 use crate::desk::{accounts, inbox};
 use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
@@ -21,6 +23,8 @@ const PAGE: i64 = 50;
 
 #[derive(Deserialize, Default)]
 pub struct InboxQuery {
+    view: Option<String>,
+    unread: Option<String>,
     queue: Option<String>,
     status: Option<String>,
     topic: Option<String>,
@@ -50,6 +54,8 @@ pub struct Row {
     id: String,
     /// The name or summary shown holds bidirectional controls: staff are warned in the row.
     bidi: bool,
+    /// Activity since the account last opened it.
+    unread: bool,
 }
 
 pub struct QueuePanel {
@@ -63,6 +69,10 @@ pub struct QueuePanel {
 #[template(path = "console/inbox.html")]
 struct Inbox {
     f: Frame,
+    t: &'static TriageWords,
+    tabs: Vec<Tab>,
+    unread_tab: Tab,
+    view: &'static str,
     rows: Vec<Row>,
     panel: Vec<QueuePanel>,
     queues: Vec<(String, String)>,
@@ -81,7 +91,20 @@ struct Inbox {
 /// The filter a query names; a value that is not one of ours answers 400.
 fn filter(who: &ConsoleUser, query: &InboxQuery) -> Result<ListFilter, ConsoleError> {
     let bad = |_| ConsoleError::BadRequest;
+    let filtered = [
+        &query.queue,
+        &query.status,
+        &query.topic,
+        &query.assignee,
+        &query.overdue,
+        &query.q,
+    ]
+    .iter()
+    .any(|v| some(v).is_some());
     let mut f = ListFilter {
+        view: triage_views::chosen(some(&query.view), filtered).ok_or(ConsoleError::BadRequest)?,
+        unread: some(&query.unread).is_some(),
+        sort: Sort::Activity,
         queue: some(&query.queue)
             .map(QueueName::parse)
             .transpose()
@@ -121,6 +144,8 @@ fn filter(who: &ConsoleUser, query: &InboxQuery) -> Result<ListFilter, ConsoleEr
 fn next_link(query: &InboxQuery, after: String) -> String {
     let mut url = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in [
+        ("view", &query.view),
+        ("unread", &query.unread),
         ("queue", &query.queue),
         ("status", &query.status),
         ("topic", &query.topic),
@@ -155,6 +180,7 @@ async fn render(
 ) -> Result<HttpResponse, ConsoleError> {
     let w = words::words(locale);
     let f = filter(who, query)?;
+    let (view, unread) = (f.view, f.unread);
     let now = f.now;
     let mut found = triage::list(state, &who.user, f).await?;
     let more = found.len() as i64 > PAGE;
@@ -164,7 +190,7 @@ async fn render(
             query,
             format!(
                 "{}_{}",
-                last.created_at.and_utc().timestamp_micros(),
+                last.last_activity_at.and_utc().timestamp_micros(),
                 last.id
             ),
         )
@@ -211,6 +237,7 @@ async fn render(
                     .and_then(|a| names.get(a).cloned())
                     .unwrap_or_default(),
                 age: time::age(s.created_at, now, locale),
+                unread: s.unread,
                 reference: s.reference,
                 name: s.name,
                 id: s.id,
@@ -253,10 +280,15 @@ async fn render(
         Some("bulk") => Some(format!("{} {}", w.bulk_done, query.n.unwrap_or(0))),
         _ => None,
     };
+    let (tabs, unread_tab) = triage_views::tabs(view, unread, locale);
     page(
         StatusCode::OK,
         Inbox {
             f: who.frame(req, w.inbox, flash),
+            t: triage_views::words(locale),
+            tabs,
+            unread_tab,
+            view: view.as_str(),
             rows,
             panel,
             queues: views

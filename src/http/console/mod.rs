@@ -13,6 +13,7 @@ mod session;
 mod submission;
 mod submission_actions;
 mod time;
+mod triage_views;
 mod users;
 mod words;
 

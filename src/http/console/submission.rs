@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::error::answer;
 use super::{history, language, page, time, words, ConsoleError, ConsoleUser, Frame};
-use crate::desk::accounts;
 use crate::desk::triage::{self, Record};
+use crate::desk::{accounts, reading};
 use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
 use crate::domain::{EventKind, Locale, Priority};
@@ -79,6 +79,10 @@ struct Page {
     saved_replies: Vec<(String, String)>,
     /// The outcome form and the hand-over.
     closing: super::outcome::Panel,
+    t: &'static super::triage_views::TriageWords,
+    /// The same reader's other submissions on the account's desks: (reference, subject or
+    /// kind, status, received).
+    reader_history: Vec<(String, String, &'static str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -182,8 +186,9 @@ pub async fn render(
         events,
         deliveries,
         marketing_withdrawn_at,
+        reader_history,
         ..
-    } = triage::record(state, &who.user, reference).await?;
+    } = reading::open(state, &who.user, reference).await?;
     let users = accounts::colleagues(&state.pool).await?;
     let saved_replies = super::saved_reply::choices(state, who, s.desk, s.locale).await?;
     let names: HashMap<String, String> = users
@@ -318,6 +323,22 @@ pub async fn render(
         seen: s.updated_at.and_utc().timestamp_micros(),
         saved_replies,
         closing,
+        t: super::triage_views::words(locale),
+        reader_history: reader_history
+            .into_iter()
+            .map(|h| {
+                let what = h
+                    .subject
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(|| topic_label(h.topic, locale).to_owned());
+                (
+                    h.reference,
+                    what,
+                    words::status(h.status, locale),
+                    time::stamp(h.created_at),
+                )
+            })
+            .collect(),
         p: problem,
         s,
     }

@@ -104,7 +104,14 @@ pub fn instant_param() -> utoipa::openapi::schema::Schema {
 pub fn sort_param() -> utoipa::openapi::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["newest", "deadline", ""]))
+        .enum_values(Some(["newest", "deadline", "activity", ""]))
+        .build()
+}
+
+pub fn view_param() -> utoipa::openapi::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["todo", "mine", "unassigned", "all", ""]))
         .build()
 }
 
@@ -216,7 +223,7 @@ impl Modify for BearerAuth {
         super::staff::session::logout,
         super::staff::session::me,
         super::staff::submissions::queues,
-        super::staff::submissions::list,
+        super::staff::list::list,
         super::staff::submissions::detail,
         super::staff::submissions::patch,
         super::staff::submissions::add_note,

@@ -3,6 +3,8 @@
 
 pub(crate) mod accounts;
 pub(crate) mod handover;
+mod history;
+pub(crate) mod list;
 pub(crate) mod report;
 pub(crate) mod saved_replies;
 pub(crate) mod session;
@@ -25,7 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/auth/logout", "POST").route(web::post().to(session::logout)))
         .service(resource("/v1/auth/me", "GET").route(web::get().to(session::me)))
         .service(resource("/v1/queues", "GET").route(web::get().to(submissions::queues)))
-        .service(resource("/v1/submissions", "GET").route(web::get().to(submissions::list)))
+        .service(resource("/v1/submissions", "GET").route(web::get().to(list::list)))
         .service(
             resource("/v1/submissions/{key}", "GET, PATCH")
                 .route(web::get().to(submissions::detail))

@@ -1,210 +1,26 @@
-//! The queues and their submissions: list, read, change, annotate, answer.
+//! The queues and their submissions: read, change, annotate, answer (the list is `list`).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use base64::Engine;
-use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Deserializer};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::views::{DeliveryState, Detail, Note, Page, Queue, Queues, Reply, Submission, Summary};
-use crate::desk::conversation;
+use super::views::{DeliveryState, Detail, Note, Queue, Queues, Reply, Submission};
 use crate::desk::triage::{self, Expected, Patch};
-use crate::desk::triage::{AssigneeFilter, ListFilter, Sort, SubmissionSummary};
 use crate::desk::Caller;
-use crate::domain::{FormKind, Priority, QueueName, Status, Topic};
+use crate::desk::{conversation, reading};
+use crate::domain::{Priority, QueueName, Status};
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
 use crate::http::startup::AppState;
 use crate::http::ApiError;
-
-const DEFAULT_LIMIT: i64 = 25;
-const MAX_LIMIT: i64 = 100;
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// A queue's name. An empty parameter is as good as none, here and below.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
-    queue: Option<String>,
-    status: Option<Status>,
-    topic: Option<Topic>,
-    form: Option<FormKind>,
-    /// `web` (form posts) or `email` (mail to a queue's address).
-    channel: Option<crate::domain::Channel>,
-    /// A user id, `me` or `none`.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
-    assignee: Option<String>,
-    /// Only those past their deadline and still open (or, `false`, the others).
-    overdue: Option<bool>,
-    /// Received on or after: a date (`2026-11-30`, midnight UTC) or an RFC 3339 time.
-    #[param(schema_with = crate::http::openapi::instant_param)]
-    from: Option<String>,
-    /// Received before: a date or an RFC 3339 time.
-    #[param(schema_with = crate::http::openapi::instant_param)]
-    to: Option<String>,
-    /// Words to find in the name, address, subject, message or reference.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
-    q: Option<String>,
-    /// `newest` (default) or `deadline` (those with a deadline, most urgent first).
-    #[param(schema_with = crate::http::openapi::sort_param)]
-    sort: Option<String>,
-    /// How many per page, 1 to 100 (25 unless said).
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<i64>,
-    /// The `next` of the previous page, for the same sort. Opaque: one this API did not issue
-    /// answers 400.
-    #[param(pattern = "^[A-Za-z0-9_-]*$")]
-    cursor: Option<String>,
-}
 
 fn etag(version: i32) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))
 }
 
-/// A date (`2026-11-30`, midnight UTC) or an RFC 3339 instant.
-fn instant(field: &str, raw: &str) -> Result<NaiveDateTime, ApiError> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.naive_utc());
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .ok_or_else(|| {
-            ApiError::Malformed(format!("{field}: a date (YYYY-MM-DD) or an RFC 3339 time"))
-        })
-}
-
-/// A cursor names the sort it belongs to, the sort key and the id of the last row shown.
-fn encode_cursor(sort: Sort, s: &SubmissionSummary) -> String {
-    let (tag, at) = match sort {
-        Sort::Newest => ("n", s.created_at),
-        Sort::Deadline => ("d", s.deadline_at.unwrap_or(s.created_at)),
-    };
-    let raw = format!("{tag}|{}|{}", at.and_utc().timestamp_micros(), s.id);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
-
-fn decode_cursor(sort: Sort, c: &str) -> Result<(NaiveDateTime, String), ApiError> {
-    let bad = || ApiError::Malformed("cursor: not one this API issued for this sort".into());
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .map_err(|_| bad())?;
-    let raw = String::from_utf8(raw).map_err(|_| bad())?;
-    let tag = match sort {
-        Sort::Newest => "n|",
-        Sort::Deadline => "d|",
-    };
-    let raw = raw.strip_prefix(tag).ok_or_else(bad)?;
-    let (micros, id) = raw.split_once('|').ok_or_else(bad)?;
-    let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-    Ok((at.naive_utc(), id.to_owned()))
-}
-
-/// The submissions of the queues the caller may see, filtered, a page at a time.
-#[utoipa::path(get, path = "/v1/submissions", tag = "triage", operation_id = "list_submissions", security(("bearer" = [])),
-    params(ListQuery),
-    responses(
-        (status = 200, description = "A page of submissions", body = Page),
-        (status = 400, description = "A parameter does not parse", body = ErrorBody),
-        SignedIn,
-    ))]
-pub async fn list(
-    state: web::Data<AppState>,
-    who: Caller,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let mut q = query.into_inner();
-    for text in [
-        &mut q.queue,
-        &mut q.assignee,
-        &mut q.from,
-        &mut q.to,
-        &mut q.q,
-        &mut q.sort,
-        &mut q.cursor,
-    ] {
-        if text.as_deref() == Some("") {
-            *text = None;
-        }
-    }
-    let texts = [
-        &q.queue,
-        &q.assignee,
-        &q.from,
-        &q.to,
-        &q.q,
-        &q.sort,
-        &q.cursor,
-    ];
-    if texts.iter().any(|t| {
-        t.as_deref()
-            .is_some_and(|t| t.chars().any(char::is_control))
-    }) {
-        return Err(ApiError::Malformed(
-            "control characters in a parameter".into(),
-        ));
-    }
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::Malformed(format!("limit: 1 to {MAX_LIMIT}")));
-    }
-    // A queue name that cannot exist matches nothing, as an unknown one does.
-    let queue = match q.queue.as_deref().map(QueueName::parse).transpose() {
-        Ok(queue) => queue,
-        Err(_) => return Ok(HttpResponse::Ok().json(Page::default())),
-    };
-    let sort = match q.sort.as_deref() {
-        None | Some("newest") => Sort::Newest,
-        Some("deadline") => Sort::Deadline,
-        Some(_) => return Err(ApiError::Malformed("sort: newest or deadline".into())),
-    };
-    let now = crate::desk::now();
-    let filter = ListFilter {
-        // Set by the use case from the caller's role.
-        desks: Vec::new(),
-        queue,
-        status: q.status,
-        topic: q.topic,
-        form: q.form,
-        channel: q.channel,
-        assignee: q.assignee.map(|a| match a.as_str() {
-            "me" => AssigneeFilter::User(who.id.clone()),
-            "none" => AssigneeFilter::Nobody,
-            _ => AssigneeFilter::User(a),
-        }),
-        overdue: q.overdue,
-        from: q.from.as_deref().map(|f| instant("from", f)).transpose()?,
-        to: q.to.as_deref().map(|t| instant("to", t)).transpose()?,
-        q: q.q
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| s.trim().to_owned()),
-        sort,
-        after: q
-            .cursor
-            .as_deref()
-            .map(|c| decode_cursor(sort, c))
-            .transpose()?,
-        // One more than asked, to know whether there is a next page.
-        limit: limit + 1,
-        now,
-    };
-    let mut rows = triage::list(&state, &who, filter).await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = if more {
-        rows.last().map(|r| encode_cursor(sort, r))
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows.iter().map(|r| Summary::new(r, now)).collect(),
-        next,
-    }))
-}
-
-/// One submission with its notes, replies, audit trail and deliveries. Its `ETag` is its version.
+/// One submission with its notes, replies, audit trail and deliveries, and the same reader's
+/// other submissions on the caller's desks. Its `ETag` is its version. Reading it marks it read
+/// for the caller.
 #[utoipa::path(get, path = "/v1/submissions/{key}", tag = "triage", operation_id = "get_submission", security(("bearer" = [])),
     params(("key" = String, Path, description = "The submission's id or reference")),
     responses(
@@ -218,7 +34,8 @@ pub async fn detail(
     who: Caller,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = triage::record(&state, &who, &key).await?;
+    // Reading it through the API opens it: it is read for the caller from now on.
+    let record = reading::open(&state, &who, &key).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.submission.version))
         .json(Detail::new(&record, crate::desk::now())))

@@ -97,6 +97,10 @@ pub struct Summary {
     /// `web` (a form post) or `email` (mail to a queue's address).
     #[schema(value_type = crate::domain::Channel)]
     pub channel: String,
+    /// The last activity: received, a reader's message, a reply, a note, a status or assignee change.
+    pub last_activity_at: Instant,
+    /// Activity since the caller last opened it; what the caller did does not count.
+    pub unread: bool,
 }
 
 impl Summary {
@@ -118,6 +122,8 @@ impl Summary {
             deadline_at: s.deadline_at.map(Instant::from),
             overdue: s.deadline_at.is_some_and(|d| d < now) && s.status.is_open(),
             channel: s.channel.as_str().to_owned(),
+            last_activity_at: s.last_activity_at.into(),
+            unread: s.unread,
         }
     }
 }
@@ -305,6 +311,9 @@ pub struct Detail {
     /// When the reader withdrew the marketing opt-in through the link in a commercial e-mail;
     /// null while they have not.
     pub marketing_withdrawn_at: Option<Instant>,
+    /// The same reader's other submissions (the address in any case) on the caller's desks,
+    /// newest first, at most 50. Erased and purged ones are not listed.
+    pub reader_history: Vec<super::history::ReaderSubmission>,
 }
 
 impl Detail {
@@ -355,6 +364,7 @@ impl Detail {
                 })
                 .collect(),
             marketing_withdrawn_at: r.marketing_withdrawn_at.map(Instant::from),
+            reader_history: super::history::of(r),
         }
     }
 }

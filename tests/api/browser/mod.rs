@@ -6,6 +6,7 @@ mod a11y;
 mod attacks;
 mod reader;
 mod staff;
+mod triage;
 
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;

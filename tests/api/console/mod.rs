@@ -7,6 +7,7 @@ mod closing;
 mod history;
 mod inbox;
 mod signin;
+mod triage;
 mod users;
 
 use std::collections::HashMap;
