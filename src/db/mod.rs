@@ -10,6 +10,7 @@ pub mod handovers;
 pub mod idempotency;
 pub mod inbound_mail;
 pub mod inbound_seen;
+pub mod invitations;
 pub mod intake;
 pub mod leases;
 pub mod messages;

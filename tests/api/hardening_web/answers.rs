@@ -130,7 +130,8 @@ async fn stored_opt_in(app: &TestApp, resp: reqwest::Response) -> bool {
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     let reference = location
-        .strip_prefix("/merci?reference=")
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("reference="))
         .unwrap()
         .to_owned();
     app.with_conn(|c| courrier::db::submissions::by_reference(c, &reference).unwrap())
