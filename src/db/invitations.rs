@@ -118,8 +118,7 @@ pub fn accept(
     event: &NewEvent,
 ) -> Result<bool, DbError> {
     write_tx(conn, |conn| {
-        let Some((invitation, user)) = by_token(conn, token_hash)?.filter(|(_, u)| u.active)
-        else {
+        let Some((invitation, user)) = by_token(conn, token_hash)?.filter(|(_, u)| u.active) else {
             return Ok(false);
         };
         let used = diesel::update(

@@ -19,8 +19,13 @@ pub fn link_in(mail: &ReceivedMail) -> String {
         .chars()
         .take_while(|c| !c.is_whitespace())
         .collect();
-    assert!(text.contains(&format!("http://127.0.0.1:8080{path}")), "{text}");
-    assert!(mail.body("text/html").contains(&format!("href=\"http://127.0.0.1:8080{path}\"")));
+    assert!(
+        text.contains(&format!("http://127.0.0.1:8080{path}")),
+        "{text}"
+    );
+    assert!(mail
+        .body("text/html")
+        .contains(&format!("href=\"http://127.0.0.1:8080{path}\"")));
     path
 }
 
@@ -34,9 +39,11 @@ pub fn invitations(sink: &MailSink) -> Vec<ReceivedMail> {
 
 /// Waits for the `n`th invitation e-mail.
 pub async fn nth_invitation(sink: &MailSink, n: usize) -> ReceivedMail {
-    crate::helpers::eventually("the invitation e-mail", std::time::Duration::from_secs(15), || {
-        invitations(sink).len() >= n
-    })
+    crate::helpers::eventually(
+        "the invitation e-mail",
+        std::time::Duration::from_secs(15),
+        || invitations(sink).len() >= n,
+    )
     .await;
     invitations(sink)[n - 1].clone()
 }
@@ -66,8 +73,9 @@ async fn a_password_less_account_is_invited_and_sets_its_password_once(b: Backen
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["email"], "nina@journal.example");
     assert_eq!(body["invitation_pending"], true);
-    let expires = chrono::DateTime::parse_from_rfc3339(body["invitation_expires_at"].as_str().unwrap())
-        .unwrap();
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(body["invitation_expires_at"].as_str().unwrap())
+            .unwrap();
     let hours = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
     assert!((71 * 60..=72 * 60).contains(&hours), "{hours} minutes");
 
@@ -87,7 +95,12 @@ async fn a_password_less_account_is_invited_and_sets_its_password_once(b: Backen
     assert!(!stored[0].contains(&token));
 
     // No password signs it in while the invitation waits.
-    assert_eq!(app.try_login("nina@journal.example", "any passphrase at all").await.status(), 401);
+    assert_eq!(
+        app.try_login("nina@journal.example", "any passphrase at all")
+            .await
+            .status(),
+        401
+    );
 
     let browser = Browser::new(&app);
     let form = browser.get(&path).await;
@@ -110,9 +123,17 @@ async fn a_password_less_account_is_invited_and_sets_its_password_once(b: Backen
     let set = set_through(&app, &path, CHOSEN).await;
     assert_eq!(set.status, 303, "{}", set.body);
     assert_eq!(set.location(), "/staff/login?done=invited");
-    assert_eq!(app.try_login("nina@journal.example", CHOSEN).await.status(), 200);
+    assert_eq!(
+        app.try_login("nina@journal.example", CHOSEN).await.status(),
+        200
+    );
     let nina = Browser::new(&app);
-    assert_eq!(nina.sign_in_with("nina@journal.example", CHOSEN).await.status, 303);
+    assert_eq!(
+        nina.sign_in_with("nina@journal.example", CHOSEN)
+            .await
+            .status,
+        303
+    );
 
     // A second use is refused, with a page that says so, and changes nothing.
     let again = browser.get(&path).await;
@@ -121,9 +142,14 @@ async fn a_password_less_account_is_invited_and_sets_its_password_once(b: Backen
     assert!(again.body.contains("déjà servi"));
     let reused = set_through(&app, &path, "someone else's phrase").await;
     assert_eq!(reused.status, 410);
-    assert_eq!(app.try_login("nina@journal.example", CHOSEN).await.status(), 200);
     assert_eq!(
-        app.try_login("nina@journal.example", "someone else's phrase").await.status(),
+        app.try_login("nina@journal.example", CHOSEN).await.status(),
+        200
+    );
+    assert_eq!(
+        app.try_login("nina@journal.example", "someone else's phrase")
+            .await
+            .status(),
         401
     );
     let kinds = kinds(&app);
@@ -137,13 +163,18 @@ async fn an_account_opened_with_a_password_gets_no_invitation(b: Backend) {
     let admin = app.staff("admin").await;
     let body = app
         .post_as(&admin, "/v1/users")
-        .json(&json!({"email": "omar@journal.example", "name": "Omar", "role": "sales",
-            "password": CHOSEN}))
+        .json(
+            &json!({"email": "omar@journal.example", "name": "Omar", "role": "sales",
+            "password": CHOSEN}),
+        )
         .json_ok()
         .await;
     assert_eq!(body["invitation_pending"], false);
     assert!(body["invitation_expires_at"].is_null());
-    assert_eq!(app.try_login("omar@journal.example", CHOSEN).await.status(), 200);
+    assert_eq!(
+        app.try_login("omar@journal.example", CHOSEN).await.status(),
+        200
+    );
     assert_eq!(app.count("staff_invitations"), 0);
     assert!(app.outbox().iter().all(|o| o.purpose != "invitation"));
 
@@ -190,9 +221,14 @@ async fn an_expired_link_is_refused(b: Backend) {
     assert!(page.body.contains("expiré"));
     let late = set_through(&app, &path, CHOSEN).await;
     assert_eq!(late.status, 410);
-    assert_eq!(app.try_login("pia@journal.example", CHOSEN).await.status(), 401);
+    assert_eq!(
+        app.try_login("pia@journal.example", CHOSEN).await.status(),
+        401
+    );
     // A link that was never sent is refused as well.
-    let unknown = Browser::new(&app).get("/staff/invitation/nothing-of-ours").await;
+    let unknown = Browser::new(&app)
+        .get("/staff/invitation/nothing-of-ours")
+        .await;
     assert_eq!(unknown.status, 404);
 }
 
@@ -227,7 +263,12 @@ async fn a_new_invitation_replaces_the_old_link(b: Backend) {
     assert_eq!(Browser::new(&app).get(&first).await.status, 404);
     assert_eq!(set_through(&app, &first, CHOSEN).await.status, 404);
     assert_eq!(set_through(&app, &second, CHOSEN).await.status, 303);
-    assert_eq!(app.try_login("quentin@journal.example", CHOSEN).await.status(), 200);
+    assert_eq!(
+        app.try_login("quentin@journal.example", CHOSEN)
+            .await
+            .status(),
+        200
+    );
 
     // An account with a password, invited again, loses the password and its sessions until
     // it uses the new link.
@@ -235,7 +276,9 @@ async fn a_new_invitation_replaces_the_old_link(b: Backend) {
     assert_eq!(app.post_as(&admin, &reset).status_code().await, 201);
     assert_eq!(app.get_as(&editor, "/v1/auth/me").status_code().await, 401);
     assert_eq!(
-        app.try_login(&editor.email, crate::helpers::PASSWORD).await.status(),
+        app.try_login(&editor.email, crate::helpers::PASSWORD)
+            .await
+            .status(),
         401
     );
     let link = link_in(&nth_invitation(&sink, 3).await);

@@ -79,8 +79,10 @@ async fn the_consent_wording_is_the_configured_text_everywhere(b: Backend) {
     }
 
     // The API's description of the forms and the stored hash name the same text.
-    let forms: serde_json::Value = app.get("/v1/forms").await.json().await.unwrap();
-    assert!(forms.to_string().contains(texts.get(courrier::domain::Locale::Fr)));
+    let forms: serde_json::Value = app.get("/v1/forms/newsroom").await.json().await.unwrap();
+    assert!(forms
+        .to_string()
+        .contains(texts.get(courrier::domain::Locale::Fr)));
     let resp = app
         .post_form(
             "newsroom",

@@ -53,5 +53,4 @@ impl Composer {
         row.submission_id = None;
         Ok(row)
     }
-
 }

@@ -62,7 +62,8 @@ static EN: AccountWords = AccountWords {
     cancel: "Cancel",
     choose_password: "Choose your password",
     choose_password_for: "Choose the password of the account",
-    password_rules: "{min} to {max} characters. A phrase of a few words is easier to remember than \
+    password_rules:
+        "{min} to {max} characters. A phrase of a few words is easier to remember than \
                      a complicated word.",
     save_password: "Save the password",
     password_set: "Password saved: sign in.",

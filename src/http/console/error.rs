@@ -137,7 +137,9 @@ impl From<AccountError> for ConsoleError {
             AccountError::CannotDisableSelf => {
                 ConsoleError::refused(StatusCode::UNPROCESSABLE_ENTITY, Msg::CannotDisableSelf)
             }
-            AccountError::Disabled => ConsoleError::refused(StatusCode::CONFLICT, Msg::AccountDisabled),
+            AccountError::Disabled => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::AccountDisabled)
+            }
             AccountError::Compose(why) => ConsoleError::Internal(why),
             AccountError::Hash(e) => e.into(),
             AccountError::Db(e) => e.into(),
@@ -351,7 +353,6 @@ mod tests {
                 StatusCode::FORBIDDEN,
                 "administrateurs".into(),
             ),
-
             (
                 AuthError::TooManyAttempts {
                     retry_after_secs: 5,

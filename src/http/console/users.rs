@@ -214,8 +214,15 @@ pub async fn create(
                 name,
                 ..Typed::one_error("new", "role", Msg::InvalidChoice.text(locale))
             };
-            return render(&req, &state, &who, StatusCode::UNPROCESSABLE_ENTITY, None, typed)
-                .await;
+            return render(
+                &req,
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                typed,
+            )
+            .await;
         };
         let new = Opening {
             email: email.clone(),
@@ -232,7 +239,15 @@ pub async fn create(
                     role: posted_role,
                     ..refused(e, locale, "new")?
                 };
-                render(&req, &state, &who, StatusCode::UNPROCESSABLE_ENTITY, None, typed).await
+                render(
+                    &req,
+                    &state,
+                    &who,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    typed,
+                )
+                .await
             }
         }
     }
@@ -254,7 +269,14 @@ pub async fn change(
     let result = async {
         let posted = who.checked(&state, &body)?;
         let again = |typed: Typed| {
-            render(&req, &state, &who, StatusCode::UNPROCESSABLE_ENTITY, None, typed)
+            render(
+                &req,
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                typed,
+            )
         };
         let wanted = match action.as_str() {
             "role" => match posted.get("role").map(Role::parse) {

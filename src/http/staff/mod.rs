@@ -62,8 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/reports/desk", "GET").route(web::get().to(report::desk)))
         .service(resource("/v1/users/{id}", "PATCH").route(web::patch().to(accounts::change)))
         .service(
-            resource("/v1/users/{id}/invitation", "POST")
-                .route(web::post().to(accounts::invite)),
+            resource("/v1/users/{id}/invitation", "POST").route(web::post().to(accounts::invite)),
         );
 }
 

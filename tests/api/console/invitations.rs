@@ -34,7 +34,11 @@ async fn a_new_account_defaults_to_editor_and_keeps_its_fields_after_an_error(b:
         .submit(
             "/staff/users",
             "/staff/users",
-            &[("email", "not an address"), ("name", "Léa"), ("role", "sales")],
+            &[
+                ("email", "not an address"),
+                ("name", "Léa"),
+                ("role", "sales"),
+            ],
         )
         .await;
     assert_eq!(invalid.status, 422);
@@ -46,7 +50,11 @@ async fn a_new_account_defaults_to_editor_and_keeps_its_fields_after_an_error(b:
         .submit(
             "/staff/users",
             "/staff/users",
-            &[("email", admin.email.as_str()), ("name", "Twin"), ("role", "admin")],
+            &[
+                ("email", admin.email.as_str()),
+                ("name", "Twin"),
+                ("role", "admin"),
+            ],
         )
         .await;
     assert_eq!(taken.status, 422);
@@ -59,7 +67,11 @@ async fn a_new_account_defaults_to_editor_and_keeps_its_fields_after_an_error(b:
         .submit(
             "/staff/users",
             "/staff/users",
-            &[("email", "lea@journal.example"), ("name", "Léa"), ("role", "sales")],
+            &[
+                ("email", "lea@journal.example"),
+                ("name", "Léa"),
+                ("role", "sales"),
+            ],
         )
         .await;
     assert_eq!(created.location(), "/staff/users?done=invited");
@@ -83,8 +95,16 @@ async fn a_new_account_defaults_to_editor_and_keeps_its_fields_after_an_error(b:
         .await;
     assert_eq!(resent.location(), "/staff/users?done=invited");
     let second = link_in(&nth_invitation(&sink, 2).await);
-    assert_eq!(set_through(&app, &first, "a phrase of my own").await.status, 404);
-    assert_eq!(set_through(&app, &second, "a phrase of my own").await.status, 303);
+    assert_eq!(
+        set_through(&app, &first, "a phrase of my own").await.status,
+        404
+    );
+    assert_eq!(
+        set_through(&app, &second, "a phrase of my own")
+            .await
+            .status,
+        303
+    );
     let browser = Browser::new(&app);
     assert_eq!(
         browser
