@@ -136,7 +136,12 @@ pub async fn open(
             let Some((email, name)) = identity.filter(|_| errors.is_empty()) else {
                 return Err(AccountError::Invalid(errors));
             };
-            let user = new_row(email, name, role, super::invitations::NO_PASSWORD.into());
+            let user = new_row(
+                email,
+                name,
+                role,
+                crate::db::invitations::NO_PASSWORD.into(),
+            );
             super::invitations::open_invited(desk, user, &who.id).await
         }
     }

@@ -17,8 +17,6 @@ use crate::db::staff::UserRow;
 use crate::db::{self, DbError};
 use crate::domain::{EventKind, FieldError, FieldErrors, Msg, Password, PasswordError};
 
-pub use crate::db::invitations::NO_PASSWORD;
-
 /// Why a link does not open the form, or the password was not set.
 #[derive(Debug, thiserror::Error)]
 pub enum InvitationError {
