@@ -43,3 +43,20 @@ document.addEventListener("DOMContentLoaded", function () {
       });
   });
 });
+
+// "Désactiver" asks first: in a dialog here, on a page of its own without JavaScript.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        return;
+      }
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden";
+      confirmed.name = "confirm";
+      confirmed.value = "1";
+      form.appendChild(confirmed);
+    });
+  });
+});

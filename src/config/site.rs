@@ -35,6 +35,17 @@ pub(super) fn default_public_url() -> String {
 }
 
 impl SiteSettings {
+    /// Whether `url` is a page of the site itself: an http(s) address whose origin is one of
+    /// `origins`. Only such an address is linked back to from Courrier's pages (the thank-you
+    /// page's "back to the article"); any other would make them a link to wherever a hostile
+    /// page chose.
+    pub fn is_site_page(&self, url: &str) -> bool {
+        url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .is_some_and(|u| self.origins.contains(&u.origin().ascii_serialization()))
+    }
+
     pub(super) fn check(&self, problems: &mut Vec<String>) {
         if url::Url::parse(&self.thank_you_url).is_err() && !self.thank_you_url.starts_with('/') {
             problems.push("site.thank_you_url: an absolute URL or a path starting with /".into());

@@ -24,12 +24,15 @@ pub fn reported(conn: &mut DbConnection, message_id: &str) -> Result<Option<Repo
     Ok(outbox::table
         .filter(outbox::message_id.eq(message_id))
         .select((outbox::id, outbox::submission_id, outbox::recipients))
-        .first::<(String, String, String)>(conn)
+        .first::<(String, Option<String>, String)>(conn)
         .optional()?
-        .map(|(id, submission_id, recipients)| Reported {
-            id,
-            submission_id,
-            recipients,
+        // A report on an e-mail about no submission (an invitation) is matched to nothing.
+        .and_then(|(id, submission_id, recipients)| {
+            Some(Reported {
+                id,
+                submission_id: submission_id?,
+                recipients,
+            })
         }))
 }
 

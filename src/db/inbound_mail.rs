@@ -110,8 +110,9 @@ pub fn thread_of(conn: &mut DbConnection, ids: &[String]) -> Result<Option<Strin
         let sent: Option<String> = outbox::table
             .filter(outbox::message_id.eq(id))
             .select(outbox::submission_id)
-            .first(conn)
-            .optional()?;
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
         if sent.is_some() {
             return Ok(sent);
         }
@@ -135,8 +136,9 @@ pub fn sent_by_us(conn: &mut DbConnection, id: &str) -> Result<Option<String>, D
     Ok(outbox::table
         .filter(outbox::message_id.eq(id))
         .select(outbox::submission_id)
-        .first(conn)
-        .optional()?)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// Messages from this sender since then.

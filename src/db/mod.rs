@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod inbound_mail;
 pub mod inbound_seen;
 pub mod intake;
+pub mod invitations;
 pub mod leases;
 pub mod messages;
 pub mod notes;

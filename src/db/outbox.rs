@@ -89,7 +89,8 @@ const RETRY_SQLITE: &str = "UPDATE outbox SET next_attempt_at = strftime('%Y-%m-
 #[diesel(table_name = outbox)]
 pub struct NewOutboxRow {
     pub id: String,
-    pub submission_id: String,
+    /// `None` for an e-mail about no submission (an account's invitation).
+    pub submission_id: Option<String>,
     pub purpose: MailPurpose,
     pub from_addr: String,
     pub recipients: String,
@@ -111,7 +112,7 @@ pub struct NewOutboxRow {
 #[diesel(table_name = outbox)]
 pub struct OutboxJob {
     pub id: String,
-    pub submission_id: String,
+    pub submission_id: Option<String>,
     pub purpose: MailPurpose,
     pub from_addr: String,
     pub recipients: String,

@@ -246,13 +246,16 @@ macro_rules! dead_with_bodies {
             .filter(outbox::status.eq(MailStatus::Dead))
             .filter(outbox::created_at.lt($cutoff))
             .filter(outbox::body_text.ne(""))
-            .filter(diesel::dsl::not(
-                outbox::submission_id.eq_any(
-                    submissions::table
-                        .select(submissions::id)
-                        .filter(submissions::legal_hold.eq(true)),
-                ),
-            ))
+            .filter(
+                diesel::dsl::not(
+                    outbox::submission_id.eq_any(
+                        submissions::table
+                            .select(submissions::id.nullable())
+                            .filter(submissions::legal_hold.eq(true)),
+                    ),
+                )
+                .or(outbox::submission_id.is_null()),
+            )
     };
 }
 

@@ -61,7 +61,7 @@ diesel::table! {
 diesel::table! {
     outbox (id) {
         id -> Text,
-        submission_id -> Text,
+        submission_id -> Nullable<Text>,
         purpose -> Text,
         from_addr -> Text,
         recipients -> Text,
@@ -141,6 +141,16 @@ diesel::table! {
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_invitations (user_id) {
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -298,6 +308,7 @@ diesel::table! {
 
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 diesel::joinable!(staff_known_clients -> staff_users (user_id));
+diesel::joinable!(staff_invitations -> staff_users (user_id));
 diesel::joinable!(notes -> submissions (submission_id));
 diesel::joinable!(notes -> staff_users (author_id));
 diesel::joinable!(messages -> submissions (submission_id));
@@ -306,6 +317,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_users,
     staff_sessions,
     staff_known_clients,
+    staff_invitations,
     notes,
     messages,
     outbox,

@@ -28,6 +28,15 @@ pub enum AccountError {
     /// Accounts are for admins (and the operator) only.
     #[error("not allowed")]
     Forbidden,
+    /// An admin may not disable their own account: another admin must.
+    #[error("an admin cannot disable their own account")]
+    CannotDisableSelf,
+    /// A disabled account gets no invitation.
+    #[error("the account is disabled")]
+    Disabled,
+    /// The invitation e-mail could not be composed.
+    #[error("composing the invitation: {0}")]
+    Compose(String),
     #[error(transparent)]
     Hash(#[from] crate::desk::auth::HashError),
     #[error(transparent)]
@@ -78,7 +87,105 @@ pub fn assignable(user: &Account, desk: crate::domain::Desk) -> bool {
     may_hear_of(user.role, user.active, desk)
 }
 
-/// Creates an account; e-mail addresses are unique whatever their case.
+/// What an account is opened with, through the API or the console: without a password, the
+/// account is invited to choose one (`invitations`).
+pub struct Opening {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: Option<String>,
+}
+
+/// The account opened, and when its invitation's link stops working (`None` when it was opened
+/// with a password).
+pub struct Opened {
+    pub account: Account,
+    pub invitation_expires_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Opens an account: with a password as `create` does, else with an invitation e-mailed to it.
+pub async fn open(
+    desk: &super::Context,
+    new: Opening,
+    who: &Caller,
+) -> Result<Opened, AccountError> {
+    who.require_admin().map_err(|_| AccountError::Forbidden)?;
+    let Opening {
+        email,
+        name,
+        role,
+        password,
+    } = new;
+    match password {
+        Some(password) => {
+            let new = NewAccount {
+                email,
+                name,
+                role,
+                password,
+            };
+            let account = create(&desk.pool, &desk.auth.hasher, new, who).await?;
+            Ok(Opened {
+                account,
+                invitation_expires_at: None,
+            })
+        }
+        None => {
+            let mut errors = FieldErrors::new();
+            let identity = identity(&email, &name, &mut errors);
+            let Some((email, name)) = identity.filter(|_| errors.is_empty()) else {
+                return Err(AccountError::Invalid(errors));
+            };
+            let user = new_row(
+                email,
+                name,
+                role,
+                crate::db::invitations::NO_PASSWORD.into(),
+            );
+            super::invitations::open_invited(desk, user, &who.id).await
+        }
+    }
+}
+
+/// The folded address and the name, or their errors in `errors`.
+fn identity(email: &str, name: &str, errors: &mut FieldErrors) -> Option<(String, String)> {
+    let email = ReaderEmail::parse(email)
+        .map(|e| e.folded())
+        .map_err(|e| errors.entry("email").or_default().push(e))
+        .ok();
+    let name = OneLine::parse(name, 200)
+        .map_err(|e| errors.entry("name").or_default().push(e))
+        .ok();
+    Some((email?, name?.into_inner()))
+}
+
+fn new_row(email: String, display_name: String, role: Role, password_hash: String) -> UserRow {
+    let now = db::now();
+    UserRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        email,
+        display_name,
+        role,
+        active: true,
+        password_hash,
+        created_at: now,
+        updated_at: now,
+        credentials_version: 0,
+        locale: None,
+    }
+}
+
+/// The audit event of an account's creation.
+pub(super) fn created_event(actor: &str, user: &UserRow) -> NewEvent {
+    audit(
+        actor,
+        EventKind::UserCreated,
+        json!({"user": user.id, "role": user.role}),
+    )
+}
+
+/// Creates an account with its password (the command line's first admin, or an admin who
+/// gives one); e-mail addresses are unique whatever their case.
 pub async fn create(
     pool: &Pool,
     hasher: &Hasher,
@@ -86,15 +193,8 @@ pub async fn create(
     who: &Caller,
 ) -> Result<Account, AccountError> {
     who.require_admin().map_err(|_| AccountError::Forbidden)?;
-    let actor = who.id.as_str();
     let mut errors = FieldErrors::new();
-    let email = ReaderEmail::parse(&new.email)
-        .map(|e| e.folded())
-        .map_err(|e| errors.entry("email").or_default().push(e))
-        .ok();
-    let name = OneLine::parse(&new.name, 200)
-        .map_err(|e| errors.entry("name").or_default().push(e))
-        .ok();
+    let identity = identity(&new.email, &new.name, &mut errors);
     let password = Password::parse(new.password)
         .map_err(|e| {
             errors
@@ -103,34 +203,29 @@ pub async fn create(
                 .push(password_error(e))
         })
         .ok();
-    let (Some(email), Some(name), Some(password)) = (email, name, password) else {
+    let (Some((email, name)), Some(password)) = (identity, password) else {
         return Err(AccountError::Invalid(errors));
     };
     let hash = hasher.hash(&password).await?;
-    let now = db::now();
-    let user = UserRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        email,
-        display_name: name.into_inner(),
-        role: new.role,
-        active: true,
-        password_hash: hash,
-        created_at: now,
-        updated_at: now,
-        credentials_version: 0,
-        locale: None,
-    };
-    let event = audit(
-        actor,
-        EventKind::UserCreated,
-        json!({"user": user.id, "role": user.role}),
-    );
+    let user = new_row(email, name, new.role, hash);
+    let event = created_event(&who.id, &user);
     let stored = user.clone();
     match db::run(pool, move |conn| store::insert_user(conn, &stored, &event)).await {
         Ok(()) => Ok(user.into()),
         Err(DbError::UniqueViolation(_)) => Err(AccountError::EmailTaken),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `who` may disable the account `id`: admins only, and never their own account
+/// (disabling oneself would lock the last admin out as easily as any other: another admin must
+/// do it). The console asks before its confirmation step; `change` asks again.
+pub fn may_disable(who: &Caller, id: &str) -> Result<(), AccountError> {
+    who.require_admin().map_err(|_| AccountError::Forbidden)?;
+    if id == who.id {
+        return Err(AccountError::CannotDisableSelf);
+    }
+    Ok(())
 }
 
 /// Changes an account. A new password, a new role or a disabled account ends all of its
@@ -142,6 +237,9 @@ pub async fn change(
     change: AccountChange,
     who: &Caller,
 ) -> Result<Account, AccountError> {
+    if change.active == Some(false) {
+        may_disable(who, id)?;
+    }
     who.require_admin().map_err(|_| AccountError::Forbidden)?;
     apply(pool, hasher, id, change, &who.id).await
 }

@@ -118,7 +118,7 @@ pub async fn reply(
     db::run(&state.pool, move |conn| {
         // A reader address that bounced permanently on this submission gets no more mail: the
         // reply is kept, its e-mail held.
-        if db::bounces::bounced_permanently(conn, &mail_row.submission_id, &address)? {
+        if db::bounces::bounced_permanently(conn, &stored.submission_id, &address)? {
             return db::bounces::add_held_reply(conn, &mail_row, &stored, &audit);
         }
         messages::add_reply(conn, &mail_row, &stored, &audit)

@@ -346,7 +346,7 @@ fn capped(
         },
         // Its detail, which cap was met, is filled in by the write that meets it.
         skipped: NewEvent::new(
-            Some(&submission_id),
+            submission_id.as_deref(),
             "reader",
             EventKind::AckSkipped,
             &serde_json::Value::Null,

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod inbound;
 pub mod inbox;
 pub mod intake;
+pub mod invitations;
 pub mod limit_store;
 mod limiter;
 pub mod limits;

@@ -414,6 +414,8 @@ pub struct Account {
     pub updated_at: NaiveDateTime,
     /// The console's language for this account; `None` follows the browser.
     pub locale: Option<Locale>,
+    /// No password yet: the account waits for its invitation's link to be used.
+    pub invitation_pending: bool,
 }
 
 impl From<db::staff::UserRow> for Account {
@@ -426,6 +428,7 @@ impl From<db::staff::UserRow> for Account {
             active: u.active,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            invitation_pending: u.password_hash == db::invitations::NO_PASSWORD,
             locale: u.locale,
         }
     }

@@ -73,7 +73,8 @@ text_enum!(
     /// Why an e-mail is in the outbox: to the team, a new submission (`team_notification`),
     /// the reader's answer on a thread (`reply_notice`) or a deadline coming due
     /// (`duty_reminder`); to the reader, the acknowledgement (`reader_ack`), a staff reply
-    /// (`staff_reply`) or how a right-of-reply request was closed (`reader_outcome`).
+    /// (`staff_reply`) or how a right-of-reply request was closed (`reader_outcome`); to a new
+    /// colleague, the invitation to set a password (`invitation`, about no submission).
     MailPurpose {
         TeamNotification => "team_notification",
         ReaderAck => "reader_ack",
@@ -81,6 +82,7 @@ text_enum!(
         ReplyNotice => "reply_notice",
         DutyReminder => "duty_reminder",
         ReaderOutcome => "reader_outcome",
+        Invitation => "invitation",
     }
 );
 

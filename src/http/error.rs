@@ -164,6 +164,12 @@ impl From<AccountError> for ApiError {
             },
             AccountError::NotFound => ApiError::NotFound,
             AccountError::Forbidden => ApiError::Forbidden,
+            AccountError::CannotDisableSelf => ApiError::Unprocessable(Msg::CannotDisableSelf),
+            AccountError::Disabled => ApiError::Conflict {
+                code: Msg::AccountDisabled,
+                detail: None,
+            },
+            AccountError::Compose(why) => ApiError::Internal(why),
             AccountError::Hash(e) => e.into(),
             AccountError::Db(e) => e.into(),
         }

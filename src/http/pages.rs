@@ -12,6 +12,8 @@ use crate::http::startup::AppState;
 #[template(path = "pages/demo.html")]
 struct Demo<'a> {
     site: &'a str,
+    /// The consent text of the current version, as stored with each submission.
+    consent: &'a str,
     honeypot: &'a str,
     newsroom_token: String,
     sales_token: String,
@@ -22,9 +24,41 @@ struct Demo<'a> {
 #[derive(Template)]
 #[template(path = "pages/thank_you.html")]
 struct ThankYou<'a> {
+    lang: &'static str,
     site: &'a str,
     reference: Option<&'a str>,
+    /// Where "back to the article" goes: the article when it is a page of the site, else `/`.
+    back: &'a str,
+    w: &'static ThankYouWords,
 }
+
+/// The thank-you page's sentences, in the post's language.
+struct ThankYouWords {
+    title: &'static str,
+    heading: &'static str,
+    reference: &'static str,
+    keep: &'static str,
+    acknowledged: &'static str,
+    back: &'static str,
+}
+
+static THANKS_FR: ThankYouWords = ThankYouWords {
+    title: "Merci",
+    heading: "Merci, votre message a bien été reçu",
+    reference: "Votre référence :",
+    keep: "Rappelez-la dans vos échanges avec nous.",
+    acknowledged: "Un accusé de réception vous a été envoyé par e-mail.",
+    back: "Revenir à l’article",
+};
+
+static THANKS_EN: ThankYouWords = ThankYouWords {
+    title: "Thank you",
+    heading: "Thank you, your message has been received",
+    reference: "Your reference:",
+    keep: "Please quote it when you write to us.",
+    acknowledged: "An acknowledgement has been sent to you by e-mail.",
+    back: "Back to the article",
+};
 
 fn topics(form: FormKind) -> Vec<(&'static str, &'static str)> {
     Topic::for_form(form)
@@ -64,6 +98,7 @@ pub async fn demo(state: web::Data<AppState>) -> HttpResponse {
     html(
         Demo {
             site: &state.settings.site.name,
+            consent: state.settings.site.consent_text.get(Locale::Fr),
             honeypot: state.screen.honeypot_field(),
             newsroom_token: state.screen.issue(FormKind::Newsroom, now_ms),
             sales_token: state.screen.issue(FormKind::Sales, now_ms),
@@ -79,6 +114,11 @@ pub async fn demo(state: web::Data<AppState>) -> HttpResponse {
 pub struct ThankYouQuery {
     /// The reference to show; anything not shaped like one is left out.
     reference: Option<String>,
+    /// The language of the post (`fr`, the default, or `en`); any other value is French.
+    lang: Option<String>,
+    /// The article the form was posted from: linked back to when its origin is one of
+    /// `site.origins`, otherwise the link goes to `/`.
+    article: Option<String>,
 }
 
 /// Where an HTML form post lands: thanks, and the reference.
@@ -91,14 +131,30 @@ pub async fn thank_you(
     state: web::Data<AppState>,
     query: web::Query<ThankYouQuery>,
 ) -> HttpResponse {
+    let site = &state.settings.site;
+    let locale = query
+        .lang
+        .as_deref()
+        .and_then(|l| Locale::parse(l).ok())
+        .unwrap_or(Locale::Fr);
     html(
         ThankYou {
-            site: &state.settings.site.name,
+            lang: locale.as_str(),
+            site: &site.name,
             // Only something shaped like a reference: the page is the site's, not a billboard.
             reference: query
                 .reference
                 .as_deref()
                 .filter(|r| crate::domain::Reference::is_well_formed(r)),
+            back: query
+                .article
+                .as_deref()
+                .filter(|a| site.is_site_page(a))
+                .unwrap_or("/"),
+            w: match locale {
+                Locale::Fr => &THANKS_FR,
+                Locale::En => &THANKS_EN,
+            },
         }
         .render(),
     )

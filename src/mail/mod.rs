@@ -2,6 +2,7 @@
 
 pub mod imap;
 pub mod inbound;
+mod invitation;
 mod ledger;
 mod notice;
 mod render;
@@ -10,6 +11,7 @@ pub mod reply_token;
 mod transport;
 mod worker;
 
+pub use invitation::invitation;
 pub use notice::{
     escalation, grounds_text, reply_outcome, when as time_for_reader, Escalation, EscalationFacts,
 };

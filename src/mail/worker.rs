@@ -265,11 +265,14 @@ async fn screen(
     shared: &Shared,
     mut jobs: Vec<outbox::OutboxJob>,
 ) -> (Vec<outbox::OutboxJob>, Vec<String>) {
-    let to_staff = |j: &outbox::OutboxJob| !MailPurpose::TO_READER.contains(&j.purpose);
+    // About a submission and to staff: an invitation, about none, goes to its account alone.
+    let to_staff = |j: &outbox::OutboxJob| {
+        j.submission_id.is_some() && !MailPurpose::TO_READER.contains(&j.purpose)
+    };
     let ids: Vec<String> = jobs
         .iter()
         .filter(|j| to_staff(j))
-        .map(|j| j.submission_id.clone())
+        .filter_map(|j| j.submission_id.clone())
         .collect();
     if ids.is_empty() {
         return (jobs, Vec::new());
@@ -287,7 +290,9 @@ async fn screen(
         .map(|(email, role, active)| (email.to_lowercase(), (role, active)))
         .collect();
     for job in jobs.iter_mut().filter(|j| to_staff(j)) {
-        let Some((_, desk, queue)) = places.iter().find(|(id, _, _)| *id == job.submission_id)
+        let Some((_, desk, queue)) = places
+            .iter()
+            .find(|(id, _, _)| Some(id) == job.submission_id.as_ref())
         else {
             continue;
         };

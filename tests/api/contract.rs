@@ -47,6 +47,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/users"),
     ("post", "/v1/users"),
     ("patch", "/v1/users/{id}"),
+    ("post", "/v1/users/{id}/invitation"),
     ("post", "/v1/inbound/mime"),
     ("get", "/v1/inbound/unmatched"),
     ("get", "/v1/submissions/{key}/messages/{message_id}/raw"),

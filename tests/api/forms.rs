@@ -351,7 +351,12 @@ async fn html_form_post_redirects_to_the_thank_you_page(b: Backend) {
     let resp = app.post_form("newsroom", body).await;
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    let reference = location.strip_prefix("/merci?reference=").unwrap();
+    assert!(location.starts_with("/merci?reference="), "{location}");
+    assert!(location.contains("&lang=fr"), "{location}");
+    let reference = location
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("reference="))
+        .unwrap();
     let row = app.with_conn(|c| courrier::db::submissions::by_reference(c, reference).unwrap());
     assert_eq!(row.name, "Zoé Martin");
     assert_eq!(row.message, "Une erreur\r\nde date");

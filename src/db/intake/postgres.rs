@@ -141,7 +141,7 @@ fn submission<'a>(q: Statement<'a>, s: &'a SubmissionRow) -> Statement<'a> {
 /// Binds an outbox row's values, in `OUTBOX_COLUMNS` order.
 fn outbox_mail<'a>(q: Statement<'a>, m: &'a NewOutboxRow) -> Statement<'a> {
     q.bind::<Text, _>(&m.id)
-        .bind::<Text, _>(&m.submission_id)
+        .bind::<Nullable<Text>, _>(&m.submission_id)
         .bind::<Text, _>(&m.purpose)
         .bind::<Text, _>(&m.from_addr)
         .bind::<Text, _>(&m.recipients)
@@ -284,7 +284,7 @@ mod tests {
     fn mail() -> NewOutboxRow {
         NewOutboxRow {
             id: "o".into(),
-            submission_id: "i".into(),
+            submission_id: Some("i".into()),
             purpose: MailPurpose::StaffReply,
             from_addr: "f".into(),
             recipients: "t".into(),

@@ -92,7 +92,11 @@ pub(super) fn erase(
     // E-mails that name the address anywhere: to it, from it, quoting it, bounced from it.
     notices.extend(
         outbox::table
-            .filter(outbox::submission_id.ne_all(held.to_vec()))
+            .filter(
+                outbox::submission_id
+                    .ne_all(held.to_vec())
+                    .or(outbox::submission_id.is_null()),
+            )
             .filter(
                 lower(outbox::recipients)
                     .like(pattern)

@@ -110,7 +110,12 @@ impl Auth {
         let client = self.clients.key(ip);
         let now = db::now();
         let gate = throttle::gate(pool, &self.settings, &email, &client, now).await?;
-        let user = gate.user.as_ref().filter(|u| u.active);
+        // An account waiting for its invitation has no password: it signs in by none, in the
+        // time any unknown address takes.
+        let user = gate
+            .user
+            .as_ref()
+            .filter(|u| u.active && u.password_hash != crate::db::invitations::NO_PASSWORD);
         // Over-long input cannot be a password here: refuse it without hashing.
         let plausible = password.len() <= crate::domain::Password::MAX * 4;
         let lane = if gate.known { Lane::Known } else { Lane::Open };

@@ -134,6 +134,13 @@ impl From<AccountError> for ConsoleError {
             }
             AccountError::NotFound => ConsoleError::NotFound,
             AccountError::Forbidden => ConsoleError::Forbidden,
+            AccountError::CannotDisableSelf => {
+                ConsoleError::refused(StatusCode::UNPROCESSABLE_ENTITY, Msg::CannotDisableSelf)
+            }
+            AccountError::Disabled => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::AccountDisabled)
+            }
+            AccountError::Compose(why) => ConsoleError::Internal(why),
             AccountError::Hash(e) => e.into(),
             AccountError::Db(e) => e.into(),
         }

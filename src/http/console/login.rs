@@ -39,7 +39,8 @@ struct Login<'a> {
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
-    /// Why the page is shown: `out` (signed out), `password` (password changed).
+    /// Why the page is shown: `out` (signed out), `password` (password changed), `invited`
+    /// (password chosen through an invitation).
     done: Option<String>,
 }
 
@@ -121,6 +122,11 @@ pub async fn page_view(
     let notice = match query.done.as_deref() {
         Some("out") => Notice::Flash(w.signed_out.to_owned()),
         Some("password") => Notice::Flash(w.password_changed.to_owned()),
+        Some("invited") => Notice::Flash(
+            super::account_words::account_words(locale)
+                .password_set
+                .to_owned(),
+        ),
         _ => Notice::None,
     };
     let pre_session = signin_cookie(&req);

@@ -3,9 +3,11 @@
 //! use cases as the JSON API.
 
 mod account;
+mod account_words;
 mod error;
 mod history;
 mod inbox;
+mod invitation;
 mod login;
 mod outcome;
 mod saved_reply;
@@ -57,6 +59,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/staff/users/{id}/{action}", "POST").route(web::post().to(users::change)),
+        )
+        .service(
+            resource("/staff/invitation/{token}", "GET, POST")
+                .route(web::get().to(invitation::page_view))
+                .route(web::post().to(invitation::set_password)),
         )
         .service(resource("/staff/account", "GET").route(web::get().to(account::page_view)))
         .service(

@@ -1,5 +1,6 @@
-//! `/staff/users`: the accounts, for admins only (403 for anyone else): create one, change its
-//! role, disable it or set its password. Each change that touches credentials ends the
+//! `/staff/users`: the accounts, for admins only (403 for anyone else): open one (it is e-mailed
+//! an invitation to choose its password), change its role, disable it (after a confirmation),
+//! set its password or send it a new invitation. Each change that touches credentials ends the
 //! account's sessions (the use case does it).
 
 use std::collections::HashMap;
@@ -9,9 +10,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::account_words::{account_words, AccountWords};
 use super::error::answer;
 use super::{language, page, see_other, words, ConsoleError, ConsoleUser, Frame};
-use crate::desk::accounts::{self, AccountChange, AccountError, NewAccount};
+use crate::desk::accounts::{self, AccountChange, AccountError, Opening};
 use crate::domain::{Locale, Msg, Role};
 use crate::http::startup::AppState;
 
@@ -22,20 +24,28 @@ pub struct Account {
     role: &'static str,
     role_code: &'static str,
     active: bool,
+    pending: bool,
+    /// The signed-in admin's own account: it offers no "disable".
+    own: bool,
 }
 
 #[derive(Template)]
 #[template(path = "console/users.html")]
 struct Users {
     f: Frame,
+    a: &'static AccountWords,
     csrf: String,
     accounts: Vec<Account>,
     roles: Vec<(&'static str, &'static str)>,
+    /// A refusal about the page as a whole (disabling one's own account).
+    problem: Option<String>,
     /// Which form the errors belong to (`new` or an account's id), and field → message.
     target: String,
     errors: HashMap<&'static str, String>,
     typed_email: String,
     typed_name: String,
+    /// The role the new-account form shows chosen: `editor` at first, then what was posted.
+    typed_role: String,
 }
 
 impl Users {
@@ -46,17 +56,44 @@ impl Users {
     }
 }
 
+#[derive(Template)]
+#[template(path = "console/confirm_disable.html")]
+struct ConfirmDisable<'a> {
+    f: Frame,
+    a: &'static AccountWords,
+    csrf: &'a str,
+    id: &'a str,
+    name: &'a str,
+    email: &'a str,
+}
+
 #[derive(Deserialize)]
 pub struct UsersQuery {
     done: Option<String>,
 }
 
-#[derive(Default)]
+/// What the page shows again after a refusal.
 struct Typed {
     target: String,
     errors: HashMap<&'static str, String>,
+    problem: Option<String>,
     email: String,
     name: String,
+    role: String,
+}
+
+impl Default for Typed {
+    fn default() -> Typed {
+        Typed {
+            target: String::new(),
+            errors: HashMap::new(),
+            problem: None,
+            email: String::new(),
+            name: String::new(),
+            // A new colleague gets no admin rights unless chosen.
+            role: Role::Editor.as_str().to_owned(),
+        }
+    }
 }
 
 impl Typed {
@@ -68,24 +105,6 @@ impl Typed {
             ..Typed::default()
         }
     }
-}
-
-/// The page again with what was typed and why it was refused: `422`.
-async fn again(
-    req: &HttpRequest,
-    state: &AppState,
-    who: &ConsoleUser,
-    typed: Typed,
-) -> Result<HttpResponse, ConsoleError> {
-    render(
-        req,
-        state,
-        who,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        None,
-        typed,
-    )
-    .await
 }
 
 async fn render(
@@ -104,26 +123,31 @@ async fn render(
         .map(|u| Account {
             role: words::role(u.role, locale),
             role_code: u.role.as_str(),
+            own: u.id == who.user.id,
             id: u.id,
             email: u.email,
             name: u.display_name,
             active: u.active,
+            pending: u.invitation_pending,
         })
         .collect();
     page(
         status,
         Users {
             f: who.frame(req, w.accounts, flash),
+            a: account_words(locale),
             csrf: who.csrf.clone(),
             accounts,
             roles: Role::ALL
                 .iter()
                 .map(|r| (r.as_str(), words::role(*r, locale)))
                 .collect(),
+            problem: typed.problem,
             target: typed.target,
             errors: typed.errors,
             typed_email: typed.email,
             typed_name: typed.name,
+            typed_role: typed.role,
         }
         .render(),
     )
@@ -136,15 +160,17 @@ pub async fn page_view(
     query: web::Query<UsersQuery>,
 ) -> HttpResponse {
     let locale = language(&req, who.user.locale);
-    let flash = query
-        .done
-        .is_some()
-        .then(|| words::words(locale).account_saved.to_owned());
+    let flash = match query.done.as_deref() {
+        Some("invited") => Some(account_words(locale).invitation_sent.to_owned()),
+        Some(_) => Some(words::words(locale).account_saved.to_owned()),
+        None => None,
+    };
     let result =
         async { render(&req, &state, &who, StatusCode::OK, flash, Typed::default()).await }.await;
     answer(locale, result)
 }
 
+/// What a refusal shows on the page, or the error page for what is no refusal of a field.
 fn refused(e: AccountError, locale: Locale, target: &str) -> Result<Typed, ConsoleError> {
     let mut typed = Typed {
         target: target.to_owned(),
@@ -161,12 +187,15 @@ fn refused(e: AccountError, locale: Locale, target: &str) -> Result<Typed, Conso
         AccountError::EmailTaken => {
             typed.errors.insert("email", Msg::EmailTaken.text(locale));
         }
+        AccountError::CannotDisableSelf => {
+            typed.problem = Some(Msg::CannotDisableSelf.text(locale));
+        }
         other => return Err(other.into()),
     }
     Ok(typed)
 }
 
-/// `POST /staff/users`: `email`, `name`, `role`, `password`.
+/// `POST /staff/users`: `email`, `name`, `role`. The account is e-mailed its invitation.
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -178,29 +207,47 @@ pub async fn create(
         let posted = who.checked(&state, &body)?;
         let email = posted.get("email").unwrap_or_default().to_owned();
         let name = posted.get("name").unwrap_or_default().to_owned();
-        let Some(role) = posted.get("role").and_then(|r| Role::parse(r).ok()) else {
+        let posted_role = posted.get("role").unwrap_or_default().to_owned();
+        let Ok(role) = Role::parse(&posted_role) else {
             let typed = Typed {
                 email,
                 name,
                 ..Typed::one_error("new", "role", Msg::InvalidChoice.text(locale))
             };
-            return again(&req, &state, &who, typed).await;
+            return render(
+                &req,
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                typed,
+            )
+            .await;
         };
-        let new = NewAccount {
+        let new = Opening {
             email: email.clone(),
             name: name.clone(),
             role,
-            password: posted.get("password").unwrap_or_default().to_owned(),
+            password: None,
         };
-        match accounts::create(&state.pool, &state.auth.hasher, new, &who.user).await {
-            Ok(_) => Ok(see_other("/staff/users?done=created")),
+        match accounts::open(&state, new, &who.user).await {
+            Ok(_) => Ok(see_other("/staff/users?done=invited")),
             Err(e) => {
                 let typed = Typed {
                     email,
                     name,
+                    role: posted_role,
                     ..refused(e, locale, "new")?
                 };
-                again(&req, &state, &who, typed).await
+                render(
+                    &req,
+                    &state,
+                    &who,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    typed,
+                )
+                .await
             }
         }
     }
@@ -208,7 +255,8 @@ pub async fn create(
     answer(locale, result)
 }
 
-/// `POST /staff/users/{id}/role|disable|password`.
+/// `POST /staff/users/{id}/role|disable|password|invite`. `disable` without `confirm=1`
+/// answers the confirmation page instead.
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -220,6 +268,16 @@ pub async fn change(
     let (id, action) = path.into_inner();
     let result = async {
         let posted = who.checked(&state, &body)?;
+        let again = |typed: Typed| {
+            render(
+                &req,
+                &state,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                typed,
+            )
+        };
         let wanted = match action.as_str() {
             "role" => match posted.get("role").map(Role::parse) {
                 Some(Ok(role)) => AccountChange {
@@ -228,9 +286,15 @@ pub async fn change(
                 },
                 _ => {
                     let typed = Typed::one_error(&id, "role", Msg::InvalidChoice.text(locale));
-                    return again(&req, &state, &who, typed).await;
+                    return again(typed).await;
                 }
             },
+            "disable" if posted.get("confirm") != Some("1") => {
+                return match accounts::may_disable(&who.user, &id) {
+                    Ok(()) => confirm_disable(&req, &state, &who, &id).await,
+                    Err(e) => again(refused(e, locale, &id)?).await,
+                };
+            }
             "disable" => AccountChange {
                 active: Some(false),
                 ..AccountChange::default()
@@ -239,6 +303,10 @@ pub async fn change(
                 password: Some(posted.get("password").unwrap_or_default().to_owned()),
                 ..AccountChange::default()
             },
+            "invite" => {
+                crate::desk::invitations::invite(&state, &id, &who.user).await?;
+                return Ok(see_other("/staff/users?done=invited"));
+            }
             _ => return Err(ConsoleError::NotFound),
         };
         match accounts::change(&state.pool, &state.auth.hasher, &id, wanted, &who.user).await {
@@ -247,9 +315,37 @@ pub async fn change(
                 Ok(see_other("/staff/login"))
             }
             Ok(_) => Ok(see_other("/staff/users?done=changed")),
-            Err(e) => again(&req, &state, &who, refused(e, locale, &id)?).await,
+            Err(e) => again(refused(e, locale, &id)?).await,
         }
     }
     .await;
     answer(locale, result)
+}
+
+/// The step before disabling: who, what it does, and the button that does it.
+async fn confirm_disable(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+) -> Result<HttpResponse, ConsoleError> {
+    let locale = language(req, who.user.locale);
+    let a = account_words(locale);
+    let account = accounts::list(&state.pool, &who.user)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id && u.active)
+        .ok_or(ConsoleError::NotFound)?;
+    page(
+        StatusCode::OK,
+        ConfirmDisable {
+            f: who.frame(req, a.confirm_disable_title, None),
+            a,
+            csrf: &who.csrf,
+            id,
+            name: &account.display_name,
+            email: &account.email,
+        }
+        .render(),
+    )
 }

@@ -473,6 +473,8 @@ pub fn purpose(p: MailPurpose, locale: Locale) -> &'static str {
         (DutyReminder, Locale::En) => "Deadline reminder",
         (ReaderOutcome, Locale::Fr) => "Issue au lecteur",
         (ReaderOutcome, Locale::En) => "Outcome to the reader",
+        (Invitation, Locale::Fr) => "Invitation",
+        (Invitation, Locale::En) => "Invitation",
     }
 }
 

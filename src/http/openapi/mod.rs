@@ -163,6 +163,18 @@ pub fn new_password() -> utoipa::openapi::Object {
     .build()
 }
 
+/// The password a new account may be opened with; without it, an invitation is sent.
+pub fn first_password() -> utoipa::openapi::Object {
+    forms::or_null(
+        password_schema(
+            "12 to 128 characters; omitted or null, the account is e-mailed an invitation \
+             (a single-use link, valid 72 hours) to choose its own",
+        ),
+        Type::String,
+    )
+    .build()
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -238,6 +250,7 @@ impl Modify for BearerAuth {
         super::staff::accounts::list,
         super::staff::accounts::create,
         super::staff::accounts::change,
+        super::staff::accounts::invite,
         super::inbound::mime,
         super::inbound::unmatched,
         super::inbound::raw,

@@ -92,7 +92,13 @@ pub fn page(
             let current = value(name);
             Field {
                 name,
-                label: field_label(name, locale),
+                // The box is labelled with the consent text itself, as on the form and as
+                // stored with the submission.
+                label: if name == "consent" {
+                    state.settings.site.consent_text.get(locale).to_owned()
+                } else {
+                    field_label(name, locale)
+                },
                 kind,
                 required,
                 max,

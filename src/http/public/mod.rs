@@ -115,11 +115,11 @@ async fn submit(
         Ok(key) => key,
         Err(e) => return e.respond(fallback, html_back),
     };
-    let answer = |reference: &str, locale: Locale| match html_back {
+    let answer = |reference: &str, locale: Locale, article: Option<&str>| match html_back {
         Some(_) => HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
-                thank_you(&state.settings.site.thank_you_url, reference),
+                thank_you(&state.settings.site, reference, locale, article),
             ))
             .finish(),
         None => HttpResponse::Created().json(Received {
@@ -146,6 +146,10 @@ async fn submit(
             }
         };
     let locale = submission.locale;
+    let article = submission
+        .article_url
+        .as_ref()
+        .map(|u| u.as_str().to_owned());
     let meta = ClientMeta {
         ip,
         user_agent: req
@@ -157,7 +161,7 @@ async fn submit(
         channel: crate::domain::Channel::Web,
     };
     match intake::receive(&state, submission, &clues, meta).await {
-        Ok(reference) => answer(&reference, locale),
+        Ok(reference) => answer(&reference, locale, article.as_deref()),
         Err(IntakeError::RateLimited { retry_after_secs }) => limited(retry_after_secs),
         Err(e) => ApiError::from(e).respond(locale, html_back),
     }
@@ -227,9 +231,23 @@ fn is_own(page: &url::Url, req: &HttpRequest) -> bool {
     page_host.eq_ignore_ascii_case(host)
 }
 
-fn thank_you(base: &str, reference: &str) -> String {
+/// The thank-you page's address: the reference, the post's language, and the article to go
+/// back to when it is a page of the site (`SiteSettings::is_site_page`).
+fn thank_you(
+    site: &crate::config::SiteSettings,
+    reference: &str,
+    locale: Locale,
+    article: Option<&str>,
+) -> String {
+    let base = &site.thank_you_url;
     let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}reference={reference}")
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("reference", reference);
+    query.append_pair("lang", locale.as_str());
+    if let Some(article) = article.filter(|a| site.is_site_page(a)) {
+        query.append_pair("article", article);
+    }
+    format!("{base}{sep}{}", query.finish())
 }
 
 /// A form token: the form sends it back in the `form_token` field.

@@ -62,7 +62,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(saved_replies::delete)),
         )
         .service(resource("/v1/reports/desk", "GET").route(web::get().to(report::desk)))
-        .service(resource("/v1/users/{id}", "PATCH").route(web::patch().to(accounts::change)));
+        .service(resource("/v1/users/{id}", "PATCH").route(web::patch().to(accounts::change)))
+        .service(
+            resource("/v1/users/{id}/invitation", "POST").route(web::post().to(accounts::invite)),
+        );
 }
 
 /// The signed-in staff member, from the bearer token.

@@ -23,8 +23,29 @@ pub struct User {
     #[schema(value_type = Role)]
     pub role: String,
     pub active: bool,
+    /// The account has no password yet: it waits for its invitation's link to be used, and
+    /// cannot sign in until then.
+    pub invitation_pending: bool,
     pub created_at: Instant,
     pub updated_at: Instant,
+}
+
+/// An account just opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewUser {
+    #[serde(flatten)]
+    pub user: User,
+    /// When the invitation's link stops working; `null` when the account was opened with a
+    /// password (no invitation is sent then).
+    pub invitation_expires_at: Option<Instant>,
+}
+
+/// An invitation queued for sending.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationSent {
+    pub user: User,
+    /// When the link stops working.
+    pub expires_at: Instant,
 }
 
 impl From<&views::Account> for User {
@@ -35,6 +56,7 @@ impl From<&views::Account> for User {
             name: u.display_name.clone(),
             role: u.role.as_str().to_owned(),
             active: u.active,
+            invitation_pending: u.invitation_pending,
             created_at: u.created_at.into(),
             updated_at: u.updated_at.into(),
         }

@@ -87,6 +87,19 @@ async fn no_serious_violation_and_screenshots(js: Js) {
     check("submission", violations(&b, &axe).await);
     b.goto("/staff/account").await;
     check("account", violations(&b, &axe).await);
+    // The page an invitation's link opens, without a session.
+    let admin = app.staff("admin").await;
+    let invited = app
+        .post_as(&admin, "/v1/users")
+        .json(&serde_json::json!({"email": "new@journal.example", "name": "New", "role": "editor"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invited.status(), 201);
+    let link = crate::invitations::link_in(&crate::invitations::nth_invitation(&sink, 1).await);
+    b.goto(&link).await;
+    check("invitation", violations(&b, &axe).await);
+    b.screenshots("invitation").await;
     assert!(report.is_empty(), "{report:#?}");
 
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");

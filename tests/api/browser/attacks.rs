@@ -67,7 +67,7 @@ async fn forms_posted_from_another_origin_are_refused(js: Js) {
         (
             "disable",
             format!("{target}/staff/users/{}/disable", editor.id),
-            "",
+            "confirm=1",
         ),
         (
             "password",

@@ -6,6 +6,7 @@ mod bidi;
 mod closing;
 mod history;
 mod inbox;
+mod invitations;
 mod signin;
 mod triage;
 mod users;

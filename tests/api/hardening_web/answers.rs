@@ -130,7 +130,8 @@ async fn stored_opt_in(app: &TestApp, resp: reqwest::Response) -> bool {
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     let reference = location
-        .strip_prefix("/merci?reference=")
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("reference="))
         .unwrap()
         .to_owned();
     app.with_conn(|c| courrier::db::submissions::by_reference(c, &reference).unwrap())
@@ -168,7 +169,8 @@ async fn checkboxes_take_any_case_and_french_and_name_a_value_they_cannot_have()
         .unwrap();
     assert_eq!(page.status(), 422);
     let page = page.text().await.unwrap();
-    assert!(page.contains("Consent to handling your request"), "{page}");
+    // The box is labelled with the consent text itself (`site.consent_text`).
+    assert!(page.contains("I agree that"), "{page}");
     assert!(page.contains("its value is not recognised"), "{page}");
     assert!(
         page.contains("This e-mail address is not valid."),

@@ -336,7 +336,7 @@ async fn a_reply_stored_after_its_submission_was_erased_is_not_found(b: Backend)
     let now = courrier::db::now();
     let mail = NewOutboxRow {
         id: uuid::Uuid::now_v7().to_string(),
-        submission_id: id.clone(),
+        submission_id: Some(id.clone()),
         purpose: MailPurpose::StaffReply,
         from_addr: "redaction@journal.example".into(),
         recipients: "lecteur@exemple.org".into(),

@@ -22,6 +22,9 @@ use crate::domain::{Desk, Locale, MailPurpose, MailStatus, Outcome, Role, Status
 use crate::mail::reply_token::ReplyKey;
 use crate::mail::{self, Escalation, EscalationFacts, Facts, Rendered};
 
+mod invitation;
+pub use invitation::{Invitee, INVITATION_HOURS};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
     #[error("e-mail template failed")]
@@ -361,7 +364,7 @@ fn row(
 ) -> NewOutboxRow {
     NewOutboxRow {
         id: uuid::Uuid::now_v7().to_string(),
-        submission_id: submission_id.to_owned(),
+        submission_id: Some(submission_id.to_owned()),
         purpose,
         from_addr: from.to_string(),
         recipients,
