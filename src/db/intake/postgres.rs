@@ -303,6 +303,7 @@ mod tests {
             kind: crate::domain::EventKind::Changed,
             detail: "{}".into(),
             created_at: at(),
+            version: None,
         }
     }
 

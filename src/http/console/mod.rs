@@ -10,6 +10,7 @@ mod login;
 mod outcome;
 mod saved_reply;
 mod session;
+mod composer;
 mod submission;
 mod submission_actions;
 mod time;
