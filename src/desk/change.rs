@@ -20,8 +20,11 @@ use crate::mail::Facts;
 /// whole act.
 pub(crate) trait Rider {
     /// Before the change is checked and planned, with the row as read.
-    fn check(&mut self, conn: &mut db::DbConnection, current: &SubmissionRow)
-        -> Result<(), TriageError>;
+    fn check(
+        &mut self,
+        conn: &mut db::DbConnection,
+        current: &SubmissionRow,
+    ) -> Result<(), TriageError>;
     /// After the change's columns were written. Returns whether it wrote an e-mail.
     fn write(
         self: Box<Self>,

@@ -5,19 +5,19 @@ use crate::domain::EventKind;
 use serde_json::json;
 
 use super::acts::{event, single, TriageError};
-use super::outgoing::About;
 use super::change::{apply, Rider};
-use crate::db::events::NewEvent;
-use crate::db::outbox::NewOutboxRow;
+use super::outgoing::About;
 use super::triage::{row, Expected, Patch};
-use crate::db::submissions::SubmissionRow;
-use crate::db::triage as store;
-use crate::desk::views::Record;
-use crate::domain::Status;
 use super::Caller;
 use super::Context;
+use crate::db::events::NewEvent;
+use crate::db::outbox::NewOutboxRow;
+use crate::db::submissions::SubmissionRow;
+use crate::db::triage as store;
 use crate::db::{self, messages, notes};
+use crate::desk::views::Record;
 use crate::domain::OneLine;
+use crate::domain::Status;
 
 use super::views::{Message, Note};
 use crate::db::messages::MessageRow;

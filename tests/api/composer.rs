@@ -116,10 +116,16 @@ async fn an_illegal_move_sends_nothing(b: Backend) {
     assert_eq!(body["allowed"], json!(["open", "spam"]));
     let after = detail(&app, &editor, &reference).await;
     assert_eq!(staff_replies(&app), 0, "no outbox row");
-    assert!(after["messages"].as_array().unwrap().is_empty(), "no message");
+    assert!(
+        after["messages"].as_array().unwrap().is_empty(),
+        "no message"
+    );
     assert_eq!(after["events"], before["events"], "nothing audited");
     assert_eq!(after["version"], before["version"]);
-    assert!(after["assignee_id"].is_null(), "the assignee rolled back too");
+    assert!(
+        after["assignee_id"].is_null(),
+        "the assignee rolled back too"
+    );
 
     // A bad assignee refuses the reply the same way: 422, nothing sent.
     let resp = reply(
@@ -374,10 +380,7 @@ async fn changes_to_other_fields_merge_and_the_same_field_conflicts(b: Backend) 
         .await
         .unwrap();
     assert_eq!(resp.status(), 412);
-    assert_eq!(
-        detail(&app, &alice, &reference).await["legal_hold"],
-        false
-    );
+    assert_eq!(detail(&app, &alice, &reference).await["legal_hold"], false);
     // A version from the future conflicts too.
     let resp = patch(
         &app,

@@ -3,6 +3,7 @@
 //! use cases as the JSON API.
 
 mod account;
+mod composer;
 mod error;
 mod history;
 mod inbox;
@@ -10,7 +11,6 @@ mod login;
 mod outcome;
 mod saved_reply;
 mod session;
-mod composer;
 mod submission;
 mod submission_actions;
 mod time;

@@ -245,9 +245,11 @@ pub async fn render(
                 },
             )
         })
-        .chain(replies.into_iter().map(|m| {
-            (m.created_at, Item::of_message(m, &names, &s.name, locale))
-        }))
+        .chain(
+            replies
+                .into_iter()
+                .map(|m| (m.created_at, Item::of_message(m, &names, &s.name, locale))),
+        )
         .collect();
     thread.sort_by_key(|(at, _)| *at);
     let closed = matches!(

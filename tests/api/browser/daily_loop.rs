@@ -52,7 +52,10 @@ async fn open_assign_reply_close(js: Js) {
     b.sign_in(&editor).await;
     assert_eq!(b.path().await, "/staff/");
     let before = staff_requests(&app).await;
-    let mut t = Tally { clicks: 0, loads: 0 };
+    let mut t = Tally {
+        clicks: 0,
+        loads: 0,
+    };
 
     // Open: the row's link.
     b.submit(&format!("a[href='/staff/submissions/{reference}']"))
@@ -86,7 +89,10 @@ async fn open_assign_reply_close(js: Js) {
             body.send_keys("\u{E009}\u{E007}").await.unwrap();
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
             while old.tag_name().await.is_ok() {
-                assert!(std::time::Instant::now() < deadline, "Ctrl+Enter sent nothing");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "Ctrl+Enter sent nothing"
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             t.loads += 1;

@@ -30,9 +30,13 @@ async fn each_action_form_changes_what_the_api_shows(b: Backend) {
     // Each e-mail is named in words, never by its stored purpose.
     assert!(page.body.contains("équipe</strong>") || page.body.contains("équipe\u{202f}:"));
     assert!(!page.body.contains("team_notification"));
-    // Only the moves the workflow allows are offered: from `new`, `open` and `spam`.
-    assert!(page.body.contains("<option value=\"open\">"));
-    assert!(!page.body.contains("<option value=\"resolved\">"));
+    // The status form offers the current status and the moves the workflow allows: from
+    // `new`, `open` and `spam` (the composer, whose reply opens it first, offers more).
+    let form = &page.body[page.body.find("<select id=\"status\"").unwrap()..];
+    let form = &form[..form.find("</select>").unwrap()];
+    assert!(form.contains("<option value=\"new\" selected>"));
+    assert!(form.contains("<option value=\"open\">"));
+    assert!(!form.contains("<option value=\"resolved\">"));
 
     let version = page.hidden("version").unwrap();
     let moved = browser

@@ -34,7 +34,9 @@ async fn the_composer_comes_first_and_shows_the_current_status(b: Backend) {
     let (reference, _) = app.submit("newsroom").await;
     let browser = Browser::new(&app);
     browser.sign_in(&editor).await;
-    let page = browser.get(&format!("/staff/submissions/{reference}")).await;
+    let page = browser
+        .get(&format!("/staff/submissions/{reference}"))
+        .await;
     let body = &page.body;
     let reply = body.find("id=\"composer\"").expect("the composer");
     let note = body.find("id=\"note-body\"").unwrap();
@@ -43,12 +45,16 @@ async fn the_composer_comes_first_and_shows_the_current_status(b: Backend) {
     // Its status select shows the current status, and the moves a reply can make from it.
     let select = &body[body.find("id=\"reply-status\"").unwrap()..];
     let select = &select[..select.find("</select>").unwrap()];
-    assert!(select.contains("<option value=\"new\" selected>"), "{select}");
+    assert!(
+        select.contains("<option value=\"new\" selected>"),
+        "{select}"
+    );
     for offered in ["open", "waiting", "resolved", "spam"] {
         assert!(select.contains(&format!("<option value=\"{offered}\">")));
     }
     let assignee = &body[body.find("id=\"reply-assignee\"").unwrap()..];
-    assert!(assignee.starts_with("id=\"reply-assignee\" name=\"assignee\">\n<option value=\"none\" selected>"));
+    assert!(assignee
+        .starts_with("id=\"reply-assignee\" name=\"assignee\">\n<option value=\"none\" selected>"));
     // The status form shows the current status too, not the next move.
     let status = &body[body.find("id=\"status\"").unwrap()..];
     assert!(status.contains("<option value=\"new\" selected>"));
@@ -117,7 +123,9 @@ async fn an_illegal_move_shows_the_form_again_with_the_text(b: Backend) {
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("Texte tapé à garder</textarea>"));
     assert!(refused.body.contains("id=\"reply-status-error\""));
-    assert!(refused.body.contains("Ce changement de statut n’est pas permis."));
+    assert!(refused
+        .body
+        .contains("Ce changement de statut n’est pas permis."));
     assert_eq!(staff_replies(&app), 0);
     let d = api_detail(&app, &editor, &reference).await;
     assert_eq!(d["status"], "resolved");
