@@ -8,13 +8,15 @@ use serde_json::{json, Value};
 use crate::helpers::{spawn_app_without_worker, Answer, Backend, Staff, TestApp};
 use crate::on_both_backends;
 
+mod merge;
+
 pub async fn detail(app: &TestApp, who: &Staff, key: &str) -> Value {
     app.get_as(who, &format!("/v1/submissions/{key}"))
         .json_ok()
         .await
 }
 
-async fn reply(app: &TestApp, who: &Staff, key: &str, body: Value) -> reqwest::Response {
+pub async fn reply(app: &TestApp, who: &Staff, key: &str, body: Value) -> reqwest::Response {
     app.post_as(who, &format!("/v1/submissions/{key}/replies"))
         .json(&body)
         .send()
@@ -22,7 +24,7 @@ async fn reply(app: &TestApp, who: &Staff, key: &str, body: Value) -> reqwest::R
         .unwrap()
 }
 
-async fn patch(app: &TestApp, who: &Staff, key: &str, body: Value) -> reqwest::Response {
+pub async fn patch(app: &TestApp, who: &Staff, key: &str, body: Value) -> reqwest::Response {
     app.patch_as(who, &format!("/v1/submissions/{key}"))
         .json(&body)
         .send()
@@ -30,7 +32,7 @@ async fn patch(app: &TestApp, who: &Staff, key: &str, body: Value) -> reqwest::R
         .unwrap()
 }
 
-fn staff_replies(app: &TestApp) -> i64 {
+pub fn staff_replies(app: &TestApp) -> i64 {
     app.count("outbox WHERE purpose = 'staff_reply'")
 }
 
@@ -258,193 +260,10 @@ async fn a_reply_behind_the_thread_is_not_sent(b: Backend) {
     assert_eq!(staff_replies(&app), 4);
 }
 
-async fn a_reply_does_not_move_the_version(b: Backend) {
-    let app = spawn_app_without_worker(b, 9).await;
-    let editor = app.staff("editor").await;
-    let (reference, _) = app.submit("newsroom").await;
-    patch(&app, &editor, &reference, json!({"status": "open"})).await;
-    let before = app
-        .get_as(&editor, &format!("/v1/submissions/{reference}"))
-        .send()
-        .await
-        .unwrap();
-    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
-    let before: Value = before.json().await.unwrap();
-    assert_eq!(
-        reply(&app, &editor, &reference, json!({"body": "Bien reçu."}))
-            .await
-            .status(),
-        201
-    );
-    let after = app
-        .get_as(&editor, &format!("/v1/submissions/{reference}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(after.headers()["etag"].to_str().unwrap(), etag);
-    let after: Value = after.json().await.unwrap();
-    assert_eq!(after["version"], before["version"]);
-    assert_eq!(after["updated_at"], before["updated_at"]);
-    // So an `If-Match` read before the reply still holds.
-    let resp = app
-        .patch_as(&editor, &format!("/v1/submissions/{reference}"))
-        .header("If-Match", &etag)
-        .json(&json!({"priority": "high"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-}
-
-async fn changes_to_other_fields_merge_and_the_same_field_conflicts(b: Backend) {
-    let app = spawn_app_without_worker(b, 9).await;
-    let alice = app.staff("editor").await;
-    let bob = app.staff("editor").await;
-    let (reference, _) = app.submit("newsroom").await;
-    patch(&app, &alice, &reference, json!({"status": "open"})).await;
-    let seen = detail(&app, &alice, &reference).await["version"]
-        .as_i64()
-        .unwrap();
-
-    // Bob changes the priority; Alice, from the version she read, assigns herself: merged.
-    let resp = patch(
-        &app,
-        &bob,
-        &reference,
-        json!({"priority": "high", "version": seen}),
-    )
-    .await;
-    assert_eq!(resp.status(), 200);
-    let resp = patch(
-        &app,
-        &alice,
-        &reference,
-        json!({"assignee": "me", "version": seen}),
-    )
-    .await;
-    assert_eq!(resp.status(), 200);
-    let d = detail(&app, &alice, &reference).await;
-    assert_eq!(d["priority"], "high");
-    assert_eq!(d["assignee_id"], alice.id.as_str());
-    assert_eq!(d["version"], seen + 2);
-
-    // The priority, changed since, is a conflict; so is a reply's status after Bob's move.
-    let resp = patch(
-        &app,
-        &alice,
-        &reference,
-        json!({"priority": "low", "version": seen}),
-    )
-    .await;
-    assert_eq!(resp.status(), 409);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["error"], "version_conflict");
-    assert_eq!(body["current_version"], seen + 2);
-    let moved = patch(
-        &app,
-        &bob,
-        &reference,
-        json!({"status": "waiting", "version": seen + 2}),
-    )
-    .await;
-    assert_eq!(moved.status(), 200);
-    let resp = reply(
-        &app,
-        &alice,
-        &reference,
-        json!({"body": "Clos.", "status": "resolved", "version": seen + 2}),
-    )
-    .await;
-    assert_eq!(resp.status(), 409);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "version_conflict"
-    );
-    assert_eq!(staff_replies(&app), 0, "nothing sent");
-    // Asking for what the field already is changes nothing, and conflicts with nothing.
-    let resp = patch(
-        &app,
-        &alice,
-        &reference,
-        json!({"priority": "high", "version": seen}),
-    )
-    .await;
-    assert_eq!(resp.status(), 200);
-
-    // `If-Match` stays strict: any change since is 412, overlapping or not.
-    let resp = app
-        .patch_as(&alice, &format!("/v1/submissions/{reference}"))
-        .header("If-Match", format!("\"{seen}\""))
-        .json(&json!({"legal_hold": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 412);
-    assert_eq!(detail(&app, &alice, &reference).await["legal_hold"], false);
-    // A version from the future conflicts too.
-    let resp = patch(
-        &app,
-        &alice,
-        &reference,
-        json!({"legal_hold": true, "version": seen + 100}),
-    )
-    .await;
-    assert_eq!(resp.status(), 409);
-}
-
-/// A reader's answer reopens the submission and joins the thread: a reply written before it is
-/// held back, but an assignment from the version read before it merges.
-async fn a_readers_answer_is_a_new_item_and_its_reopening_merges(b: Backend) {
-    use crate::helpers::{MailSink, SinkMode};
-    use crate::inbound::{answer, post_mime, spawn_inbound_app};
-    let sink = MailSink::start(SinkMode::Accept);
-    let app = spawn_inbound_app(b, sink.port).await;
-    let editor = app.staff("editor").await;
-    let (reference, _) = app.submit("newsroom").await;
-    let mails = sink.wait_for(2).await;
-    let ack = mails
-        .iter()
-        .find(|m| m.to == ["zoe.martin@example.fr"])
-        .unwrap()
-        .clone();
-    for status in ["open", "waiting"] {
-        patch(&app, &editor, &reference, json!({ "status": status })).await;
-    }
-    let seen = detail(&app, &editor, &reference).await;
-    let resp = post_mime(&app, &answer(&ack, "La fuite continue.")).await;
-    assert_eq!(resp.status(), 202);
-    let now = detail(&app, &editor, &reference).await;
-    assert_eq!(now["status"], "open");
-
-    let resp = reply(
-        &app,
-        &editor,
-        &reference,
-        json!({"body": "Nous revenons vers vous.", "thread_seen": ""}),
-    )
-    .await;
-    assert_eq!(resp.status(), 409);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["items"], now["messages"]);
-    assert_eq!(body["items"][0]["direction"], "inbound");
-
-    let resp = patch(
-        &app,
-        &editor,
-        &reference,
-        json!({"assignee": "me", "version": seen["version"]}),
-    )
-    .await;
-    assert_eq!(resp.status(), 200, "the reopening touched the status only");
-}
-
 on_both_backends!(
     a_reply_sets_the_status_and_the_assignee_in_one_post,
     an_illegal_move_sends_nothing,
     the_first_reply_or_assignment_opens_a_new_submission,
     waiting_may_move_to_resolved,
     a_reply_behind_the_thread_is_not_sent,
-    a_reply_does_not_move_the_version,
-    changes_to_other_fields_merge_and_the_same_field_conflicts,
-    a_readers_answer_is_a_new_item_and_its_reopening_merges,
 );
