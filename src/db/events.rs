@@ -17,8 +17,15 @@ pub struct NewEvent {
     pub kind: EventKind,
     pub detail: String,
     pub created_at: NaiveDateTime,
-    /// The submission's version this event's change produced (see `fields_changed_since`).
-    pub version: Option<i32>,
+}
+
+/// An event with the submission's version its change produced (see `changed_since`).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct VersionedEvent {
+    #[diesel(embed)]
+    pub event: NewEvent,
+    pub version: i32,
 }
 
 impl NewEvent {
@@ -37,15 +44,14 @@ impl NewEvent {
             kind,
             detail: detail.to_string(),
             created_at: at,
-            version: None,
         }
     }
 
     /// The same event, as the change that made `version`.
-    pub fn at_version(&self, version: i32) -> NewEvent {
-        NewEvent {
-            version: Some(version),
-            ..self.clone()
+    pub fn at_version(&self, version: i32) -> VersionedEvent {
+        VersionedEvent {
+            event: self.clone(),
+            version,
         }
     }
 }

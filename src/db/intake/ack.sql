@@ -18,6 +18,6 @@ oa AS (INSERT INTO outbox (id, submission_id, purpose, from_addr, recipients, re
         next_attempt_at, created_at)
     SELECT $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23
     FROM c WHERE by_mailbox < $4 AND by_domain < $6),
-sk AS (INSERT INTO events (id, submission_id, actor, kind, detail, created_at, version)
-    SELECT $24, $25, $26, $27, CASE WHEN by_mailbox >= $4 THEN $28 ELSE $29 END, $30, NULL
+sk AS (INSERT INTO events (id, submission_id, actor, kind, detail, created_at)
+    SELECT $24, $25, $26, $27, CASE WHEN by_mailbox >= $4 THEN $28 ELSE $29 END, $30
     FROM c WHERE NOT (by_mailbox < $4 AND by_domain < $6))

@@ -29,7 +29,7 @@ const OUTBOX_COLUMNS: &str =
     "id, submission_id, purpose, from_addr, recipients, reply_to, subject, \
     body_text, body_html, message_id, in_reply_to, list_unsubscribe, status, attempts, \
     next_attempt_at, created_at";
-const EVENT_COLUMNS: &str = "id, submission_id, actor, kind, detail, created_at, version";
+const EVENT_COLUMNS: &str = "id, submission_id, actor, kind, detail, created_at";
 const KEY_COLUMNS: &str = "form, key, body_hash, submission_id, created_at, expires_at";
 
 /// The acknowledgement under its caps, one CTE of the statement.
@@ -193,7 +193,6 @@ fn event<'a>(q: Statement<'a>, e: &'a NewEvent) -> Statement<'a> {
         .bind::<Text, _>(&e.kind)
         .bind::<Text, _>(&e.detail)
         .bind::<Timestamp, _>(e.created_at)
-        .bind::<Nullable<Integer>, _>(e.version)
 }
 
 #[cfg(test)]
@@ -304,7 +303,6 @@ mod tests {
             kind: crate::domain::EventKind::Changed,
             detail: "{}".into(),
             created_at: at(),
-            version: None,
         }
     }
 
