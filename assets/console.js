@@ -60,3 +60,15 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Ctrl+Enter (or Cmd+Enter) in the composer sends the reply, as its button does.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("composer");
+  if (!form) return;
+  form.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    var send = document.getElementById("send-reply");
+    if (form.requestSubmit) form.requestSubmit(send); else send.click();
+  });
+});

@@ -109,39 +109,32 @@ fn names(recipients: &str, address: &str) -> bool {
         .any(|part| part.trim() == address)
 }
 
-/// A staff reply to an address that bounced permanently: the reply and its e-mail are kept
-/// (the e-mail held, never sent), with the reply's event, in one transaction.
-pub fn add_held_reply(
+/// Keeps a reply whose e-mail is held (the address bounced for good), inside the caller's
+/// transaction.
+pub fn hold_reply(
     conn: &mut DbConnection,
     mail: &super::outbox::NewOutboxRow,
     reply: &super::messages::MessageRow,
     event: &super::events::NewEvent,
 ) -> Result<(), DbError> {
     use super::schema::{events, messages};
-    super::write_tx(conn, |conn| {
-        diesel::insert_into(outbox::table)
-            .values(mail)
-            .execute(conn)?;
-        diesel::update(outbox::table.find(&mail.id))
-            .set((
-                outbox::status.eq(MailStatus::Dead),
-                outbox::held_reason.eq(HELD_BOUNCED),
-            ))
-            .execute(conn)?;
-        diesel::insert_into(messages::table)
-            .values(reply)
-            .execute(conn)?;
-        diesel::insert_into(events::table)
-            .values(event)
-            .execute(conn)?;
-        if let Some(author) = &reply.author_id {
-            super::activity::touch(
-                conn,
-                &reply.submission_id,
-                super::activity::Actor::Staff(author),
-                reply.created_at,
-            )?;
-        }
-        Ok(())
-    })
+    diesel::insert_into(outbox::table)
+        .values(mail)
+        .execute(conn)?;
+    hold(conn, &mail.id)?;
+    diesel::insert_into(messages::table)
+        .values(reply)
+        .execute(conn)?;
+    diesel::insert_into(events::table)
+        .values(event)
+        .execute(conn)?;
+    if let Some(author) = &reply.author_id {
+        super::activity::touch(
+            conn,
+            &reply.submission_id,
+            super::activity::Actor::Staff(author),
+            reply.created_at,
+        )?;
+    }
+    Ok(())
 }

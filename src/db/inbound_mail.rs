@@ -245,8 +245,14 @@ pub fn store(
             ))
             .execute(conn)?;
             if changed > 0 {
+                // Recorded with the version it made: a colleague's edit of another field
+                // since still merges.
+                let version: i32 = submissions::table
+                    .find(submission)
+                    .select(submissions::version)
+                    .first(conn)?;
                 diesel::insert_into(events::table)
-                    .values(event)
+                    .values(&event.at_version(version))
                     .execute(conn)?;
             }
             // The reader answered (an automatic reply never gets here).

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::events::NewEvent;
 use super::outbox::NewOutboxRow;
 use super::schema::{events, messages, outbox, submissions};
-use super::{write_tx, DbConnection, DbError};
+use super::{DbConnection, DbError};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = messages)]
@@ -36,15 +36,27 @@ pub fn acknowledgement_id(
         .optional()?)
 }
 
-/// Queues the reply's e-mail, keeps the reply, and sets the first-response time if unset.
-/// `NotFound` when the submission was erased or purged since the caller read it.
-pub fn add_reply(
+/// The ids of a submission's thread (staff replies and the reader's messages), oldest first:
+/// the order the detail's `messages` shows them in.
+pub fn thread_ids(conn: &mut DbConnection, submission_id: &str) -> Result<Vec<String>, DbError> {
+    Ok(messages::table
+        .filter(messages::submission_id.eq(submission_id))
+        .order((messages::created_at.asc(), messages::id.asc()))
+        .select(messages::id)
+        .load(conn)?)
+}
+
+/// Queues the reply's e-mail, keeps the reply, and sets the first-response time if unset,
+/// inside the caller's transaction; `NotFound` when the submission was erased or purged since
+/// the caller read it. The submission's version does not move: a reply changes
+/// none of its fields.
+pub fn insert_reply(
     conn: &mut DbConnection,
     mail: &NewOutboxRow,
     reply: &MessageRow,
     event: &NewEvent,
 ) -> Result<(), DbError> {
-    write_tx(conn, |conn| {
+    let mut write = || -> Result<(), DbError> {
         diesel::insert_into(outbox::table)
             .values(mail)
             .execute(conn)?;
@@ -70,6 +82,7 @@ pub fn add_reply(
             )?;
         }
         Ok(())
-    })
-    .map_err(DbError::parent_gone)
+    };
+    // Erased or purged since the caller read it: not found, not a foreign-key failure.
+    write().map_err(DbError::parent_gone)
 }

@@ -94,6 +94,7 @@ diesel::table! {
         kind -> Text,
         detail -> Text,
         created_at -> Timestamp,
+        version -> Nullable<Integer>,
     }
 }
 

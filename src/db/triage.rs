@@ -305,7 +305,7 @@ pub fn update(
         }
         for event in audit {
             diesel::insert_into(events::table)
-                .values(event)
+                .values(&event.at_version(version + 1))
                 .execute(conn)?;
         }
         for mail in mails {

@@ -32,6 +32,10 @@ pub enum TriageError {
     /// A right of reply resolved without its outcome.
     #[error("outcome required")]
     OutcomeRequired,
+    /// A reply written before the thread's newest items, not sent: the record holds those
+    /// items only (its `replies`), for the author to read.
+    #[error("thread changed")]
+    ThreadChanged(Box<crate::desk::views::Record>),
     #[error("{0}")]
     Internal(String),
 }

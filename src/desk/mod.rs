@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod acts;
 pub mod auth;
 pub mod caller;
+mod change;
 pub mod closing;
 pub mod consent;
 pub mod conversation;

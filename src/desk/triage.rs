@@ -1,22 +1,16 @@
-//! Staff work on the queues: what each role may see, and every change, checked and audited.
-
-use crate::domain::EventKind;
-use serde_json::json;
+//! Staff work on the queues: what each role may see, and every change, checked and audited
+//! (the change itself, inside its transaction, is `change.rs`).
 
 use crate::db;
 use crate::db::submissions::SubmissionRow;
-use crate::db::triage::{self as store, SubmissionChanges};
+use crate::db::triage as store;
 pub use crate::desk::views::{Record, Submission, SubmissionSummary};
 use crate::desk::Caller;
 pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort, View};
 
-use crate::config::Settings;
 pub use crate::desk::acts::TriageError;
-use crate::desk::acts::{event, single};
-use crate::desk::outgoing::{About, Composer};
 use crate::desk::Context;
-use crate::domain::{MailPurpose, Msg, Priority, QueueName, Status};
-use crate::mail::Facts;
+use crate::domain::{Priority, QueueName, Status};
 
 /// The queues the caller may see, in configuration order.
 pub fn visible_queues(state: &Context, who: &Caller) -> Vec<String> {
@@ -95,7 +89,8 @@ pub struct Patch {
     pub legal_hold: Option<bool>,
 }
 
-/// Which version the client saw: from `If-Match` (412 when stale) or a `version` field (409).
+/// Which version the client saw: from `If-Match` (412 when stale) or a `version` field (409
+/// only when the change touches a field someone changed since; other changes merge).
 #[derive(Debug, Clone, Copy)]
 pub enum Expected {
     IfMatch(i32),
@@ -119,7 +114,9 @@ pub async fn patch(
     let outgoing = state.outgoing.clone();
     let (row, wrote_mail) = db::run(&state.pool, move |conn| {
         Ok(db::transaction(conn, |conn| {
-            apply(conn, &settings, &outgoing, &who, &key, patch, expected)
+            crate::desk::change::apply(
+                conn, &settings, &outgoing, &who, &key, patch, expected, None,
+            )
         }))
     })
     .await??;
@@ -127,219 +124,6 @@ pub async fn patch(
         state.outbox_wakeup.notify_one();
     }
     Ok(row.into())
-}
-
-/// A change being planned inside its transaction: the row as read, the columns to write, and
-/// what goes with them (audit events, e-mails).
-struct Plan<'a> {
-    current: SubmissionRow,
-    who: &'a Caller,
-    now: chrono::NaiveDateTime,
-    changes: SubmissionChanges,
-    audit: Vec<crate::db::events::NewEvent>,
-    mails: Vec<crate::db::outbox::NewOutboxRow>,
-}
-
-impl Plan<'_> {
-    /// A field changed from one value to another, audited.
-    fn changed(&mut self, field: &str, from: serde_json::Value, to: serde_json::Value) {
-        self.audit.push(event(
-            &self.current.id,
-            self.who,
-            EventKind::Changed,
-            json!({"field": field, "from": from, "to": to}),
-            self.now,
-        ));
-    }
-
-    /// A move of status, checked against the workflow. Released from quarantine, the team
-    /// hears of the submission now, once.
-    fn status(
-        &mut self,
-        conn: &mut db::DbConnection,
-        outgoing: &Composer,
-        to: Status,
-    ) -> Result<(), TriageError> {
-        let from = self.current.status;
-        if !from.can_move_to(to) {
-            return Err(TriageError::IllegalTransition { from, to });
-        }
-        self.changes.status = Some(to);
-        self.changes.resolved_at = Some((to == Status::Resolved).then_some(self.now));
-        self.changed("status", json!(from), json!(to));
-        let current = &self.current;
-        if from == Status::Spam
-            && to == Status::Open
-            && current.spam_reason.is_some()
-            && !store::has_mail(conn, &current.id, MailPurpose::TeamNotification)?
-        {
-            // Released: no longer held, whatever the row read before this change says.
-            let about = About {
-                held: false,
-                ..About::from(current)
-            };
-            let notice = outgoing
-                .tell_team(about, &Facts::from(current), self.now)
-                .map_err(|e| TriageError::Internal(e.to_string()))?;
-            self.mails.extend(notice);
-        }
-        Ok(())
-    }
-
-    /// A move to another queue: a submission stays on its own desk, whoever moves it (a tip
-    /// never lands in a queue configured for sales); an unknown queue is as good as a
-    /// forbidden one.
-    fn queue(&mut self, settings: &Settings, to: QueueName) -> Result<(), TriageError> {
-        let fits = settings
-            .queues
-            .get(to.as_str())
-            .is_some_and(|q| q.desk == self.current.desk && self.who.sees(q.desk));
-        if !fits {
-            return Err(TriageError::Forbidden);
-        }
-        self.changed(
-            "queue",
-            json!(self.current.queue.as_str()),
-            json!(to.as_str()),
-        );
-        self.changes.queue = Some(to);
-        Ok(())
-    }
-
-    /// A new assignee (or none): only an account that may be told of the submission.
-    fn assignee(
-        &mut self,
-        conn: &mut db::DbConnection,
-        to: Option<String>,
-    ) -> Result<(), TriageError> {
-        if let Some(user) = &to {
-            let may = store::active_role(conn, user)?
-                .is_some_and(|r| crate::domain::may_hear_of(r, true, self.current.desk));
-            if !may {
-                return Err(single(
-                    "assignee",
-                    crate::domain::FieldError::new(Msg::AssigneeNotAllowed),
-                ));
-            }
-        }
-        self.changed("assignee", json!(self.current.assignee_id), json!(to));
-        self.changes.assignee_id = Some(to);
-        Ok(())
-    }
-
-    fn legal_hold(&mut self, to: bool) {
-        self.changes.legal_hold = Some(to);
-        let detail = json!({"field": "legal_hold", "from": self.current.legal_hold, "to": to});
-        self.audit.push(event(
-            &self.current.id,
-            self.who,
-            EventKind::LegalHold,
-            detail,
-            self.now,
-        ));
-    }
-}
-
-/// The version the client saw, checked against the row as read.
-fn check_version(current: &SubmissionRow, expected: Expected) -> Result<(), TriageError> {
-    match expected {
-        Expected::IfMatch(v) if v != current.version => Err(TriageError::Stale),
-        Expected::Field(v) if v != current.version => Err(TriageError::VersionConflict {
-            current: current.version,
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// The body of `patch`, inside its transaction. Returns the row as it now is, and whether an
-/// e-mail was written.
-fn apply(
-    conn: &mut db::DbConnection,
-    settings: &Settings,
-    outgoing: &Composer,
-    who: &Caller,
-    key: &str,
-    patch: Patch,
-    expected: Expected,
-) -> Result<(SubmissionRow, bool), TriageError> {
-    let current = store::find(conn, key, &who.desks())?.ok_or(TriageError::NotFound)?;
-    check_version(&current, expected)?;
-    let now = db::now();
-    let mut plan = Plan {
-        changes: SubmissionChanges {
-            updated_at: Some(now),
-            ..SubmissionChanges::default()
-        },
-        current,
-        who,
-        now,
-        audit: Vec::new(),
-        mails: Vec::new(),
-    };
-    if let Some(to) = patch.status.filter(|to| *to != plan.current.status) {
-        plan.status(conn, outgoing, to)?;
-    }
-    if let Some(to) = patch.priority.filter(|to| *to != plan.current.priority) {
-        plan.changes.priority = Some(to);
-        plan.changed("priority", json!(plan.current.priority), json!(to));
-    }
-    if let Some(to) = patch.queue.filter(|to| *to != plan.current.queue) {
-        plan.queue(settings, to)?;
-    }
-    if let Some(to) = patch.assignee.filter(|to| *to != plan.current.assignee_id) {
-        plan.assignee(conn, to)?;
-    }
-    if let Some(to) = patch.legal_hold.filter(|to| *to != plan.current.legal_hold) {
-        plan.legal_hold(to);
-    }
-    // The outcome's e-mail threads under the reader's acknowledgement.
-    let parent = match patch.duties.outcome {
-        Some(_) => crate::db::messages::acknowledgement_id(conn, &plan.current.id)?,
-        None => None,
-    };
-    let Plan {
-        current,
-        mut changes,
-        mut audit,
-        mut mails,
-        ..
-    } = plan;
-    let closing = crate::desk::closing::plan(
-        outgoing,
-        who,
-        &current,
-        patch.status,
-        patch.duties,
-        &mut changes,
-        parent,
-        now,
-    )?;
-    audit.extend(closing.audit);
-    mails.extend(closing.mails);
-    if audit.is_empty() {
-        return Ok((current, false));
-    }
-    let wrote_mail = !mails.is_empty();
-    // A move or a hand to someone is activity on the triage list (a priority is not).
-    if changes.status.is_some() || changes.assignee_id.is_some() {
-        db::activity::touch(conn, &current.id, db::activity::Actor::Staff(&who.id), now)?;
-    }
-    match store::update(conn, &current.id, current.version, &changes, &audit, &mails)? {
-        Some(row) => {
-            if let Some(correction) = &closing.correction {
-                crate::db::corrections::insert(conn, correction)?;
-            }
-            Ok((row, wrote_mail))
-        }
-        // The version was read in this transaction; only a concurrent writer on PostgreSQL
-        // can get here.
-        None => Err(match expected {
-            Expected::IfMatch(_) => TriageError::Stale,
-            _ => TriageError::VersionConflict {
-                current: current.version + 1,
-            },
-        }),
-    }
 }
 
 /// Per visible queue: counts by status and the overdue count.

@@ -78,14 +78,15 @@ impl std::fmt::Debug for Password {
 }
 
 impl Status {
-    /// The statuses a submission may move to from this one: new → open → waiting ↔ open →
-    /// resolved; anything → spam; resolved or spam → open again.
+    /// The statuses a submission may move to from this one: new → open → waiting ↔ open;
+    /// open or waiting → resolved (an answer that settles it needs no reopening first);
+    /// anything → spam; resolved or spam → open again.
     pub fn allowed_moves(self) -> &'static [Status] {
         use Status::*;
         match self {
             New => &[Open, Spam],
             Open => &[Waiting, Resolved, Spam],
-            Waiting => &[Open, Spam],
+            Waiting => &[Open, Resolved, Spam],
             Resolved => &[Open, Spam],
             Spam => &[Open],
         }
@@ -130,6 +131,7 @@ mod tests {
             (Open, Resolved),
             (Open, Spam),
             (Waiting, Open),
+            (Waiting, Resolved),
             (Waiting, Spam),
             (Resolved, Open),
             (Resolved, Spam),

@@ -128,6 +128,10 @@ impl From<TriageError> for ApiError {
             },
             TriageError::Db(e) => e.into(),
             TriageError::OutcomeRequired => ApiError::Unprocessable(Msg::OutcomeRequired),
+            TriageError::ThreadChanged(record) => ApiError::Conflict {
+                code: Msg::ThreadChanged,
+                detail: Some(json!({ "items": super::staff::thread::messages(&record) })),
+            },
             TriageError::Internal(why) => ApiError::Internal(why),
         }
     }

@@ -7,6 +7,7 @@ mod abuse;
 mod ack_limits;
 mod browser;
 mod cli;
+mod composer;
 mod config;
 pub mod console;
 mod contract;

@@ -465,6 +465,7 @@ async fn every_status_move_is_checked(b: Backend) {
         ("open", "resolved"),
         ("open", "spam"),
         ("waiting", "open"),
+        ("waiting", "resolved"),
         ("waiting", "spam"),
         ("resolved", "open"),
         ("resolved", "spam"),
@@ -558,10 +559,11 @@ async fn concurrent_edits_do_not_overwrite_each_other(b: Backend) {
     let mut codes = vec![a.unwrap().status().as_u16(), b2.unwrap().status().as_u16()];
     codes.sort();
     assert_eq!(codes, [200, 412], "exactly one wins");
-    // With a version field instead: 409 with the current version.
+    // With a version field instead: 409 with the current version, when the field it sets was
+    // changed since (another field would merge).
     let stale = app
         .patch_as(&editor, &path)
-        .json(&json!({"status": "open", "version": 1}))
+        .json(&json!({"priority": "normal", "version": 1}))
         .send()
         .await
         .unwrap();

@@ -105,6 +105,9 @@ impl From<TriageError> for ConsoleError {
             TriageError::OutcomeRequired => {
                 ConsoleError::refused(StatusCode::UNPROCESSABLE_ENTITY, Msg::OutcomeRequired)
             }
+            TriageError::ThreadChanged(_) => {
+                ConsoleError::refused(StatusCode::CONFLICT, Msg::ThreadChanged)
+            }
             TriageError::Db(e) => e.into(),
             TriageError::Internal(why) => ConsoleError::Internal(why),
         }

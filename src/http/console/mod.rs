@@ -4,6 +4,7 @@
 
 mod account;
 mod account_words;
+mod composer;
 mod error;
 mod history;
 mod inbox;

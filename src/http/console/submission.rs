@@ -32,6 +32,8 @@ pub struct Problem {
     pub saved_reply: Option<String>,
     /// The outcome form as posted, when it was refused.
     pub outcome: Option<Box<super::outcome::Typed>>,
+    /// The thread's items a refused reply's author had not seen.
+    pub thread_changed: Option<Vec<Item>>,
 }
 
 impl Problem {
@@ -48,6 +50,34 @@ pub struct Item {
     body: String,
     /// Its subject or text holds bidirectional controls: staff are warned on it.
     bidi: bool,
+}
+
+impl Item {
+    /// A staff reply or a reader's message, as the thread shows it.
+    pub fn of_message(
+        m: crate::desk::views::Message,
+        names: &HashMap<String, String>,
+        reader: &str,
+        locale: Locale,
+    ) -> Item {
+        let w = words::words(locale);
+        Item {
+            kind: if m.is_staff_reply() {
+                w.reply
+            } else {
+                w.reader_answer
+            },
+            author: m
+                .author_id
+                .as_ref()
+                .and_then(|a| names.get(a).cloned())
+                .unwrap_or_else(|| reader.to_owned()),
+            at: time::stamp(m.created_at),
+            bidi: holds_bidi_controls(&m.subject) || holds_bidi_controls(&m.body),
+            subject: Some(m.subject),
+            body: m.body,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -68,7 +98,15 @@ struct Page {
     marketing_withdrawn_at: Option<String>,
     deadline: Option<String>,
     bidi: bool,
-    moves: Vec<(&'static str, &'static str)>,
+    /// The status form's: the current status (selected) and the moves from it.
+    moves: Vec<(&'static str, &'static str, bool)>,
+    /// The composer's statuses (the current one selected): (code, label, current).
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    /// The composer's: the newest item of the thread shown (empty: none).
+    thread_seen: String,
+    /// The signed-in account's id.
+    me: String,
+    cw: &'static super::composer::Words,
     priorities: Vec<(&'static str, &'static str)>,
     assignees: Vec<(String, String)>,
     thread: Vec<Item>,
@@ -160,7 +198,7 @@ pub async fn changes_since(
         .collect())
 }
 
-async fn account_names(state: &AppState) -> Result<HashMap<String, String>, ConsoleError> {
+pub async fn account_names(state: &AppState) -> Result<HashMap<String, String>, ConsoleError> {
     Ok(accounts::colleagues(&state.pool)
         .await?
         .into_iter()
@@ -196,6 +234,7 @@ pub async fn render(
         .map(|u| (u.id.clone(), u.display_name.clone()))
         .collect();
     let now = crate::desk::now();
+    let thread_seen = replies.last().map(|m| m.id.clone()).unwrap_or_default();
     let mut thread: Vec<(chrono::NaiveDateTime, Item)> = notes
         .into_iter()
         .map(|n| {
@@ -211,27 +250,11 @@ pub async fn render(
                 },
             )
         })
-        .chain(replies.into_iter().map(|m| {
-            (
-                m.created_at,
-                Item {
-                    kind: if m.is_staff_reply() {
-                        w.reply
-                    } else {
-                        w.reader_answer
-                    },
-                    author: m
-                        .author_id
-                        .as_ref()
-                        .and_then(|a| names.get(a).cloned())
-                        .unwrap_or_else(|| s.name.clone()),
-                    at: time::stamp(m.created_at),
-                    bidi: holds_bidi_controls(&m.subject) || holds_bidi_controls(&m.body),
-                    subject: Some(m.subject),
-                    body: m.body,
-                },
-            )
-        }))
+        .chain(
+            replies
+                .into_iter()
+                .map(|m| (m.created_at, Item::of_message(m, &names, &s.name, locale))),
+        )
         .collect();
     thread.sort_by_key(|(at, _)| *at);
     let closed = matches!(
@@ -275,12 +298,15 @@ pub async fn render(
             }
         }),
         bidi: s.flags.split(',').any(|f| f.trim() == "bidi"),
-        moves: s
-            .status
-            .allowed_moves()
+        moves: crate::domain::Status::ALL
             .iter()
-            .map(|m| (m.as_str(), words::status(*m, locale)))
+            .filter(|m| **m == s.status || s.status.can_move_to(**m))
+            .map(|m| (m.as_str(), words::status(*m, locale), *m == s.status))
             .collect(),
+        statuses: super::composer::statuses(s.status, locale),
+        thread_seen,
+        me: who.user.id.clone(),
+        cw: super::composer::words(locale),
         priorities: Priority::ALL
             .iter()
             .map(|p| (p.as_str(), words::priority(*p, locale)))

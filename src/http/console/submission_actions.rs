@@ -1,4 +1,5 @@
-//! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes`, `replies`, and
+//! The submission page's forms: `status`, `assign`, `priority`, `hold`, `notes`, `replies` (the
+//! composer, in `composer.rs`), and
 //! `outcome` and `handover` (in `outcome.rs`), and the reply form's `insert` of a saved reply
 //! (`saved_reply.rs`). Each
 //! answers `303` back to the page with a flash, or the page again with the problem by its
@@ -22,6 +23,8 @@ use crate::http::startup::AppState;
 pub enum Refused {
     Field(Problem),
     Conflict(i64),
+    /// The page again, with this status (the composer's refusals keep what was typed).
+    Again(StatusCode, Problem),
 }
 
 pub async fn act(
@@ -55,6 +58,9 @@ pub async fn act(
                     problem,
                 )
                 .await
+            }
+            Err(Refused::Again(status, problem)) => {
+                render(&req, &state, &who, &reference, status, None, problem).await
             }
             Err(Refused::Conflict(seen)) => {
                 let problem = Problem {
@@ -168,20 +174,7 @@ async fn apply(
                 Err(e) => Err(e.into()),
             };
         }
-        "replies" => {
-            let body = posted.get("body").unwrap_or_default();
-            let subject = posted.get("subject");
-            return match conversation::reply(state, &who.user, reference, body, subject).await {
-                Ok(_) => Ok(Ok(())),
-                Err(TriageError::Invalid(e)) => {
-                    let mut p = fields(&e, &[("body", "reply")], locale);
-                    p.reply = body.to_owned();
-                    p.reply_subject = subject.unwrap_or_default().to_owned();
-                    Ok(Err(Refused::Field(p)))
-                }
-                Err(e) => Err(e.into()),
-            };
-        }
+        "replies" => return super::composer::send(state, who, reference, posted, locale).await,
         "outcome" => {
             return super::outcome::resolve(state, who, reference, posted, expected, locale).await
         }

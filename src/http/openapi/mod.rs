@@ -33,6 +33,10 @@ pub struct ErrorBody {
     /// On 409 for a stale `version`: the current one.
     #[schema(required = false)]
     pub current_version: Option<i32>,
+    /// On 409 `thread_changed` (a reply not sent): the thread's items its author had not seen,
+    /// oldest first, as the detail's `messages` shows them.
+    #[schema(required = false)]
+    pub items: Option<Vec<crate::http::staff::thread::Message>>,
 }
 
 /// One broken rule of one field.

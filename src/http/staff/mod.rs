@@ -9,7 +9,7 @@ pub(crate) mod report;
 pub(crate) mod saved_replies;
 pub(crate) mod session;
 pub(crate) mod submissions;
-mod thread;
+pub(crate) mod thread;
 mod values;
 pub(crate) mod views;
 

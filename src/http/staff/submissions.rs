@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use super::views::{DeliveryState, Detail, Note, Queue, Queues, Reply, Submission};
+use crate::desk::conversation::Draft;
 use crate::desk::triage::{self, Expected, Patch};
 use crate::desk::Caller;
 use crate::desk::{conversation, reading};
@@ -73,7 +74,9 @@ pub struct PatchBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     assignee: Option<Option<String>>,
-    /// The version last read; `If-Match` does the same.
+    /// The version last read: the change merges with others made since, and answers `409
+    /// version_conflict` only when a field it changes was changed since. (`If-Match` is the
+    /// strict form: any change since answers `412`.)
     #[serde(default, deserialize_with = "integral")]
     version: Option<i32>,
     /// When the article was published (`YYYY-MM-DD`), or `null` to clear it: a right of reply
@@ -101,7 +104,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
 }
 
 /// Moves a submission along its workflow, sets its priority, queue or assignee, or puts it on
-/// legal hold.
+/// legal hold. Assigning a `new` submission to someone opens it (audited).
 #[utoipa::path(patch, path = "/v1/submissions/{key}", tag = "triage", operation_id = "change_submission", security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The submission's id or reference"),
@@ -113,7 +116,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
             headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "A queue the caller may not use, or one of the other desk", body = ErrorBody),
         (status = 404, description = "No such submission, or one on another desk", body = ErrorBody),
-        (status = 409, description = "A move the workflow does not allow (the body lists the allowed ones), or a stale `version`", body = ErrorBody),
+        (status = 409, description = "A move the workflow does not allow (`illegal_transition`; the body lists the allowed ones), or a field changed since `version` that this change sets too (`version_conflict`, with `current_version`)", body = ErrorBody),
         (status = 412, description = "A stale `If-Match`", body = ErrorBody),
         (status = 422, description = "No such assignee, or one who may not see the queue; a bad date or outcome; a right of reply resolved without its outcome (`outcome_required`)", body = ErrorBody),
         Failures, SignedIn,
@@ -192,6 +195,7 @@ pub async fn add_note(
     Ok(HttpResponse::Created().json(Note::from(&note)))
 }
 
+/// The composer's one field list: the reply, and the status and assignee set with it.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
@@ -199,16 +203,50 @@ pub struct ReplyBody {
     body: String,
     #[schema(schema_with = crate::http::openapi::reply_subject)]
     subject: Option<String>,
+    /// The status to set with the reply, by the workflow's rules (`409 illegal_transition`
+    /// otherwise, and nothing is sent). Absent: unchanged; a `new` submission opens by itself.
+    status: Option<Status>,
+    /// A user id, `me`, or `null` to unassign, as the PATCH's; absent: unchanged.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    assignee: Option<Option<String>>,
+    /// The `id` of the newest item of the detail's `messages` the author saw (`""` when the
+    /// thread was empty). When a newer item exists, nothing is sent: `409 thread_changed` with
+    /// the new `items`. Absent or `null`: no check.
+    #[schema(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$", max_length = 64)]
+    thread_seen: Option<String>,
+    /// `true` sends even though the thread changed since `thread_seen`.
+    confirm: Option<bool>,
+    /// The submission's version last read: status and assignee merge with others' changes as
+    /// the PATCH's `version` does (`409 version_conflict` only when one of them changed since).
+    #[serde(default, deserialize_with = "integral")]
+    version: Option<i32>,
 }
 
-/// E-mails the reader from the queue's address, threaded under the acknowledgement.
+impl From<ReplyBody> for Draft {
+    fn from(b: ReplyBody) -> Draft {
+        Draft {
+            subject: b.subject,
+            body: b.body,
+            status: b.status,
+            assignee: b.assignee,
+            thread_seen: b.thread_seen,
+            confirm: b.confirm.unwrap_or(false),
+            version: b.version,
+        }
+    }
+}
+
+/// E-mails the reader from the queue's address, threaded under the acknowledgement, and sets
+/// the status and assignee given with it, in one transaction: all of it happens, or nothing.
 #[utoipa::path(post, path = "/v1/submissions/{key}/replies", tag = "triage", security(("bearer" = [])),
     params(("key" = String, Path, description = "The submission's id or reference")),
     request_body = ReplyBody,
     responses(
         (status = 201, description = "The reply, queued for sending", body = Reply),
         (status = 404, description = "No such submission, or one on another desk", body = ErrorBody),
-        (status = 422, description = "An empty or over-long reply or subject", body = ErrorBody),
+        (status = 409, description = "Nothing sent. `thread_changed`: the thread has items newer than `thread_seen` (listed in `items`; resend with `confirm: true`); `illegal_transition`: a status the workflow does not allow from the current one (the body lists the allowed ones); `version_conflict`: the status or assignee changed since `version`", body = ErrorBody),
+        (status = 422, description = "An empty or over-long reply or subject; no such assignee, or one who may not see the queue; a `thread_seen` not in this thread (`not_in_thread`); a right of reply resolved without its outcome (`outcome_required`)", body = ErrorBody),
         Failures, SignedIn,
     ))]
 pub async fn reply(
@@ -217,8 +255,7 @@ pub async fn reply(
     key: web::Path<String>,
     body: web::Json<ReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let reply =
-        conversation::reply(&state, &who, &key, &body.body, body.subject.as_deref()).await?;
+    let reply = conversation::reply(&state, &who, &key, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(Reply::new(&reply, Some(DeliveryState::Pending))))
 }
 

@@ -4,6 +4,7 @@
 
 mod a11y;
 mod attacks;
+mod daily_loop;
 mod reader;
 mod staff;
 mod triage;

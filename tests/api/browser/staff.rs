@@ -202,25 +202,35 @@ async fn two_browsers_editing_one_submission(js: Js) {
     second.goto(&page).await;
     first.choose("#status", "open").await;
     first.submit("form[action$='/status'] button").await;
+    // Another field, from the page drawn before: merged.
     second.choose("#priority", "low").await;
     second.submit("form[action$='/priority'] button").await;
-    let conflict = second.client.find(Locator::Id("conflict")).await.unwrap();
+    assert_eq!(second.path().await, format!("{page}?done=priority"));
+    let both = api_detail(&app, &alice, &reference).await;
+    assert_eq!(
+        (both["status"].as_str(), both["priority"].as_str()),
+        (Some("open"), Some("low"))
+    );
+    // The same field, from a page drawn before Bob's change: refused, with what changed.
+    first.choose("#priority", "high").await;
+    first.submit("form[action$='/priority'] button").await;
+    let conflict = first.client.find(Locator::Id("conflict")).await.unwrap();
     let text = conflict.text().await.unwrap();
     // In the page's language, not the audit log's names.
     assert!(
-        text.contains("Statut") && text.contains("nouveau → ouvert"),
+        text.contains("Priorité") && text.contains("normale → basse"),
         "{text}"
     );
     assert_eq!(
         api_detail(&app, &alice, &reference).await["priority"],
-        "normal"
+        "low"
     );
     // The page now carries the current version: trying again works.
-    second.choose("#priority", "low").await;
-    second.submit("form[action$='/priority'] button").await;
+    first.choose("#priority", "high").await;
+    first.submit("form[action$='/priority'] button").await;
     assert_eq!(
         api_detail(&app, &alice, &reference).await["priority"],
-        "low"
+        "high"
     );
 }
 

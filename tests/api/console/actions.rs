@@ -30,9 +30,13 @@ async fn each_action_form_changes_what_the_api_shows(b: Backend) {
     // Each e-mail is named in words, never by its stored purpose.
     assert!(page.body.contains("équipe</strong>") || page.body.contains("équipe\u{202f}:"));
     assert!(!page.body.contains("team_notification"));
-    // Only the moves the workflow allows are offered: from `new`, `open` and `spam`.
-    assert!(page.body.contains("<option value=\"open\">"));
-    assert!(!page.body.contains("<option value=\"resolved\">"));
+    // The status form offers the current status and the moves the workflow allows: from
+    // `new`, `open` and `spam` (the composer, whose reply opens it first, offers more).
+    let form = &page.body[page.body.find("<select id=\"status\"").unwrap()..];
+    let form = &form[..form.find("</select>").unwrap()];
+    assert!(form.contains("<option value=\"new\" selected>"));
+    assert!(form.contains("<option value=\"open\">"));
+    assert!(!form.contains("<option value=\"resolved\">"));
 
     let version = page.hidden("version").unwrap();
     let moved = browser
@@ -202,15 +206,16 @@ async fn a_conflicting_edit_is_refused_and_shows_what_changed(b: Backend) {
         .await;
     let stale = second
         .post(
-            &format!("{page_path}/priority"),
+            &format!("{page_path}/status"),
             &[
                 ("csrf", &seen_by_second.csrf()),
                 ("version", &seen_by_second.hidden("version").unwrap()),
                 ("seen", &seen_by_second.hidden("seen").unwrap()),
-                ("priority", "low"),
+                ("status", "spam"),
             ],
         )
         .await;
+    // The same field changed since the page was drawn (other fields would merge).
     assert_eq!(stale.status, 409);
     assert!(stale.body.contains("Quelqu’un a modifié ce message"));
     assert!(
@@ -220,10 +225,7 @@ async fn a_conflicting_edit_is_refused_and_shows_what_changed(b: Backend) {
         "{}",
         stale.body
     );
-    assert_eq!(
-        api_detail(&app, &alice, &reference).await["priority"],
-        "normal"
-    );
+    assert_eq!(api_detail(&app, &alice, &reference).await["status"], "open");
 }
 
 async fn forms_without_the_session_or_its_token_change_nothing(b: Backend) {

@@ -286,12 +286,15 @@ async fn the_outcome_form_refuses_each_problem_on_its_page_and_changes_nothing(b
     assert_eq!(bare.status, 400);
     assert!(bare.body.contains("Rechargez la page"), "{}", bare.body);
 
-    // From a page drawn before a colleague's change: the conflict page, with what changed.
+    // From a page drawn before a colleague moved it (to `waiting` and back): the conflict
+    // page, with what changed. (A change to another field, the priority, would merge.)
     let stale = browser.get(&page_path).await;
-    app.patch_as(&editor, &format!("/v1/submissions/{reference}"))
-        .json(&json!({"priority": "high"}))
-        .json_ok()
-        .await;
+    for status in ["waiting", "open"] {
+        app.patch_as(&editor, &format!("/v1/submissions/{reference}"))
+            .json(&json!({ "status": status }))
+            .json_ok()
+            .await;
+    }
     let conflict = browser
         .post(
             &action,

@@ -4,6 +4,7 @@
 mod actions;
 mod bidi;
 mod closing;
+mod composer;
 mod history;
 mod inbox;
 mod invitations;

@@ -318,7 +318,7 @@ async fn sqlite_connections_overwrite_what_they_delete() {
 /// was read.
 async fn a_reply_stored_after_its_submission_was_erased_is_not_found(b: Backend) {
     use courrier::db::events::NewEvent;
-    use courrier::db::messages::{add_reply, MessageRow};
+    use courrier::db::messages::{insert_reply, MessageRow};
     use courrier::db::outbox::NewOutboxRow;
     use courrier::db::DbError;
     use courrier::domain::{MailPurpose, MailStatus};
@@ -370,7 +370,7 @@ async fn a_reply_stored_after_its_submission_was_erased_is_not_found(b: Backend)
         &json!({}),
         now,
     );
-    let result = app.with_conn(|c| add_reply(c, &mail, &reply, &event));
+    let result = app.with_conn(|c| insert_reply(c, &mail, &reply, &event));
     assert!(matches!(result, Err(DbError::NotFound)), "{result:?}");
     assert_eq!(
         count_where(&app, &format!("outbox WHERE id = '{}'", mail.id)),

@@ -1,0 +1,2 @@
+DROP INDEX events_submission_version;
+ALTER TABLE events DROP COLUMN version;
