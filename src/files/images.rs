@@ -14,8 +14,10 @@ use super::{Cleaning, FileError, Revealed};
 /// and comments. Kept: APP0 (JFIF), APP2 (the ICC colour profile, which says nothing about a
 /// person) and APP14 (Adobe's colour transform, needed to decode some files).
 fn is_jpeg_metadata(marker: u8) -> bool {
-    matches!(marker, jpeg::markers::APP1 | jpeg::markers::APP3..=jpeg::markers::APP13)
-        || marker == jpeg::markers::APP15
+    matches!(
+        marker,
+        jpeg::markers::APP1 | jpeg::markers::APP3..=jpeg::markers::APP13
+    ) || marker == jpeg::markers::APP15
         || marker == jpeg::markers::COM
 }
 
@@ -96,7 +98,10 @@ pub(super) fn revealed_by_exif(original: &[u8]) -> Result<Revealed, FileError> {
         device,
         gps: gps(&exif),
         software: text(Tag::Software),
-        created_at: either(exif_date(Tag::DateTimeOriginal), exif_date(Tag::DateTimeDigitized)),
+        created_at: either(
+            exif_date(Tag::DateTimeOriginal),
+            exif_date(Tag::DateTimeDigitized),
+        ),
         modified_at: exif_date(Tag::DateTime),
     })
 }

@@ -32,7 +32,9 @@ pub fn stored_name(sent: &str, kind: Option<Kind>) -> String {
     let extension = match kind {
         Some(kind) => {
             let agrees = sent_extension.is_some_and(|ext| {
-                kind.extensions().iter().any(|known| known.eq_ignore_ascii_case(ext))
+                kind.extensions()
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(ext))
             });
             if agrees {
                 sent_extension.map(str::to_lowercase)
@@ -70,7 +72,10 @@ fn split_extension(name: &str) -> (&str, Option<&str>) {
 /// At most `chars` characters of `text`, cut on a character boundary, trailing spaces and dots
 /// removed so the cut cannot end in `. .` before the extension.
 fn truncate(text: &str, chars: usize) -> &str {
-    let end = text.char_indices().nth(chars).map_or(text.len(), |(at, _)| at);
+    let end = text
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(at, _)| at);
     text[..end].trim_end_matches(['.', ' '])
 }
 

@@ -50,7 +50,14 @@ pub(super) fn clean_ooxml(original: &[u8]) -> Result<Cleaning, FileError> {
             _ => None,
         };
         if let Some(replacement) = replacement {
-            let wanted = ["creator", "lastModifiedBy", "created", "modified", "Company", "Application"];
+            let wanted = [
+                "creator",
+                "lastModifiedBy",
+                "created",
+                "modified",
+                "Company",
+                "Application",
+            ];
             found.extend(element_texts(&part.bytes, &wanted)?);
             part.bytes = replacement.as_bytes().to_vec();
         } else if is_xml(&part.name) {
@@ -77,7 +84,13 @@ pub(super) fn clean_odf(original: &[u8]) -> Result<Cleaning, FileError> {
     let mut found = HashMap::new();
     for part in &mut parts {
         if part.name == "meta.xml" {
-            let wanted = ["initial-creator", "creator", "generator", "creation-date", "date"];
+            let wanted = [
+                "initial-creator",
+                "creator",
+                "generator",
+                "creation-date",
+                "date",
+            ];
             found.extend(element_texts(&part.bytes, &wanted)?);
             part.bytes = EMPTY_META.as_bytes().to_vec();
         } else if is_xml(&part.name) {
@@ -156,7 +169,9 @@ fn write_parts(parts: &[Part]) -> Result<Vec<u8>, FileError> {
         writer
             .start_file(part.name.as_str(), options)
             .map_err(FileError::malformed)?;
-        writer.write_all(&part.bytes).map_err(FileError::malformed)?;
+        writer
+            .write_all(&part.bytes)
+            .map_err(FileError::malformed)?;
     }
     let written = writer.finish().map_err(FileError::malformed)?;
     Ok(written.into_inner())
@@ -169,7 +184,10 @@ fn element_texts(xml: &[u8], wanted: &[&str]) -> Result<HashMap<String, String>,
     let mut found = HashMap::new();
     let mut current: Option<(String, String)> = None;
     loop {
-        match reader.read_event_into(&mut buffer).map_err(FileError::malformed)? {
+        match reader
+            .read_event_into(&mut buffer)
+            .map_err(FileError::malformed)?
+        {
             Event::Start(start) => {
                 let local = start.local_name().as_ref().to_string();
                 if wanted.contains(&local.as_str()) && !found.contains_key(&local) {
@@ -236,7 +254,9 @@ fn blank_authors(xml: &[u8]) -> Result<Vec<u8>, FileError> {
     // Inside an element whose text names a person: its text is dropped until it ends.
     let mut silenced = 0usize;
     loop {
-        let event = reader.read_event_into(&mut buffer).map_err(FileError::malformed)?;
+        let event = reader
+            .read_event_into(&mut buffer)
+            .map_err(FileError::malformed)?;
         let event = match event {
             Event::Eof => break,
             Event::Start(start) => {
@@ -265,8 +285,7 @@ fn blank_authors(xml: &[u8]) -> Result<Vec<u8>, FileError> {
 fn names_person_in_text(start: &BytesStart) -> bool {
     let local = start.local_name();
     let qualified = start.name();
-    matches!(local.as_ref(), "author" | "creator")
-        || qualified.as_ref() == "dc:date"
+    matches!(local.as_ref(), "author" | "creator") || qualified.as_ref() == "dc:date"
 }
 
 fn blank_attributes(start: &BytesStart) -> Result<BytesStart<'static>, FileError> {
@@ -278,8 +297,10 @@ fn blank_attributes(start: &BytesStart) -> Result<BytesStart<'static>, FileError
         let attribute = attribute.map_err(FileError::malformed)?;
         let key = attribute.key;
         let local = key.local_name();
-        let blanked = matches!(local.as_ref(), "author" | "initials" | "userId" | "providerId")
-            || (holds_person_name && matches!(local.as_ref(), "name" | "displayName"));
+        let blanked = matches!(
+            local.as_ref(),
+            "author" | "initials" | "userId" | "providerId"
+        ) || (holds_person_name && matches!(local.as_ref(), "name" | "displayName"));
         if key.as_ref() == "w:date" || local.as_ref() == "dateUtc" {
             continue;
         }

@@ -56,11 +56,12 @@ fn revealed(document: &Document) -> Revealed {
             Object::Reference(id) => document.get_object(*id).ok()?,
             direct => direct,
         };
-        lopdf::decode_text_string(object).ok().and_then(|raw| value(&raw))
+        lopdf::decode_text_string(object)
+            .ok()
+            .and_then(|raw| value(&raw))
     };
-    let pdf_date = |key: &[u8]| {
-        text(key).and_then(|raw| date(&raw.replace('\'', ""), &PDF_DATE_FORMATS))
-    };
+    let pdf_date =
+        |key: &[u8]| text(key).and_then(|raw| date(&raw.replace('\'', ""), &PDF_DATE_FORMATS));
     Revealed {
         author: text(b"Author"),
         organisation: text(b"Company"),

@@ -54,9 +54,7 @@ impl Kind {
             Kind::Heic => "image/heic",
             Kind::Pdf => "application/pdf",
             Kind::Text => "text/plain",
-            Kind::Docx => {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            }
+            Kind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             Kind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Kind::Pptx => {
                 "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -73,7 +71,9 @@ impl Kind {
 
     /// The kind a MIME type of the list names (for the `types` setting), if any.
     pub fn from_mime(mime: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.mime().eq_ignore_ascii_case(mime.trim()))
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.mime().eq_ignore_ascii_case(mime.trim()))
     }
 
     /// The extension a stored name gets when the one sent contradicts the content.
@@ -133,12 +133,34 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     if let Some((_, kind)) = matchers.iter().find(|(matches, _)| matches(bytes)) {
         return Some(*kind);
     }
+    if let Some(kind) = ooxml_by_parts(bytes) {
+        return Some(kind);
+    }
     // Something `infer` knows and the list does not (an ELF, a zip, an exe) is not text, even
     // when its first bytes happen to be valid UTF-8.
     if infer::get(bytes).is_some_and(|found| found.matcher_type() != infer::MatcherType::Text) {
         return None;
     }
     is_plain_text(bytes).then_some(Kind::Text)
+}
+
+/// `infer` tells OOXML's kind from the order of the first zip entries, which varies between
+/// writers; when it cannot tell, the package's own parts do: a zip with `[Content_Types].xml`
+/// and the main part of a document, workbook or presentation. Needs the whole file.
+fn ooxml_by_parts(bytes: &[u8]) -> Option<Kind> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    archive.index_for_name("[Content_Types].xml")?;
+    [
+        ("word/document.xml", Kind::Docx),
+        ("xl/workbook.xml", Kind::Xlsx),
+        ("ppt/presentation.xml", Kind::Pptx),
+    ]
+    .into_iter()
+    .find(|(part, _)| archive.index_for_name(part).is_some())
+    .map(|(_, kind)| kind)
 }
 
 /// Non-empty UTF-8 without NUL. A multi-byte character cut by the end of a prefix is accepted.

@@ -14,6 +14,7 @@ mod delivery;
 mod delivery_crash;
 mod desks;
 mod duties;
+mod files;
 mod form_again;
 mod forms;
 mod hardening_web;
