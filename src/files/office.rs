@@ -130,6 +130,11 @@ fn read_parts(original: &[u8]) -> Result<Vec<Part>, FileError> {
         let name = entry.name().map_err(FileError::malformed)?.into_owned();
         let stored = entry.compression() == CompressionMethod::Stored;
         let directory = entry.is_dir();
+        // What the entry says it unpacks to refuses an honest bomb at once; `take` below stops
+        // one that lies about it.
+        if entry.size() > left {
+            return Err(FileError::TooLarge);
+        }
         let mut bytes = Vec::new();
         (&mut entry)
             .take(left + 1)

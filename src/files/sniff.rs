@@ -105,6 +105,9 @@ impl Kind {
     }
 }
 
+/// One of `infer`'s magic-number checks.
+type Matcher = fn(&[u8]) -> bool;
+
 /// The kind the content's own bytes show: `infer`'s matchers for the binary formats, then plain
 /// UTF-8 text without NUL. Give it the whole file, or at least its first 8 KiB when only a
 /// prefix is at hand (the text check then judges that prefix, a cut multi-byte character at
@@ -112,7 +115,7 @@ impl Kind {
 pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     use infer::{archive, audio, doc, image, odf, video};
     // Most specific first: M4A is an MP4 container with its own brand.
-    let matchers: [(fn(&[u8]) -> bool, Kind); 16] = [
+    let matchers: [(Matcher, Kind); 16] = [
         (image::is_jpeg, Kind::Jpeg),
         (image::is_png, Kind::Png),
         (image::is_webp, Kind::Webp),

@@ -79,3 +79,12 @@ fn clearly_broken_files_are_errors() {
         Err(FileError::Malformed(_))
     ));
 }
+
+#[test]
+fn a_document_that_unpacks_past_the_limit_is_refused() {
+    let mut bomb = authored_docx();
+    // The central directory's first entry claims 2 GiB once unpacked (offset 24: its size).
+    let directory = bomb.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    bomb[directory + 24..directory + 28].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
+    assert!(matches!(clean(Kind::Docx, &bomb), Err(FileError::TooLarge)));
+}
