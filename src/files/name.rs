@@ -23,11 +23,7 @@ pub fn stored_name(sent: &str, kind: Option<Kind>) -> String {
         .filter(|c| !c.is_control() && !is_bidi_control(*c))
         .collect();
     // Leading dots would hide the file or make `..`; trailing dots and spaces vanish on Windows.
-    let visible = visible
-        .trim()
-        .trim_start_matches('.')
-        .trim_end_matches(['.', ' '])
-        .trim();
+    let visible = visible.trim_matches(|c: char| c == '.' || c.is_whitespace());
     let (stem, sent_extension) = split_extension(visible);
     let extension = match kind {
         Some(kind) => {

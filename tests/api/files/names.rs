@@ -15,6 +15,7 @@ fn paths_are_removed_whichever_separator() {
     );
     assert_eq!(stored_name("..", Some(Kind::Pdf)), "attachment.pdf");
     assert_eq!(stored_name(".bashrc", Some(Kind::Text)), "bashrc.txt");
+    assert_eq!(stored_name(" . .x.pdf. ", Some(Kind::Pdf)), "x.pdf");
 }
 
 #[test]
