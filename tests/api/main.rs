@@ -15,6 +15,7 @@ mod delivery;
 mod delivery_crash;
 mod desks;
 mod duties;
+mod files;
 mod form_again;
 mod forms;
 mod hardening_web;
