@@ -154,7 +154,9 @@ pub async fn send(
                 record
                     .replies
                     .into_iter()
-                    .map(|m| Item::of_message(m, &names, &reader, locale))
+                    .map(|m| {
+                        Item::of_message(m, &names, &reader, locale, state.settings.site.timezone)
+                    })
                     .collect(),
             );
             StatusCode::CONFLICT

@@ -15,7 +15,7 @@ use crate::desk::triage::{self, Record};
 use crate::desk::{accounts, reading};
 use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
-use crate::domain::{EventKind, Locale, Priority};
+use crate::domain::{EventKind, Locale, Priority, Zone};
 use crate::http::startup::AppState;
 
 /// What went wrong with the last action, and what the staff member typed.
@@ -59,6 +59,7 @@ impl Item {
         names: &HashMap<String, String>,
         reader: &str,
         locale: Locale,
+        zone: Zone,
     ) -> Item {
         let w = words::words(locale);
         Item {
@@ -72,7 +73,7 @@ impl Item {
                 .as_ref()
                 .and_then(|a| names.get(a).cloned())
                 .unwrap_or_else(|| reader.to_owned()),
-            at: time::stamp(m.created_at),
+            at: time::stamp(m.created_at, zone),
             bidi: holds_bidi_controls(&m.subject) || holds_bidi_controls(&m.body),
             subject: Some(m.subject),
             body: m.body,
@@ -165,6 +166,7 @@ fn change_line(
     e: &crate::desk::views::Event,
     names: &HashMap<String, String>,
     locale: Locale,
+    zone: Zone,
 ) -> Option<String> {
     let change = e.change.as_ref()?;
     Some(format!(
@@ -174,7 +176,7 @@ fn change_line(
             .get(&e.actor)
             .cloned()
             .unwrap_or_else(|| e.actor.clone()),
-        time::stamp(e.created_at)
+        time::stamp(e.created_at, zone)
     ))
 }
 
@@ -194,7 +196,7 @@ pub async fn changes_since(
         .filter(|e| {
             e.kind == EventKind::Changed && e.created_at.and_utc().timestamp_micros() > seen
         })
-        .filter_map(|e| change_line(e, &names, locale))
+        .filter_map(|e| change_line(e, &names, locale, state.settings.site.timezone))
         .collect())
 }
 
@@ -216,6 +218,7 @@ pub async fn render(
     problem: Problem,
 ) -> Result<HttpResponse, ConsoleError> {
     let locale = language(req, who.user.locale);
+    let zone = state.settings.site.timezone;
     let w = words::words(locale);
     let Record {
         submission: s,
@@ -243,18 +246,19 @@ pub async fn render(
                 Item {
                     kind: w.note,
                     author: names.get(&n.author_id).cloned().unwrap_or_default(),
-                    at: time::stamp(n.created_at),
+                    at: time::stamp(n.created_at, zone),
                     subject: None,
                     bidi: holds_bidi_controls(&n.body),
                     body: n.body,
                 },
             )
         })
-        .chain(
-            replies
-                .into_iter()
-                .map(|m| (m.created_at, Item::of_message(m, &names, &s.name, locale))),
-        )
+        .chain(replies.into_iter().map(|m| {
+            (
+                m.created_at,
+                Item::of_message(m, &names, &s.name, locale, zone),
+            )
+        }))
         .collect();
     thread.sort_by_key(|(at, _)| *at);
     let closed = matches!(
@@ -280,20 +284,20 @@ pub async fn render(
             .as_ref()
             .and_then(|a| names.get(a).cloned())
             .unwrap_or_else(|| w.nobody.to_owned()),
-        received: time::stamp(s.created_at),
-        consent_at: time::stamp(s.consent_at),
-        marketing_withdrawn_at: marketing_withdrawn_at.map(time::stamp),
+        received: time::stamp(s.created_at, zone),
+        consent_at: time::stamp(s.consent_at, zone),
+        marketing_withdrawn_at: marketing_withdrawn_at.map(|t| time::stamp(t, zone)),
         deadline: s.deadline_at.map(|d| {
             if closed {
-                time::stamp(d)
+                time::stamp(d, zone)
             } else if d < now {
-                format!("{} — {}", w.overdue, time::stamp(d))
+                format!("{} — {}", w.overdue, time::stamp(d, zone))
             } else {
                 format!(
                     "{} {} — {}",
                     time::span(d - now, locale),
                     w.left,
-                    time::stamp(d)
+                    time::stamp(d, zone)
                 )
             }
         }),
@@ -321,7 +325,7 @@ pub async fn render(
             .iter()
             .map(|e| {
                 (
-                    time::stamp(e.created_at),
+                    time::stamp(e.created_at, zone),
                     names
                         .get(&e.actor)
                         .cloned()
@@ -342,7 +346,7 @@ pub async fn render(
                         locale,
                     ),
                     words::attempts(d.attempts, locale),
-                    d.sent_at.map(time::stamp).unwrap_or_default(),
+                    d.sent_at.map(|t| time::stamp(t, zone)).unwrap_or_default(),
                 )
             })
             .collect(),
@@ -361,7 +365,7 @@ pub async fn render(
                     h.reference,
                     what,
                     words::status(h.status, locale),
-                    time::stamp(h.created_at),
+                    time::stamp(h.created_at, zone),
                 )
             })
             .collect(),

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::domain::Locale;
+use crate::domain::{Locale, Zone};
 
 /// A duration, rounded down to its two largest units.
 pub fn span(d: Duration, locale: Locale) -> String {
@@ -22,9 +22,10 @@ pub fn age(at: NaiveDateTime, now: NaiveDateTime, locale: Locale) -> String {
     span(now - at, locale)
 }
 
-/// A time as UTC text.
-pub fn stamp(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A stored (UTC) time in the newsroom's zone (`site.timezone`), with its abbreviation:
+/// "2026-12-07 15:03 CET".
+pub fn stamp(at: NaiveDateTime, zone: Zone) -> String {
+    zone.show(at, "%Y-%m-%d %H:%M %Z")
 }
 
 #[cfg(test)]
@@ -37,5 +38,15 @@ mod tests {
         assert_eq!(span(Duration::minutes(125), Locale::Fr), "2 h 05");
         assert_eq!(span(Duration::hours(50), Locale::Fr), "2 j 2 h");
         assert_eq!(span(Duration::hours(48), Locale::En), "2 d");
+    }
+
+    #[test]
+    fn stamps_are_in_the_newsrooms_zone() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .and_then(|d| d.and_hms_opt(14, 3, 0))
+            .unwrap_or_default();
+        assert_eq!(stamp(at, Zone::default()), "2026-12-07 15:03 CET");
+        let utc = Zone::parse("UTC").unwrap_or_default();
+        assert_eq!(stamp(at, utc), "2026-12-07 14:03 UTC");
     }
 }

@@ -64,6 +64,12 @@ async fn the_history_reads_in_words_and_names_the_readers_answer(b: Backend) {
     }
     assert!(!history.contains(&editor.id), "an account id in {history}");
     assert!(!history.contains("<code>"), "{history}");
+    // Times are in the newsroom's zone (site.timezone, Paris by default), not in UTC.
+    assert!(
+        history.contains(" CET") || history.contains(" CEST"),
+        "{history}"
+    );
+    assert!(!page.body.contains(" UTC"), "a UTC time on the page");
     // The reader's message in the thread is theirs, not a staff reply.
     let thread = thread(&page.body);
     assert!(thread.contains("Réponse du lecteur"), "{thread}");
