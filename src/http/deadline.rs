@@ -18,7 +18,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::HttpMessage;
 use futures_util::Stream;
 
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 /// The body as the server receives it, shared by the stream a handler reads and the response.

@@ -10,7 +10,7 @@ use crate::config::consent::sha256_hex;
 use crate::domain::i18n::{label, topic_label, Label};
 use crate::domain::{FormKind, Locale, Topic};
 use crate::http::openapi::ErrorBody;
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 /// A text in each language.
 #[derive(Debug, Serialize, ToSchema)]

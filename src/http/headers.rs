@@ -10,7 +10,6 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 
 use crate::domain::Locale;
-use crate::http::startup::AppState;
 use crate::http::ApiError;
 
 /// The origins allowed to post the forms from a browser, and the page policy built from them.
@@ -65,8 +64,8 @@ pub async fn apply(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let policy = state.as_ref().map(|s| &s.web_policy);
+    let policy = req.app_data::<web::Data<WebPolicy>>().cloned();
+    let policy = policy.as_deref();
     let form_route = is_form_route(req.path());
     let console = is_console(req.path());
     let header_bytes: usize = req

@@ -14,7 +14,7 @@ use super::staff::views::Instant;
 use super::ApiError;
 use crate::desk::inbound::{self, InboundError};
 use crate::desk::Caller;
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use super::resource;

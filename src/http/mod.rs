@@ -17,6 +17,7 @@ pub mod public;
 pub mod request_log;
 mod staff;
 pub mod startup;
+pub mod state;
 
 use actix_web::web;
 
@@ -49,8 +50,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/health/live", "GET").route(web::get().to(ops::live)))
         .service(resource("/health/ready", "GET").route(web::get().to(ops::ready)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
-        .service(resource("/openapi.json", "GET").route(web::get().to(openapi::openapi_json)))
-        .service(resource("/docs", "GET").route(web::get().to(openapi::docs)))
+        .service(
+            resource("/openapi.json", "GET").route(web::get().to(openapi::document::openapi_json)),
+        )
+        .service(resource("/docs", "GET").route(web::get().to(openapi::document::docs)))
         .app_data(staff::json_config())
         .app_data(staff::query_config())
         .app_data(staff::path_config())

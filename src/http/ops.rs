@@ -5,7 +5,7 @@ use secrecy::ExposeSecret;
 
 use super::ApiError;
 use crate::desk::health;
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::instruments;
 
 /// The state of the process.

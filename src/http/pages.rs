@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::domain::i18n::topic_label;
 use crate::domain::{FormKind, Locale, Topic};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 #[derive(Template)]
 #[template(path = "pages/demo.html")]

@@ -15,7 +15,7 @@ use crate::desk::privacy::{self, Erasure, Export, PrivacyError};
 use crate::desk::Caller;
 use crate::domain::i18n::{label, Label};
 use crate::http::openapi::{AdminOnly, ErrorBody, Failures, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use super::resource;

@@ -11,7 +11,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::instruments::method_label;
 
 /// The route label of a request no route matched: one word, whatever the path.

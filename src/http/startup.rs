@@ -1,5 +1,5 @@
-//! The web server: what every handler shares (`AppState`) and the server itself. The process
-//! around it (the desk, the background tasks, signals) is `app`'s.
+//! The web server: its handlers' shared state, built once the desk is open, and the server itself.
+//! The process around it (the desk, the background tasks, signals) is `app`'s.
 
 use std::net::TcpListener;
 use std::sync::atomic::AtomicBool;
@@ -10,28 +10,7 @@ use actix_web::{web, App, HttpServer};
 
 use crate::config::networks::Networks;
 use crate::desk::Context;
-
-/// What every request handler shares: the desk (the use cases' context) and what only the web
-/// needs.
-pub struct AppState {
-    pub desk: Arc<Context>,
-    pub web_policy: crate::http::headers::WebPolicy,
-    /// Set when a stop signal arrives: readiness answers 503 from then on.
-    pub shutting_down: Arc<AtomicBool>,
-    pub trusted_proxies: Networks,
-    /// The OpenAPI document, built for this configuration, and its page for people.
-    pub openapi: String,
-    pub docs: String,
-}
-
-/// Handlers pass `&state` where a use case wants the desk.
-impl std::ops::Deref for AppState {
-    type Target = Context;
-
-    fn deref(&self) -> &Context {
-        &self.desk
-    }
-}
+use crate::http::state::AppState;
 
 /// How long a client has to finish closing once the server has decided to close.
 const DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
@@ -39,7 +18,6 @@ const DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1
 /// The web half of a desk: its routes' state, built once the desk is open.
 pub fn state(desk: Arc<Context>, shutting_down: Arc<AtomicBool>) -> anyhow::Result<AppState> {
     let settings = &desk.settings;
-    let web_policy = crate::http::headers::WebPolicy::new(&settings.site.origins);
     let trusted_proxies = Networks::new(&settings.http.trusted_proxies);
     let consent_versions: Vec<&str> = settings
         .site
@@ -47,7 +25,7 @@ pub fn state(desk: Arc<Context>, shutting_down: Arc<AtomicBool>) -> anyhow::Resu
         .keys()
         .map(String::as_str)
         .collect();
-    let openapi = crate::http::openapi::document_with(
+    let openapi = crate::http::openapi::document::document_with(
         desk.screen.honeypot_field(),
         desk.screen.captcha_field(),
         &consent_versions,
@@ -56,7 +34,6 @@ pub fn state(desk: Arc<Context>, shutting_down: Arc<AtomicBool>) -> anyhow::Resu
         .map_err(|e| anyhow::anyhow!("the API reference page: {e}"))?;
     Ok(AppState {
         desk,
-        web_policy,
         shutting_down,
         trusted_proxies,
         openapi,
@@ -74,9 +51,14 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
         http.max_connections,
     );
     let header_timeout = std::time::Duration::from_millis(http.header_timeout_ms);
+    // The pages' policy, read by the headers' middleware on every answer.
+    let policy = web::Data::new(crate::http::headers::WebPolicy::new(
+        &state.desk.settings.site.origins,
+    ));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(policy.clone())
             .configure(crate::http::routes)
             .default_service(web::to(crate::http::not_found))
             .wrap(actix_web::middleware::from_fn(crate::http::headers::apply))

@@ -12,7 +12,7 @@ use super::{language, page, see_other, words, ConsoleError, ConsoleUser, Frame};
 use crate::desk::account_self;
 use crate::desk::accounts::AccountError;
 use crate::domain::{Locale, Msg};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 #[derive(Template)]
 #[template(path = "console/account.html")]

@@ -13,7 +13,7 @@ use super::{words, ConsoleError, ConsoleUser, Posted};
 use crate::desk::conversation::{self, Draft};
 use crate::desk::triage::TriageError;
 use crate::domain::{Locale, Msg, Status};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 /// The composer's own words.
 pub struct Words {

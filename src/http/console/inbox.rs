@@ -17,7 +17,7 @@ use crate::desk::{accounts, inbox};
 use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
 use crate::domain::{Locale, QueueName, Status, Topic};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 const PAGE: i64 = 50;
 

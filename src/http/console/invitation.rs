@@ -13,7 +13,7 @@ use super::session::from_elsewhere;
 use super::{language, page, see_other, ConsoleError, Frame, Posted};
 use crate::desk::invitations::{self, InvitationError, Pending};
 use crate::domain::{Locale, Password};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 #[derive(Template)]
 #[template(path = "console/invitation.html")]

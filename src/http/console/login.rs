@@ -15,7 +15,7 @@ use super::session::{
 };
 use super::{language, page, see_other, ConsoleError, ConsoleUser, Frame, Posted};
 use crate::desk::auth::{new_token, AuthError};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 const SIGNIN_PATH: &str = "/staff/login";
 

@@ -15,7 +15,7 @@ use crate::desk::triage::{self, Expected, Patch, TriageError};
 use crate::desk::views::Submission;
 use crate::domain::duties::{outcome_text, publication_date};
 use crate::domain::{ArticleUrl, FieldError, Locale, Msg, Outcome, RefusalGrounds, Status, Topic};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 /// The outcome form as typed, to show it again after a refusal.
 #[derive(Debug, Default, Clone)]

@@ -11,7 +11,7 @@ use super::submission::{locale_of, render, Problem};
 use super::{ConsoleError, ConsoleUser, Posted};
 use crate::desk::saved_replies::{self, SavedReplyError};
 use crate::domain::{Desk, Locale, Msg};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 impl From<SavedReplyError> for ConsoleError {
     fn from(e: SavedReplyError) -> Self {

@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::{ConsoleError, Posted};
 use crate::desk::auth::{AuthError, Caller};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "courrier_staff";

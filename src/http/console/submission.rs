@@ -16,7 +16,7 @@ use crate::desk::{accounts, reading};
 use crate::domain::holds_bidi_controls;
 use crate::domain::i18n::topic_label;
 use crate::domain::{EventKind, Locale, Priority, Zone};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 /// What went wrong with the last action, and what the staff member typed.
 #[derive(Default)]

@@ -17,7 +17,7 @@ use super::{see_other, words, ConsoleError, ConsoleUser, Posted};
 use crate::desk::conversation;
 use crate::desk::triage::{self, Expected, Patch, TriageError};
 use crate::domain::{FieldErrors, Locale, Msg, Priority, Status};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 /// A refusal the page shows by its field.
 pub enum Refused {

@@ -13,9 +13,10 @@ use serde::Deserialize;
 use super::account_words::{account_words, AccountWords};
 use super::error::answer;
 use super::{language, page, see_other, words, ConsoleError, ConsoleUser, Frame};
-use crate::desk::accounts::{self, AccountChange, AccountError, Opening};
+use crate::desk::accounts::{self, AccountChange, AccountError};
+use crate::desk::invitations::{self, Opening};
 use crate::domain::{Locale, Msg, Role};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 pub struct Account {
     id: String,
@@ -230,7 +231,7 @@ pub async fn create(
             role,
             password: None,
         };
-        match accounts::open(&state, new, &who.user).await {
+        match invitations::open(&state, new, &who.user).await {
             Ok(_) => Ok(see_other("/staff/users?done=invited")),
             Err(e) => {
                 let typed = Typed {

@@ -9,7 +9,7 @@ use super::rfc3339;
 use crate::desk::corrections::{self, Correction, CorrectionChange, CorrectionError};
 use crate::desk::Caller;
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 impl From<CorrectionError> for ApiError {

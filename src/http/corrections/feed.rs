@@ -11,7 +11,7 @@ use crate::desk::corrections::Correction;
 use crate::domain::xml::carried;
 use crate::domain::Locale;
 use crate::http::openapi::ErrorBody;
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 #[derive(Template)]

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::desk::corrections::{self, Correction, CorrectionFilter};
 use crate::domain::Locale;
 use crate::http::openapi::ErrorBody;
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 const DEFAULT_LIMIT: i64 = 20;

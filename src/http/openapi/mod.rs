@@ -2,15 +2,14 @@
 //! read and answer. Served at `GET /openapi.json`.
 
 mod docs;
+pub mod document;
 mod forms;
 
 pub use docs::page as docs_page;
 
-use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::openapi::schema::Type;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, ToSchema};
 
 pub use forms::{
     email, message, one_line, NewsroomForm, NewsroomHtmlForm, Received, SalesForm, SalesHtmlForm,
@@ -177,140 +176,4 @@ pub fn first_password() -> utoipa::openapi::Object {
         Type::String,
     )
     .build()
-}
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        let components = api.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "inbound",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The configured `inbound.token`"))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "metrics",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The configured `metrics.token`"))
-                    .build(),
-            ),
-        );
-    }
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Courrier",
-        description = "Reader-contact forms for newsrooms: the two public forms, the staff \
-            triage API and the operations endpoints. Errors are JSON of one shape (`ErrorBody`), \
-            or a small HTML page when the form was posted as an HTML form.",
-    ),
-    paths(
-        super::public::newsroom,
-        super::public::sales,
-        super::public::token,
-        super::form_info::describe,
-        super::pages::demo,
-        super::pages::stylesheet,
-        super::pages::thank_you,
-        super::corrections::page,
-        super::corrections::json,
-        super::corrections::feed::atom,
-        super::corrections::changes::change,
-        super::corrections::changes::unpublish,
-        super::ops::live,
-        super::ops::ready,
-        super::ops::metrics,
-        openapi_json,
-        docs,
-        super::staff::session::login,
-        super::staff::session::logout,
-        super::staff::session::me,
-        super::staff::submissions::queues,
-        super::staff::list::list,
-        super::staff::submissions::detail,
-        super::staff::submissions::patch,
-        super::staff::submissions::add_note,
-        super::staff::submissions::reply,
-        super::staff::handover::hand_over,
-        super::staff::report::desk,
-        super::staff::saved_replies::list,
-        super::staff::saved_replies::get,
-        super::staff::saved_replies::create,
-        super::staff::saved_replies::change,
-        super::staff::saved_replies::delete,
-        super::staff::accounts::list,
-        super::staff::accounts::create,
-        super::staff::accounts::change,
-        super::staff::accounts::invite,
-        super::inbound::mime,
-        super::inbound::unmatched,
-        super::inbound::raw,
-        super::privacy::export,
-        super::privacy::erase,
-        super::privacy::optout_page,
-        super::privacy::optout,
-    ),
-    components(schemas(ErrorBody, FieldProblem)),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "forms", description = "The reader forms, posted from the site's pages"),
-        (name = "pages", description = "The demo article page and the thank-you page"),
-        (name = "staff", description = "Staff sign-in"),
-        (name = "triage", description = "Queues and submissions"),
-        (name = "accounts", description = "Staff accounts, for admins"),
-        (name = "saved replies", description = "Texts staff insert into a reply, filled in for a submission; written by admins"),
-        (name = "reports", description = "The newsroom's numbers"),
-        (name = "corrections", description = "The public record of corrections"),
-        (name = "ops", description = "Health and the contract"),
-        (name = "inbound", description = "Readers' mail coming in, and what matched nothing"),
-        (name = "privacy", description = "Readers' data rights: export, erasure, the marketing opt-out"),
-    ),
-)]
-pub struct ApiDoc;
-
-/// The document for this deployment: the forms' schemas name its honeypot and CAPTCHA fields.
-pub fn document(honeypot: &str, captcha: &str) -> String {
-    document_with(honeypot, captcha, &[])
-}
-
-/// The document, with the consent versions a post may name.
-pub fn document_with(honeypot: &str, captcha: &str, consent_versions: &[&str]) -> String {
-    let mut api = ApiDoc::openapi();
-    forms::add_extra_fields(&mut api, honeypot, captcha);
-    forms::add_consent_version(&mut api, consent_versions);
-    api.to_json()
-        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-/// The API reference for people, rendered from this document.
-#[utoipa::path(get, path = "/docs", tag = "ops",
-    responses((status = 200, description = "The reference page", content_type = "text/html", body = String)))]
-pub async fn docs(state: actix_web::web::Data<crate::http::startup::AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(state.docs.clone())
-}
-
-/// This document.
-#[utoipa::path(get, path = "/openapi.json", tag = "ops",
-    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
-pub async fn openapi_json(
-    state: actix_web::web::Data<crate::http::startup::AppState>,
-) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(state.openapi.clone())
 }

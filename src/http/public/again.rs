@@ -13,7 +13,7 @@ use askama::Template;
 use crate::domain::i18n::{label, topic_label, Label};
 use crate::domain::{checkbox_value, FieldErrors, FormKind, Locale, Msg, Topic, TOKEN_FIELD};
 use crate::http::error::field_label;
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 pub struct Field {
     name: &'static str,

@@ -14,7 +14,7 @@ use crate::desk::intake::{self, ClientMeta, IntakeError};
 use crate::desk::screening::Clues;
 use crate::domain::TOKEN_FIELD;
 use crate::domain::{FormKind, Locale, Msg, NewSubmission};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::instruments::Outcome;
 
 mod again;

@@ -5,11 +5,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::{InvitationSent, NewUser, User, UserList};
-use crate::desk::accounts::{self, AccountChange, Opening};
+use crate::desk::accounts::{self, AccountChange};
+use crate::desk::invitations::{self, Opening};
 use crate::desk::Caller;
 use crate::domain::Role;
 use crate::http::openapi::{AdminOnly, ErrorBody, Failures, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 /// Every account, active or not.
@@ -51,7 +52,7 @@ pub async fn create(
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let opened = accounts::open(
+    let opened = invitations::open(
         &state,
         Opening {
             email: body.email,

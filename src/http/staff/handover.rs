@@ -8,7 +8,7 @@ use crate::desk::handover::{self, HandoverError};
 use crate::desk::Caller;
 use crate::domain::Msg;
 use crate::http::openapi::{ErrorBody, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 /// The commercial submission made from the editorial one.

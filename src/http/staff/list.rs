@@ -12,7 +12,7 @@ use crate::desk::triage::{self, AssigneeFilter, ListFilter, Sort, SubmissionSumm
 use crate::desk::Caller;
 use crate::domain::{FormKind, QueueName, Status, Topic};
 use crate::http::openapi::{ErrorBody, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 const DEFAULT_LIMIT: i64 = 25;

@@ -19,7 +19,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::ApiError;
 use crate::desk::Caller;
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use super::resource;

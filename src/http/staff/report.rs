@@ -13,7 +13,7 @@ use crate::desk::report::{self, Report, ReportError};
 use crate::desk::Caller;
 use crate::domain::{Desk, FieldError, FieldErrors, Msg};
 use crate::http::openapi::{ErrorBody, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 #[derive(Deserialize, IntoParams)]

@@ -12,7 +12,7 @@ use crate::desk::saved_replies::{
 use crate::desk::Caller;
 use crate::domain::{Desk, Locale};
 use crate::http::openapi::{message, one_line, AdminOnly, ErrorBody, Failures, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 impl From<SavedReplyError> for ApiError {

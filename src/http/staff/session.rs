@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::views::{Me, Session};
 use crate::desk::Caller;
 use crate::http::openapi::{Failures, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 #[derive(Deserialize, ToSchema)]

@@ -12,7 +12,7 @@ use crate::desk::Caller;
 use crate::desk::{conversation, reading};
 use crate::domain::{Priority, QueueName, Status};
 use crate::http::openapi::{ErrorBody, Failures, SignedIn};
-use crate::http::startup::AppState;
+use crate::http::state::AppState;
 use crate::http::ApiError;
 
 fn etag(version: i32) -> (header::HeaderName, String) {
