@@ -87,68 +87,12 @@ pub fn assignable(user: &Account, desk: crate::domain::Desk) -> bool {
     may_hear_of(user.role, user.active, desk)
 }
 
-/// What an account is opened with, through the API or the console: without a password, the
-/// account is invited to choose one (`invitations`).
-pub struct Opening {
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub password: Option<String>,
-}
-
-/// The account opened, and when its invitation's link stops working (`None` when it was opened
-/// with a password).
-pub struct Opened {
-    pub account: Account,
-    pub invitation_expires_at: Option<chrono::NaiveDateTime>,
-}
-
-/// Opens an account: with a password as `create` does, else with an invitation e-mailed to it.
-pub async fn open(
-    desk: &super::Context,
-    new: Opening,
-    who: &Caller,
-) -> Result<Opened, AccountError> {
-    who.require_admin().map_err(|_| AccountError::Forbidden)?;
-    let Opening {
-        email,
-        name,
-        role,
-        password,
-    } = new;
-    match password {
-        Some(password) => {
-            let new = NewAccount {
-                email,
-                name,
-                role,
-                password,
-            };
-            let account = create(&desk.pool, &desk.auth.hasher, new, who).await?;
-            Ok(Opened {
-                account,
-                invitation_expires_at: None,
-            })
-        }
-        None => {
-            let mut errors = FieldErrors::new();
-            let identity = identity(&email, &name, &mut errors);
-            let Some((email, name)) = identity.filter(|_| errors.is_empty()) else {
-                return Err(AccountError::Invalid(errors));
-            };
-            let user = new_row(
-                email,
-                name,
-                role,
-                crate::db::invitations::NO_PASSWORD.into(),
-            );
-            super::invitations::open_invited(desk, user, &who.id).await
-        }
-    }
-}
-
 /// The folded address and the name, or their errors in `errors`.
-fn identity(email: &str, name: &str, errors: &mut FieldErrors) -> Option<(String, String)> {
+pub(super) fn identity(
+    email: &str,
+    name: &str,
+    errors: &mut FieldErrors,
+) -> Option<(String, String)> {
     let email = ReaderEmail::parse(email)
         .map(|e| e.folded())
         .map_err(|e| errors.entry("email").or_default().push(e))
@@ -159,7 +103,12 @@ fn identity(email: &str, name: &str, errors: &mut FieldErrors) -> Option<(String
     Some((email?, name?.into_inner()))
 }
 
-fn new_row(email: String, display_name: String, role: Role, password_hash: String) -> UserRow {
+pub(super) fn new_row(
+    email: String,
+    display_name: String,
+    role: Role,
+    password_hash: String,
+) -> UserRow {
     let now = db::now();
     UserRow {
         id: uuid::Uuid::now_v7().to_string(),

@@ -11,10 +11,33 @@ use crate::db::submissions::SubmissionRow;
 use crate::db::triage::{self as store, SubmissionChanges};
 use crate::desk::acts::{event, single, TriageError};
 use crate::desk::outgoing::{About, Composer};
-use crate::desk::triage::{Expected, Patch};
 use crate::desk::Caller;
-use crate::domain::{EventKind, MailPurpose, Msg, QueueName, Status};
+use crate::domain::{EventKind, MailPurpose, Msg, Priority, QueueName, Status};
 use crate::mail::Facts;
+
+/// A change asked for through `PATCH`.
+#[derive(Debug, Default)]
+pub struct Patch {
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub queue: Option<QueueName>,
+    /// `Some(None)` unassigns.
+    pub assignee: Option<Option<String>>,
+    /// The publication date and the outcome of a right of reply or correction.
+    pub duties: crate::desk::closing::DutyPatch,
+    /// Puts the submission on legal hold (or lifts it): the retention purge and the erasure
+    /// leave a held submission alone.
+    pub legal_hold: Option<bool>,
+}
+
+/// Which version the client saw: from `If-Match` (412 when stale) or a `version` field (409
+/// only when the change touches a field someone changed since; other changes merge).
+#[derive(Debug, Clone, Copy)]
+pub enum Expected {
+    IfMatch(i32),
+    Field(i32),
+    Any,
+}
 
 /// What goes with a change in its transaction (a reply). A refusal of either step undoes the
 /// whole act.

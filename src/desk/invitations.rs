@@ -15,7 +15,7 @@ use crate::db::events::NewEvent;
 use crate::db::invitations::{self as store, InvitationRow};
 use crate::db::staff::UserRow;
 use crate::db::{self, DbError};
-use crate::domain::{EventKind, FieldError, FieldErrors, Msg, Password, PasswordError};
+use crate::domain::{EventKind, FieldError, FieldErrors, Msg, Password, PasswordError, Role};
 
 /// Why a link does not open the form, or the password was not set.
 #[derive(Debug, thiserror::Error)]
@@ -81,12 +81,68 @@ fn prepare(
     Ok((invitation, mail, event))
 }
 
+/// What an account is opened with, through the API or the console: without a password, the
+/// account is invited to choose one (`invitations`).
+pub struct Opening {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: Option<String>,
+}
+
+/// The account opened, and when its invitation's link stops working (`None` when it was opened
+/// with a password).
+pub struct Opened {
+    pub account: Account,
+    pub invitation_expires_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Opens an account: with a password as `create` does, else with an invitation e-mailed to it.
+pub async fn open(
+    desk: &super::Context,
+    new: Opening,
+    who: &Caller,
+) -> Result<Opened, AccountError> {
+    who.require_admin().map_err(|_| AccountError::Forbidden)?;
+    let Opening {
+        email,
+        name,
+        role,
+        password,
+    } = new;
+    match password {
+        Some(password) => {
+            let new = super::accounts::NewAccount {
+                email,
+                name,
+                role,
+                password,
+            };
+            let account = super::accounts::create(&desk.pool, &desk.auth.hasher, new, who).await?;
+            Ok(Opened {
+                account,
+                invitation_expires_at: None,
+            })
+        }
+        None => {
+            let mut errors = FieldErrors::new();
+            let identity = super::accounts::identity(&email, &name, &mut errors);
+            let Some((email, name)) = identity.filter(|_| errors.is_empty()) else {
+                return Err(AccountError::Invalid(errors));
+            };
+            let user = super::accounts::new_row(
+                email,
+                name,
+                role,
+                crate::db::invitations::NO_PASSWORD.into(),
+            );
+            open_invited(desk, user, &who.id).await
+        }
+    }
+}
+
 /// Opens `user` (without a password) and sends its invitation, in one transaction.
-pub(super) async fn open_invited(
-    desk: &Context,
-    user: UserRow,
-    actor: &str,
-) -> Result<super::accounts::Opened, AccountError> {
+async fn open_invited(desk: &Context, user: UserRow, actor: &str) -> Result<Opened, AccountError> {
     let now = user.created_at;
     let created = created_event(actor, &user);
     let (invitation, mail, sent) = prepare(desk, &user, actor, now)?;
@@ -102,7 +158,7 @@ pub(super) async fn open_invited(
         Err(e) => return Err(e.into()),
     }
     desk.outbox_wakeup.notify_one();
-    Ok(super::accounts::Opened {
+    Ok(Opened {
         account: user.into(),
         invitation_expires_at: Some(expires_at),
     })

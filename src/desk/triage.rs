@@ -10,7 +10,7 @@ pub use crate::domain::listing::{AssigneeFilter, ListFilter, Sort, View};
 
 pub use crate::desk::acts::TriageError;
 use crate::desk::Context;
-use crate::domain::{Priority, QueueName, Status};
+use crate::domain::Status;
 
 /// The queues the caller may see, in configuration order.
 pub fn visible_queues(state: &Context, who: &Caller) -> Vec<String> {
@@ -74,29 +74,7 @@ pub async fn record(state: &Context, who: &Caller, key: &str) -> Result<Record, 
         .into())
 }
 
-/// A change asked for through `PATCH`.
-#[derive(Debug, Default)]
-pub struct Patch {
-    pub status: Option<Status>,
-    pub priority: Option<Priority>,
-    pub queue: Option<QueueName>,
-    /// `Some(None)` unassigns.
-    pub assignee: Option<Option<String>>,
-    /// The publication date and the outcome of a right of reply or correction.
-    pub duties: crate::desk::closing::DutyPatch,
-    /// Puts the submission on legal hold (or lifts it): the retention purge and the erasure
-    /// leave a held submission alone.
-    pub legal_hold: Option<bool>,
-}
-
-/// Which version the client saw: from `If-Match` (412 when stale) or a `version` field (409
-/// only when the change touches a field someone changed since; other changes merge).
-#[derive(Debug, Clone, Copy)]
-pub enum Expected {
-    IfMatch(i32),
-    Field(i32),
-    Any,
-}
+pub use crate::desk::change::{Expected, Patch};
 
 /// Applies a change in one transaction: the submission is read, every rule checked and the
 /// change written with its audit events (and, on release from quarantine, the team's
