@@ -187,7 +187,15 @@ async fn each_view_holds_its_own_in_order_of_activity(b: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 400);
-    for bad in ["view=later", "sort=oldest", "unread=maybe"] {
+    // A queue name that cannot exist matches nothing, but never hides a bad parameter beside it.
+    for bad in [
+        "view=later",
+        "sort=oldest",
+        "unread=maybe",
+        "queue=%C4%A6%2F&view=later",
+        "queue=%C4%A6%2F&sort=oldest",
+        "queue=%C4%A6%2F&to=yesterday",
+    ] {
         let resp = app
             .get_as(&editor, &format!("/v1/submissions?{bad}"))
             .send()

@@ -156,11 +156,9 @@ pub async fn list(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::Malformed(format!("limit: 1 to {MAX_LIMIT}")));
     }
-    // A queue name that cannot exist matches nothing, as an unknown one does.
-    let queue = match q.queue.as_deref().map(QueueName::parse).transpose() {
-        Ok(queue) => queue,
-        Err(_) => return Ok(HttpResponse::Ok().json(Page::default())),
-    };
+    // A queue name that cannot exist matches nothing, as an unknown one does: an empty page,
+    // once every other parameter has been checked (a bad one is a 400 whatever the queue).
+    let queue = q.queue.as_deref().map(QueueName::parse).transpose().ok();
     let view = match q.view.as_deref() {
         None => View::All,
         Some(v) => View::parse(v)
@@ -182,7 +180,7 @@ pub async fn list(
     let filter = ListFilter {
         // Set by the use case from the caller's role.
         desks: Vec::new(),
-        queue,
+        queue: queue.clone().flatten(),
         status: q.status,
         topic: q.topic,
         form: q.form,
@@ -212,6 +210,9 @@ pub async fn list(
         limit: limit + 1,
         now,
     };
+    if queue.is_none() {
+        return Ok(HttpResponse::Ok().json(Page::default()));
+    }
     let mut rows = triage::list(&state, &who, filter).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(0));
