@@ -128,13 +128,5 @@ pub fn hold_reply(
     diesel::insert_into(events::table)
         .values(event)
         .execute(conn)?;
-    if let Some(author) = &reply.author_id {
-        super::activity::touch(
-            conn,
-            &reply.submission_id,
-            super::activity::Actor::Staff(author),
-            reply.created_at,
-        )?;
-    }
-    Ok(())
+    super::messages::staff_replied(conn, reply)
 }

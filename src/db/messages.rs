@@ -73,16 +73,22 @@ pub fn insert_reply(
         diesel::insert_into(events::table)
             .values(event)
             .execute(conn)?;
-        if let Some(author) = &reply.author_id {
-            super::activity::touch(
-                conn,
-                &reply.submission_id,
-                super::activity::Actor::Staff(author),
-                reply.created_at,
-            )?;
-        }
-        Ok(())
+        staff_replied(conn, reply)
     };
     // Erased or purged since the caller read it: not found, not a foreign-key failure.
     write().map_err(DbError::parent_gone)
+}
+
+/// A staff reply is activity on the triage list, seen by its author (a reply with no author,
+/// the command line's, moves nothing). Inside the caller's transaction.
+pub(super) fn staff_replied(conn: &mut DbConnection, reply: &MessageRow) -> Result<(), DbError> {
+    if let Some(author) = &reply.author_id {
+        super::activity::touch(
+            conn,
+            &reply.submission_id,
+            super::activity::Actor::Staff(author),
+            reply.created_at,
+        )?;
+    }
+    Ok(())
 }

@@ -159,6 +159,7 @@ pub async fn list(
     // A queue name that cannot exist matches nothing, as an unknown one does: an empty page,
     // once every other parameter has been checked (a bad one is a 400 whatever the queue).
     let queue = q.queue.as_deref().map(QueueName::parse).transpose().ok();
+    let impossible_queue = queue.is_none();
     let view = match q.view.as_deref() {
         None => View::All,
         Some(v) => View::parse(v)
@@ -180,7 +181,7 @@ pub async fn list(
     let filter = ListFilter {
         // Set by the use case from the caller's role.
         desks: Vec::new(),
-        queue: queue.clone().flatten(),
+        queue: queue.flatten(),
         status: q.status,
         topic: q.topic,
         form: q.form,
@@ -210,7 +211,7 @@ pub async fn list(
         limit: limit + 1,
         now,
     };
-    if queue.is_none() {
+    if impossible_queue {
         return Ok(HttpResponse::Ok().json(Page::default()));
     }
     let mut rows = triage::list(&state, &who, filter).await?;
