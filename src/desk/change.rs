@@ -21,13 +21,25 @@ pub struct Patch {
     pub status: Option<Status>,
     pub priority: Option<Priority>,
     pub queue: Option<QueueName>,
-    /// `Some(None)` unassigns.
+    /// A user id, or `me` for the caller; `Some(None)` unassigns.
     pub assignee: Option<Option<String>>,
     /// The publication date and the outcome of a right of reply or correction.
     pub duties: crate::desk::closing::DutyPatch,
     /// Puts the submission on legal hold (or lifts it): the retention purge and the erasure
     /// leave a held submission alone.
     pub legal_hold: Option<bool>,
+}
+
+impl Patch {
+    /// `me` as the assignee names the caller, whichever way the change came in.
+    fn for_caller(mut self, who: &Caller) -> Patch {
+        if let Some(Some(id)) = &mut self.assignee {
+            if id == "me" {
+                id.clone_from(&who.id);
+            }
+        }
+        self
+    }
 }
 
 /// Which version the client saw: from `If-Match` (412 when stale) or a `version` field (409
@@ -292,6 +304,7 @@ pub(crate) fn apply(
     expected: Expected,
     mut rider: Option<Box<dyn Rider + '_>>,
 ) -> Result<(SubmissionRow, bool), TriageError> {
+    let patch = patch.for_caller(who);
     let current = store::find(conn, key, &who.desks())?.ok_or(TriageError::NotFound)?;
     if let Expected::IfMatch(v) = expected {
         if v != current.version {

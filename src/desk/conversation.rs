@@ -145,9 +145,7 @@ pub async fn reply(
     );
     let patch = Patch {
         status: draft.status,
-        assignee: draft
-            .assignee
-            .map(|a| a.map(|id| if id == "me" { who.id.clone() } else { id })),
+        assignee: draft.assignee,
         ..Patch::default()
     };
     let expected = draft.version.map_or(Expected::Any, Expected::Field);

@@ -138,9 +138,6 @@ pub async fn patch(
         .queue
         .map(|q| QueueName::parse(&q).map_err(|_| ApiError::Forbidden))
         .transpose()?;
-    let assignee = body
-        .assignee
-        .map(|a| a.map(|id| if id == "me" { who.id.clone() } else { id }));
     let article_published_at = body
         .article_published_at
         .map(|date| {
@@ -155,7 +152,7 @@ pub async fn patch(
         status: body.status,
         priority: body.priority,
         queue,
-        assignee,
+        assignee: body.assignee,
         duties: crate::desk::closing::DutyPatch {
             article_published_at,
             outcome: body.outcome,
